@@ -1,0 +1,11 @@
+"""The clock port, so that tests decide what time it is."""
+
+from __future__ import annotations
+
+import abc
+
+
+class Clock(abc.ABC):
+    @abc.abstractmethod
+    def now(self) -> float:
+        """Seconds since the Unix epoch."""

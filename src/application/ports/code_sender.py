@@ -1,0 +1,17 @@
+"""The code sender port: how a self-hosted pool delivers confirmation and reset codes."""
+
+from __future__ import annotations
+
+import abc
+import enum
+
+
+class CodePurpose(enum.Enum):
+    SIGN_UP = "sign-up confirmation"
+    PASSWORD_RESET = "password reset"  # noqa: S105 -- a label, not a secret
+
+
+class CodeSender(abc.ABC):
+    @abc.abstractmethod
+    def send(self, username: str, destination: str | None, purpose: CodePurpose, code: str) -> None:
+        """Deliver `code` to the user; `destination` is the e-mail address, if the user has one."""

@@ -1,0 +1,97 @@
+"""The identity provider port: a user pool seen through domain types only."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+
+from domain.values import (
+    Attributes,
+    AuthResult,
+    CodeDelivery,
+    ConfirmationCode,
+    Password,
+    SignUpOutcome,
+    TokenSet,
+    Username,
+)
+
+
+class IdentityProvider(abc.ABC):
+    """A user pool: accounts, codes, sign-in and tokens.
+
+    Every method raises domain errors only. Any method may raise `ProviderUnavailable` (the pool
+    could not be reached or failed) or `TooManyRequests` (the pool throttled the caller).
+    """
+
+    @abc.abstractmethod
+    def sign_up(self, username: Username, password: Password, attributes: Attributes) -> SignUpOutcome:
+        """Register an unconfirmed user and deliver a confirmation code.
+
+        Raises `UsernameExists`, `InvalidPassword`, `ValidationError`.
+        """
+
+    @abc.abstractmethod
+    def confirm_sign_up(
+        self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
+    ) -> None:
+        """Confirm a user with the code delivered at sign-up.
+
+        Raises `CodeMismatch`, `ExpiredCode`, `TooManyRequests` (too many wrong codes), and
+        `NotAuthorized` for an unknown or already confirmed user.
+        """
+
+    @abc.abstractmethod
+    def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
+        """Deliver a fresh sign-up code, invalidating the previous one.
+
+        Raises `NotAuthorized` for an unknown or already confirmed user.
+        """
+
+    @abc.abstractmethod
+    def initiate_auth(self, username: Username, password: Password) -> AuthResult:
+        """Sign in with a password: tokens, or the challenge the user must answer first.
+
+        Raises `NotAuthorized` (wrong password, unknown or disabled user), `UserNotConfirmed`,
+        `PasswordResetRequired`.
+        """
+
+    @abc.abstractmethod
+    def respond_to_challenge(
+        self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
+    ) -> AuthResult:
+        """Answer a challenge from `initiate_auth`: tokens, or the next challenge.
+
+        Raises `CodeMismatch`, `ExpiredSession`, `InvalidPassword`, `NotAuthorized`, `ValidationError`.
+        """
+
+    @abc.abstractmethod
+    def refresh(self, refresh_token: str, username: str | None) -> TokenSet:
+        """Issue fresh access and id tokens; `username` is the Cognito username (the access token's
+        `username` claim), which providers with a client secret need. The returned refresh token is
+        the one passed in unless the pool rotates refresh tokens.
+
+        Raises `NotAuthorized` for an unknown, expired or revoked refresh token.
+        """
+
+    @abc.abstractmethod
+    def global_sign_out(self, access_token: str) -> None:
+        """Revoke every refresh token of the token's user; their access tokens stop working too.
+
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def forgot_password(self, username: Username) -> CodeDelivery | None:
+        """Deliver a password-reset code.
+
+        Raises `NotAuthorized` for an unknown user, `ValidationError` when the user has nowhere to
+        receive a code.
+        """
+
+    @abc.abstractmethod
+    def confirm_forgot_password(self, username: Username, code: ConfirmationCode, new_password: Password) -> None:
+        """Set a new password with a reset code; the user is confirmed afterwards.
+
+        Raises `CodeMismatch`, `ExpiredCode`, `InvalidPassword`, `TooManyRequests`, `NotAuthorized`.
+        """

@@ -1,0 +1,107 @@
+"""Signing in: password, challenge answers and refreshes all end in `SignedIn` or a `Challenge`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import attrs
+
+from application.ports.identity_provider import IdentityProvider
+from application.ports.token_verifier import TokenVerifier
+from domain.errors import ValidationError
+from domain.values import AuthResult, Challenge, Claims, Password, TokenSet, Username
+
+
+@attrs.frozen
+class SignedIn:
+    tokens: TokenSet
+    claims: Claims
+    """The id token's claims: who signed in."""
+
+
+SignInResult = SignedIn | Challenge
+
+
+def _signed_in_or_challenge(verifier: TokenVerifier, result: AuthResult) -> SignInResult:
+    if isinstance(result, Challenge):
+        return result
+    return SignedIn(result, verifier.verify_id_token(result.id_token))
+
+
+@attrs.frozen
+class LoginCommand:
+    username: str
+    password: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class Login:
+    """Sign in with username and password.
+
+    Returns `SignedIn` or the `Challenge` to answer through `RespondToChallenge`. Raises
+    `ValidationError`, `NotAuthorized`, `UserNotConfirmed`, `PasswordResetRequired`.
+    """
+
+    identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+
+    def __call__(self, command: LoginCommand) -> SignInResult:
+        result = self.identity_provider.initiate_auth(Username(command.username), Password(command.password))
+        return _signed_in_or_challenge(self.token_verifier, result)
+
+
+@attrs.frozen
+class RespondToChallengeCommand:
+    username: str
+    challenge_name: str
+    responses: Mapping[str, str] = attrs.field(repr=False)
+    session: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class RespondToChallenge:
+    """Answer the challenge a sign-in returned.
+
+    Returns `SignedIn` or the next `Challenge`. Raises `ValidationError`, `CodeMismatch`,
+    `ExpiredSession`, `InvalidPassword`, `NotAuthorized`.
+    """
+
+    identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+
+    def __call__(self, command: RespondToChallengeCommand) -> SignInResult:
+        username = Username(command.username)
+        if not command.challenge_name:
+            raise ValidationError({"challenge_name": "must not be empty"})
+        if not command.session:
+            raise ValidationError({"session": "must not be empty"})
+        result = self.identity_provider.respond_to_challenge(
+            username, command.challenge_name, dict(command.responses), command.session
+        )
+        return _signed_in_or_challenge(self.token_verifier, result)
+
+
+@attrs.frozen
+class RefreshTokensCommand:
+    refresh_token: str = attrs.field(repr=False)
+    access_token: str | None = attrs.field(default=None, repr=False)
+    """The last access token, expired or not: it names the user, which some pools need."""
+
+
+@attrs.frozen
+class RefreshTokens:
+    """Trade a refresh token for fresh access and id tokens.
+
+    Raises `NotAuthorized` for an unknown, expired or revoked refresh token and `TokenInvalid` for
+    a forged access token.
+    """
+
+    identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+
+    def __call__(self, command: RefreshTokensCommand) -> SignedIn:
+        username = None
+        if command.access_token:
+            username = self.token_verifier.verify_access_token(command.access_token, allow_expired=True).username
+        tokens = self.identity_provider.refresh(command.refresh_token, username)
+        return SignedIn(tokens, self.token_verifier.verify_id_token(tokens.id_token))

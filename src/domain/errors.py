@@ -1,0 +1,100 @@
+"""Domain errors: each states one fact about why an operation could not be done.
+
+The delivery shell maps each class to an HTTP status; the class name is the stable error code
+that clients see, so renaming one is a breaking change.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Root of every error the use-cases raise on purpose."""
+
+    default_message = "The request could not be completed."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+
+class ValidationError(DomainError):
+    """Input that breaks an invariant; `fields` names each offending field and why."""
+
+    default_message = "Some fields are invalid."
+
+    def __init__(self, fields: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+class InvalidPassword(DomainError):
+    default_message = "The password does not satisfy the password policy."
+
+
+class UsernameExists(DomainError):
+    default_message = "An account with this username already exists."
+
+
+class CodeMismatch(DomainError):
+    default_message = "The code is not valid."
+
+
+class ExpiredCode(DomainError):
+    default_message = "The code has expired; request a new one."
+
+
+class ExpiredSession(DomainError):
+    default_message = "The session has expired or was already used; sign in again."
+
+
+class NotAuthorized(DomainError):
+    """Wrong credentials, an unknown user, a revoked token: one answer, so nobody can probe accounts."""
+
+    default_message = "Incorrect username or password."
+
+
+class UserNotConfirmed(DomainError):
+    default_message = "The account is not confirmed yet."
+
+
+class PasswordResetRequired(DomainError):
+    default_message = "A password reset is required for this account."
+
+
+class NotAuthenticated(DomainError):
+    default_message = "Authentication credentials were not provided."
+
+
+class TokenInvalid(DomainError):
+    default_message = "The token is not valid."
+
+
+class TokenExpired(DomainError):
+    default_message = "The token has expired."
+
+
+class _RetryLater(DomainError):
+    """An error after which the same request may succeed; `retry_after` is in seconds."""
+
+    default_retry_after = 1
+
+    def __init__(self, message: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = self.default_retry_after if retry_after is None else retry_after
+
+
+class TooManyRequests(_RetryLater):
+    default_message = "Too many attempts; try again later."
+    default_retry_after = 30
+
+
+class ProviderUnavailable(_RetryLater):
+    default_message = "The identity provider is unavailable; try again later."
+    default_retry_after = 5

@@ -1,0 +1,263 @@
+"""Value objects of the identity domain: frozen, validated on construction, secrets kept out of repr."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from domain.errors import InvalidPassword, ValidationError
+
+# Cognito's own limits (API reference of SignUp, ConfirmSignUp and friends).
+USERNAME_MAX_LENGTH = 128
+PASSWORD_MAX_LENGTH = 256
+CODE_MAX_LENGTH = 2048
+ATTRIBUTE_NAME_MAX_LENGTH = 32
+ATTRIBUTE_VALUE_MAX_LENGTH = 2048
+MAX_ATTRIBUTES = 50
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_:.-]+$")
+# Attributes that the pool owns: a client may never set them.
+_READ_ONLY_ATTRIBUTES = frozenset({"sub", "cognito:username", "cognito:groups", "identities"})
+
+
+def _is_visible_text(text: str) -> bool:
+    """Letters, marks, symbols, numbers and punctuation only: Cognito's `[\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}]+`."""
+    return all(unicodedata.category(char)[0] in "LMSNP" for char in text)
+
+
+def _require(condition: bool, field: str, message: str) -> None:
+    if not condition:
+        raise ValidationError({field: message})
+
+
+def _username_valid(instance: Username, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(bool(value), "username", "must not be empty")
+    _require(len(value) <= USERNAME_MAX_LENGTH, "username", f"must be at most {USERNAME_MAX_LENGTH} characters")
+    _require(_is_visible_text(value), "username", "must not contain spaces or control characters")
+
+
+@attrs.frozen
+class Username:
+    """A login name as the user typed it; the pool compares usernames case-insensitively."""
+
+    value: str = attrs.field(validator=_username_valid)
+
+    @property
+    def key(self) -> str:
+        return self.value.casefold()
+
+    @property
+    def is_email(self) -> bool:
+        return _EMAIL.match(self.value) is not None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _password_valid(instance: Password, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(bool(value), "password", "must not be empty")
+    _require(len(value) <= PASSWORD_MAX_LENGTH, "password", f"must be at most {PASSWORD_MAX_LENGTH} characters")
+    _require(value.isprintable(), "password", "must not contain control characters")
+
+
+@attrs.frozen
+class Password:
+    value: str = attrs.field(repr=False, validator=_password_valid)
+
+
+@attrs.frozen
+class PasswordPolicy:
+    """A user pool's password rules; the default is Cognito's default policy."""
+
+    minimum_length: int = 8
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_digits: bool = True
+    require_symbols: bool = True
+
+    # The symbols Cognito counts as special characters.
+    SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+
+    def check(self, password: Password) -> None:
+        """Raise `InvalidPassword` naming every rule the password breaks."""
+        text = password.value
+        broken = []
+        if len(text) < self.minimum_length:
+            broken.append(f"at least {self.minimum_length} characters")
+        if self.require_uppercase and not any(char.isupper() for char in text):
+            broken.append("an uppercase letter")
+        if self.require_lowercase and not any(char.islower() for char in text):
+            broken.append("a lowercase letter")
+        if self.require_digits and not any(char.isdigit() for char in text):
+            broken.append("a digit")
+        if self.require_symbols and not any(char in self.SYMBOLS for char in text):
+            broken.append("a symbol")
+        if broken:
+            raise InvalidPassword("The password needs " + ", ".join(broken) + ".")
+
+
+def _code_valid(instance: ConfirmationCode, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(bool(value), "code", "must not be empty")
+    _require(len(value) <= CODE_MAX_LENGTH, "code", f"must be at most {CODE_MAX_LENGTH} characters")
+    _require(_is_visible_text(value), "code", "must not contain spaces or control characters")
+
+
+@attrs.frozen
+class ConfirmationCode:
+    """A one-time code delivered to the user (sign-up confirmation, password reset, MFA)."""
+
+    value: str = attrs.field(repr=False, validator=_code_valid)
+
+
+def _attribute_name_valid(instance: Attribute, attribute: attrs.Attribute[str], value: str) -> None:
+    field = "user_attributes"
+    _require(bool(value), field, "attribute names must not be empty")
+    _require(
+        len(value) <= ATTRIBUTE_NAME_MAX_LENGTH,
+        field,
+        f"attribute names are at most {ATTRIBUTE_NAME_MAX_LENGTH} characters",
+    )
+    _require(
+        _ATTRIBUTE_NAME.match(value) is not None, field, f"attribute name {value!r} has characters Cognito refuses"
+    )
+    _require(value not in _READ_ONLY_ATTRIBUTES, field, f"attribute {value!r} cannot be set")
+
+
+def _attribute_value_valid(instance: Attribute, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(
+        len(value) <= ATTRIBUTE_VALUE_MAX_LENGTH,
+        "user_attributes",
+        f"attribute values are at most {ATTRIBUTE_VALUE_MAX_LENGTH} characters",
+    )
+    _require(value.isprintable(), "user_attributes", "attribute values must not contain control characters")
+
+
+@attrs.frozen
+class Attribute:
+    name: str = attrs.field(validator=_attribute_name_valid)
+    value: str = attrs.field(validator=_attribute_value_valid)
+
+
+def _attributes_valid(
+    instance: Attributes, attribute: attrs.Attribute[tuple[Attribute, ...]], value: tuple[Attribute, ...]
+) -> None:
+    _require(len(value) <= MAX_ATTRIBUTES, "user_attributes", f"at most {MAX_ATTRIBUTES} attributes")
+    names = [item.name for item in value]
+    _require(len(names) == len(set(names)), "user_attributes", "each attribute may appear once")
+    email = next((item.value for item in value if item.name == "email"), None)
+    _require(email is None or _EMAIL.match(email) is not None, "user_attributes", "email must be an e-mail address")
+
+
+def _to_attribute_tuple(items: Iterable[Attribute]) -> tuple[Attribute, ...]:
+    return tuple(items)
+
+
+def _to_str_tuple(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(items)
+
+
+def _to_str_dict(items: Mapping[str, str]) -> dict[str, str]:
+    return dict(items)
+
+
+@attrs.frozen
+class Attributes:
+    """User attributes in the order given; names are unique."""
+
+    items: tuple[Attribute, ...] = attrs.field(default=(), converter=_to_attribute_tuple, validator=_attributes_valid)
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, str]]) -> Attributes:
+        return cls(tuple(Attribute(name, value) for name, value in pairs))
+
+    def get(self, name: str) -> str | None:
+        return next((item.value for item in self.items if item.name == name), None)
+
+    def with_attribute(self, name: str, value: str) -> Attributes:
+        return Attributes((*(item for item in self.items if item.name != name), Attribute(name, value)))
+
+    def as_dict(self) -> dict[str, str]:
+        return {item.name: item.value for item in self.items}
+
+
+@attrs.frozen
+class CodeDelivery:
+    """Where a code was sent, masked as Cognito masks it (`a***@e***`)."""
+
+    destination: str
+    medium: str
+    attribute_name: str
+
+
+@attrs.frozen
+class SignUpOutcome:
+    user_sub: str
+    user_confirmed: bool
+    code_delivery: CodeDelivery | None
+
+
+@attrs.frozen
+class TokenSet:
+    """What a successful sign-in or refresh hands out; lifetimes in seconds."""
+
+    access_token: str = attrs.field(repr=False)
+    id_token: str = attrs.field(repr=False)
+    refresh_token: str = attrs.field(repr=False)
+    expires_in: int
+
+
+@attrs.frozen
+class Challenge:
+    """A further step the provider asks for before it issues tokens (new password, MFA code, ...)."""
+
+    name: str
+    session: str = attrs.field(repr=False)
+    parameters: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)
+
+
+AuthResult = TokenSet | Challenge
+
+
+@attrs.frozen
+class Claims:
+    """The verified content of an access or id token, in Cognito's claim names where they differ."""
+
+    sub: str
+    username: str
+    token_use: str
+    client_id: str
+    issued_at: int
+    expires_at: int
+    auth_time: int
+    jti: str
+    origin_jti: str | None = None
+    email: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    groups: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
+    scopes: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any]) -> Claims:
+        """Build from a decoded JWT payload; access tokens say `client_id`, id tokens `aud`."""
+        return cls(
+            sub=str(payload["sub"]),
+            username=str(payload.get("username") or payload.get("cognito:username") or ""),
+            token_use=str(payload["token_use"]),
+            client_id=str(payload.get("client_id") or payload.get("aud") or ""),
+            issued_at=int(payload["iat"]),
+            expires_at=int(payload["exp"]),
+            auth_time=int(payload.get("auth_time", payload["iat"])),
+            jti=str(payload.get("jti", "")),
+            origin_jti=payload.get("origin_jti"),
+            email=payload.get("email"),
+            given_name=payload.get("given_name"),
+            family_name=payload.get("family_name"),
+            groups=payload.get("cognito:groups", ()),
+            scopes=str(payload.get("scope", "")).split(),
+        )
