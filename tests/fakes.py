@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import attrs
 
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
+from application.ports.identity_provider import IdentityProvider
+from domain.errors import DomainError
 
 
 @attrs.define
@@ -43,3 +47,18 @@ class ManualClock(Clock):
 
     def advance(self, seconds: float) -> None:
         self.current += seconds
+
+
+class FailingIdentityProvider(IdentityProvider):
+    """A pool whose every call fails with one error: throttled, unreachable, and so on."""
+
+    def __init__(self, error: DomainError) -> None:
+        self.error = error
+        self.calls = 0
+
+    def _fail(self, *args: object, **kwargs: object) -> NoReturn:
+        self.calls += 1
+        raise self.error
+
+    sign_up = confirm_sign_up = resend_confirmation_code = initiate_auth = respond_to_challenge = _fail
+    refresh = global_sign_out = forgot_password = confirm_forgot_password = _fail

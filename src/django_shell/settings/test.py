@@ -1,1 +1,11 @@
-SECRET_KEY = "x"
+"""Settings of the test suite: the embedded pool in process, SQLite, a fixed key."""
+
+import os
+
+os.environ.setdefault("IDENTITY_PROVIDER", "memory")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
+
+from django_shell.settings.base import *  # noqa: F403
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+COGNITO_AUTH["memory"]["pool_file"] = ":memory:"  # noqa: F405

@@ -1,0 +1,230 @@
+"""The account endpoints: one thin view per use-case, errors left to `django_shell.errors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dependency_injector.wiring import Provide, inject
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from application.use_cases.password_reset import (
+    ConfirmForgotPassword,
+    ConfirmForgotPasswordCommand,
+    ForgotPassword,
+    ForgotPasswordCommand,
+)
+from application.use_cases.sign_in import (
+    Login,
+    LoginCommand,
+    RefreshTokens,
+    RefreshTokensCommand,
+    RespondToChallenge,
+    RespondToChallengeCommand,
+    SignedIn,
+    SignInResult,
+)
+from application.use_cases.sign_out import Logout, LogoutCommand
+from application.use_cases.sign_up import (
+    ConfirmSignUp,
+    ConfirmSignUpCommand,
+    ResendConfirmationCode,
+    ResendConfirmationCodeCommand,
+    SignUp,
+    SignUpCommand,
+)
+from django_shell.accounts import credentials
+from django_shell.accounts.fields import StrictBooleanField, StrictCharField, StringMapField
+from domain.values import (
+    ATTRIBUTE_NAME_MAX_LENGTH,
+    ATTRIBUTE_VALUE_MAX_LENGTH,
+    CODE_MAX_LENGTH,
+    MAX_ATTRIBUTES,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+)
+from domain.values import Challenge as ChallengeValue
+
+# Sessions and tokens are opaque, but Cognito's stay well under this.
+_OPAQUE_MAX_LENGTH = 16 * 1024
+
+
+def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _sign_in_response(result: SignInResult) -> Response:
+    if isinstance(result, ChallengeValue):
+        return Response({"challenge": result.name, "session": result.session, "parameters": result.parameters})
+    greeting = result.claims.email or result.claims.username
+    return credentials.attach_tokens(Response({"msg": f"Welcome {greeting}"}), result)
+
+
+class _PostApi(APIView):
+    """Every account operation is a POST of a JSON object (or of nothing)."""
+
+    http_method_names = ["post", "options"]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Parse the body before anything else, so an oversized or broken one is refused as such
+        # whichever header the endpoint would have looked at first.
+        request.data  # noqa: B018
+
+
+class SignUpApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        class AttributeSerializer(serializers.Serializer):
+            Name = StrictCharField(max_length=ATTRIBUTE_NAME_MAX_LENGTH)
+            Value = StrictCharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, allow_blank=True)
+
+        user_attributes = AttributeSerializer(many=True, required=False, max_length=MAX_ATTRIBUTES)
+
+    @inject
+    def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
+        basic = credentials.basic_credentials(request)
+        data = _validated(self.InputSerializer, request.data if request.data is not None else {})
+        outcome = sign_up(
+            SignUpCommand(
+                username=basic.username,
+                password=basic.password,
+                attributes=tuple((item["Name"], item["Value"]) for item in data.get("user_attributes", [])),
+            )
+        )
+        delivery = outcome.code_delivery
+        return Response(
+            {
+                "msg": "Account created; confirm it with the code that was sent.",
+                "user_sub": outcome.user_sub,
+                "user_confirmed": outcome.user_confirmed,
+                "code_delivery": delivery
+                and {
+                    "destination": delivery.destination,
+                    "delivery_medium": delivery.medium,
+                    "attribute_name": delivery.attribute_name,
+                },
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ConfirmSignUpApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        # The seed called the code `password`; `code` says what it is. Either is accepted.
+        password = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
+        code = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
+        force_alias_creation = StrictBooleanField(required=False, default=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "code" not in attrs and "password" not in attrs:
+                raise serializers.ValidationError({"code": "This field is required."})
+            return attrs
+
+    @inject
+    def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        confirm_sign_up(
+            ConfirmSignUpCommand(
+                username=data["username"],
+                code=data.get("code") or data["password"],
+                force_alias_creation=data["force_alias_creation"],
+            )
+        )
+        return Response({"msg": "Account confirmed; you can log in now."})
+
+
+class ResendCodeApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+
+    @inject
+    def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        resend(ResendConfirmationCodeCommand(username=data["username"]))
+        return Response({"msg": "If the account exists and is unconfirmed, a new code was sent."})
+
+
+class LoginApi(_PostApi):
+    @inject
+    def post(self, request: Request, login: Login = Provide["login"]) -> Response:
+        basic = credentials.basic_credentials(request)
+        return _sign_in_response(login(LoginCommand(username=basic.username, password=basic.password)))
+
+
+class ConfirmLoginApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        challenge_name = StrictCharField(max_length=64)
+        responses = StringMapField(max_items=MAX_ATTRIBUTES + 4, max_length=max(PASSWORD_MAX_LENGTH, 2048))
+        session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
+
+    @inject
+    def post(self, request: Request, respond: RespondToChallenge = Provide["respond_to_challenge"]) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        result = respond(
+            RespondToChallengeCommand(
+                username=data["username"],
+                challenge_name=data["challenge_name"],
+                responses=data["responses"],
+                session=data["session"],
+            )
+        )
+        return _sign_in_response(result)
+
+
+class RefreshApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        refresh_token = StrictCharField(max_length=_OPAQUE_MAX_LENGTH, required=False)
+
+    @inject
+    def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
+        data = _validated(self.InputSerializer, request.data if request.data is not None else {})
+        refresh_token = credentials.refresh_token(request) or data.get("refresh_token")
+        if not refresh_token:
+            raise serializers.ValidationError({"refresh_token": "Send it as the RefreshToken header, cookie or field."})
+        result: SignedIn = refresh_tokens(
+            RefreshTokensCommand(refresh_token=refresh_token, access_token=credentials.access_token(request))
+        )
+        return credentials.attach_tokens(Response({"msg": "Tokens refreshed."}), result)
+
+
+class LogoutApi(_PostApi):
+    @inject
+    def post(self, request: Request, logout: Logout = Provide["logout"]) -> Response:
+        logout(
+            LogoutCommand(
+                access_token=credentials.access_token(request), refresh_token=credentials.refresh_token(request)
+            )
+        )
+        return credentials.clear_tokens(Response({"msg": "Signed out everywhere."}))
+
+
+class ForgotPasswordApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+
+    @inject
+    def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        forgot_password(ForgotPasswordCommand(username=data["email"]))
+        return Response({"msg": "If the account exists, a password reset code was sent."})
+
+
+class ConfirmForgotPasswordApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
+        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+
+    @inject
+    def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
+        data = _validated(self.InputSerializer, request.data)
+        confirm(
+            ConfirmForgotPasswordCommand(username=data["email"], code=data["code"], new_password=data["new_password"])
+        )
+        return Response({"msg": "Password changed; you can log in with the new password."})

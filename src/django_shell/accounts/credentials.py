@@ -1,0 +1,102 @@
+"""Reading credentials and tokens off a request, and writing tokens onto a response."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+import attrs
+from django.conf import settings
+from django.http import HttpRequest
+from rest_framework.response import Response
+
+from application.use_cases.sign_in import SignedIn
+from django_shell.errors import BadRequest
+
+# Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
+MAX_BASIC_HEADER_LENGTH = 2048
+# Cognito's tokens are a few KiB; a header far beyond that is not one of them.
+MAX_TOKEN_LENGTH = 16 * 1024
+
+ACCESS_COOKIE = "access_token"
+REFRESH_COOKIE = "refresh_token"
+ID_COOKIE = "id_token"
+
+
+@attrs.frozen
+class BasicCredentials:
+    username: str
+    password: str = attrs.field(repr=False)
+
+
+def basic_credentials(request: HttpRequest) -> BasicCredentials:
+    """`Authorization: Basic base64(username:password)` (RFC 7617); raises `BadRequest` otherwise."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        raise BadRequest("An Authorization: Basic header with base64(username:password) is required.")
+    if len(header) > MAX_BASIC_HEADER_LENGTH:
+        raise BadRequest("The Authorization header is too long.")
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        raise BadRequest("The Authorization header must use the Basic scheme.")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise BadRequest("The Basic credentials are not base64-encoded UTF-8.") from None
+    username, colon, password = decoded.partition(":")
+    if not colon or not username or not password:
+        raise BadRequest("The Basic credentials must be username:password, neither of them empty.")
+    return BasicCredentials(username, password)
+
+
+def _token(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    token = raw.strip()
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise BadRequest("A token is too long.")
+    return token or None
+
+
+def access_token(request: HttpRequest) -> str | None:
+    """From the `AccessToken` header, `Authorization: Bearer`, or the cookie, in that order."""
+    scheme, _, bearer = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return _token(
+        request.META.get("HTTP_ACCESSTOKEN")
+        or (bearer if scheme.lower() == "bearer" else None)
+        or request.COOKIES.get(ACCESS_COOKIE)
+    )
+
+
+def refresh_token(request: HttpRequest) -> str | None:
+    """From the `RefreshToken` header or the cookie."""
+    return _token(request.META.get("HTTP_REFRESHTOKEN") or request.COOKIES.get(REFRESH_COOKIE))
+
+
+def attach_tokens(response: Response, signed_in: SignedIn) -> Response:
+    """Tokens as headers (under the seed's names too) and as HttpOnly cookies."""
+    tokens = signed_in.tokens
+    for name, value in (
+        ("AccessToken", tokens.access_token),
+        ("RefreshToken", tokens.refresh_token),
+        ("IdToken", tokens.id_token),
+        ("HTTP_ACCESSTOKEN", tokens.access_token),
+        ("HTTP_REFRESHTOKEN", tokens.refresh_token),
+    ):
+        response[name] = value
+    cookies = settings.AUTH_COOKIES
+    for name, value, max_age in (
+        (ACCESS_COOKIE, tokens.access_token, tokens.expires_in),
+        (ID_COOKIE, tokens.id_token, tokens.expires_in),
+        (REFRESH_COOKIE, tokens.refresh_token, cookies["refresh_max_age"]),
+    ):
+        response.set_cookie(
+            name, value, max_age=max_age, secure=cookies["secure"], httponly=True, samesite=cookies["samesite"]
+        )
+    return response
+
+
+def clear_tokens(response: Response) -> Response:
+    for name in (ACCESS_COOKIE, ID_COOKIE, REFRESH_COOKIE):
+        response.delete_cookie(name, samesite=settings.AUTH_COOKIES["samesite"])
+    return response

@@ -1,0 +1,43 @@
+"""Serializer fields that take JSON as it is: no coercion of numbers to text or "yes" to true."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictCharField(serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StringMapField(serializers.DictField):
+    """A JSON object of strings, bounded in size."""
+
+    def __init__(self, *, max_items: int, max_length: int, **kwargs: Any) -> None:
+        super().__init__(child=StrictCharField(max_length=max_length, allow_blank=True), **kwargs)
+        self.max_items = max_items
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if isinstance(data, dict) and len(data) > self.max_items:
+            raise serializers.ValidationError(f"At most {self.max_items} entries.")
+        value: dict[str, str] = super().to_internal_value(data)
+        return value

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import logging
+
+from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("cognito_auth")
+
+
+class CognitoAuthConfig(AppConfig):
+    name = "django_shell"
+    label = "cognito_auth"
+    verbose_name = "Cognito authentication"
+
+    def ready(self) -> None:
+        from django_shell.accounts import apis
+        from django_shell.containers import Container
+
+        self.container = Container()
+        self.container.config.from_dict(settings.COGNITO_AUTH)
+        self.container.wire(modules=[apis])
+        # Build the adapters now, so that a broken configuration stops the start rather than the first request.
+        self.container.identity_provider()
+        self.container.token_verifier()
+        logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
+
+
+def _describe(config: dict) -> str:
+    if config["identity_provider"] == "memory":
+        return f"memory (embedded user pool in {config['memory']['pool_file']})"
+    endpoint = config["cognito"]["endpoint_url"] or f"AWS region {config['aws_region']}"
+    return f"cognito (user pool {config['user_pool_id']} at {endpoint})"

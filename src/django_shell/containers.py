@@ -1,0 +1,80 @@
+"""The composition root: the only place where adapters are chosen and use-cases assembled."""
+
+from __future__ import annotations
+
+from dependency_injector import containers, providers
+
+from adapters.clock import SystemClock
+from adapters.cognito.client import build_cognito_client
+from adapters.cognito.identity_provider import CognitoIdentityProvider
+from adapters.jwt.http_jwks import HttpJwks
+from adapters.jwt.verifier import JwksTokenVerifier
+from adapters.memory.code_sender import LoggingCodeSender
+from adapters.memory.identity_provider import InMemoryIdentityProvider
+from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
+from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
+from application.use_cases.sign_out import Logout
+from application.use_cases.sign_up import ConfirmSignUp, ResendConfirmationCode, SignUp
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True)
+
+    clock = providers.Singleton(SystemClock)
+
+    memory_identity_provider = providers.Singleton(
+        InMemoryIdentityProvider,
+        pool_id=config.user_pool_id,
+        client_id=config.app_client_id,
+        region=config.aws_region,
+        code_sender=providers.Singleton(LoggingCodeSender),
+        clock=clock,
+        database=config.memory.pool_file,
+    )
+    cognito_client = providers.Singleton(
+        build_cognito_client,
+        region=config.aws_region,
+        endpoint_url=config.cognito.endpoint_url,
+        access_key_id=config.cognito.access_key_id,
+        secret_access_key=config.cognito.secret_access_key,
+        connect_timeout=config.cognito.connect_timeout,
+        read_timeout=config.cognito.read_timeout,
+        max_attempts=config.cognito.max_attempts,
+    )
+    identity_provider = providers.Selector(
+        config.identity_provider,
+        memory=memory_identity_provider,
+        cognito=providers.Singleton(
+            CognitoIdentityProvider,
+            cognito_client,
+            client_id=config.app_client_id,
+            client_secret=config.cognito.app_client_secret,
+        ),
+    )
+    jwks = providers.Selector(
+        config.identity_provider,
+        memory=memory_identity_provider.provided.jwks,
+        cognito=providers.Singleton(HttpJwks, url=config.cognito.jwks_url, timeout=config.cognito.connect_timeout),
+    )
+    token_verifier = providers.Singleton(
+        JwksTokenVerifier,
+        issuer=config.issuer,
+        client_id=config.app_client_id,
+        jwks=jwks,
+        clock=clock,
+        leeway=config.token_leeway_seconds,
+    )
+
+    sign_up = providers.Factory(SignUp, identity_provider=identity_provider)
+    confirm_sign_up = providers.Factory(ConfirmSignUp, identity_provider=identity_provider)
+    resend_confirmation_code = providers.Factory(ResendConfirmationCode, identity_provider=identity_provider)
+    login = providers.Factory(Login, identity_provider=identity_provider, token_verifier=token_verifier)
+    respond_to_challenge = providers.Factory(
+        RespondToChallenge, identity_provider=identity_provider, token_verifier=token_verifier
+    )
+    refresh_tokens = providers.Factory(
+        RefreshTokens, identity_provider=identity_provider, token_verifier=token_verifier
+    )
+    logout = providers.Factory(Logout, identity_provider=identity_provider, token_verifier=token_verifier)
+    forgot_password = providers.Factory(ForgotPassword, identity_provider=identity_provider)
+    confirm_forgot_password = providers.Factory(ConfirmForgotPassword, identity_provider=identity_provider)

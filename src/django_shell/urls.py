@@ -1,0 +1,24 @@
+from django.urls import re_path
+
+from django_shell.accounts import apis
+from django_shell.errors import json_error_view
+
+# Each path answers with and without a trailing slash.
+_ACCOUNT_APIS = {
+    "signup": apis.SignUpApi,
+    "confirm_signup": apis.ConfirmSignUpApi,
+    "resend_code": apis.ResendCodeApi,
+    "login": apis.LoginApi,
+    "confirm_login": apis.ConfirmLoginApi,
+    "refresh": apis.RefreshApi,
+    "logout": apis.LogoutApi,
+    "forgot_password": apis.ForgotPasswordApi,
+    "confirm_forgot_password": apis.ConfirmForgotPasswordApi,
+}
+
+urlpatterns = [re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()]
+
+handler400 = json_error_view(400, "The request is malformed.", "BadRequest")
+handler403 = json_error_view(403, "Forbidden.", "PermissionDenied")
+handler404 = json_error_view(404, "No such endpoint.", "NotFound")
+handler500 = json_error_view(500, "Internal error.", "InternalError")

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidPassword, ValidationError
+from domain.values import Attributes, Password, PasswordPolicy, Username
+
+
+class TestUsername:
+    def test_compares_case_insensitively_through_its_key(self):
+        assert Username("Alice@Example.com").key == Username("alice@example.com").key
+
+    @pytest.mark.parametrize("text", ["", " ", "a b", "a\x00b", "a" * 129])
+    def test_refuses_what_cognito_refuses(self, text):
+        with pytest.raises(ValidationError):
+            Username(text)
+
+    @given(st.text(max_size=200))
+    def test_any_text_is_a_username_or_a_validation_error(self, text):
+        try:
+            username = Username(text)
+        except ValidationError as error:
+            assert set(error.fields) == {"username"}
+        else:
+            assert 0 < len(username.value) <= 128
+            assert not any(char.isspace() for char in username.value)
+
+
+class TestPassword:
+    def test_keeps_the_secret_out_of_its_repr(self):
+        assert "Secret-1" not in repr(Password("Secret-1"))
+
+
+class TestPasswordPolicy:
+    def test_names_every_rule_a_password_breaks(self):
+        with pytest.raises(InvalidPassword) as raised:
+            PasswordPolicy().check(Password("abc"))
+        for rule in ("8 characters", "uppercase", "digit", "symbol"):
+            assert rule in raised.value.message
+
+    def test_accepts_a_password_with_every_kind_of_character(self):
+        PasswordPolicy().check(Password("Abcdef1!"))
+
+    @given(st.text(min_size=1, max_size=40).filter(str.isprintable))
+    def test_what_it_accepts_satisfies_every_rule(self, text):
+        try:
+            PasswordPolicy().check(Password(text))
+        except InvalidPassword:
+            return
+        assert len(text) >= 8
+        assert any(c.isupper() for c in text)
+        assert any(c.islower() for c in text)
+        assert any(c.isdigit() for c in text)
+        assert any(c in PasswordPolicy.SYMBOLS for c in text)
+
+
+class TestAttributes:
+    def test_replaces_an_attribute_by_name(self):
+        attributes = Attributes.from_pairs([("email", "a@example.com")]).with_attribute("email", "b@example.com")
+        assert attributes.as_dict() == {"email": "b@example.com"}
+
+    @pytest.mark.parametrize(
+        "pairs",
+        [[("sub", "x")], [("a b", "x")], [("email", "not-an-email")], [("x", "1"), ("x", "2")], [("x", "\x00")]],
+    )
+    def test_refuses_what_the_pool_would(self, pairs):
+        with pytest.raises(ValidationError):
+            Attributes.from_pairs(pairs)
