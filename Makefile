@@ -15,7 +15,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 run: $(INSTALLED)
-	mkdir -p $(dir $(LOCAL_POOL_FILE))
+	mkdir -p .local $(dir $(LOCAL_POOL_FILE))
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage migrate --no-input --verbosity 0
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage runserver --noreload 127.0.0.1:$(PORT)
 

@@ -4,12 +4,16 @@ test needs (reading delivered codes, creating users as an administrator), plus w
 from __future__ import annotations
 
 import enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.clock import SystemClock
+from adapters.cognito.identity_provider import CognitoIdentityProvider
+from adapters.cognito.local_pool import LocalPool
+from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from application.ports.code_sender import CodePurpose
@@ -17,6 +21,10 @@ from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from domain.values import Attributes, Password, Username
 from tests.fakes import ManualClock, RecordingCodeSender
+from tests.moto_server import ForgotPasswordCodes
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
 
 class Gap(enum.Enum):
@@ -25,7 +33,7 @@ class Gap(enum.Enum):
     SIGN_UP_CODES_UNCHECKED = "moto's ConfirmSignUp accepts any code"
     NO_RESEND_CONFIRMATION_CODE = "moto does not implement ResendConfirmationCode (HTTP 500)"
     RESET_SKIPS_PASSWORD_POLICY = "moto's ConfirmForgotPassword does not apply the password policy"
-    SESSIONS_REUSABLE = "moto does not make challenge sessions single-use"
+    SESSIONS_UNMODELLED = "moto answers a reused challenge session with ResourceNotFound, not Cognito's NotAuthorized"
 
 
 class Backend(Protocol):
@@ -81,4 +89,47 @@ class MemoryBackend:
     def admin_create_user(self, username: str, temporary_password: str) -> None:
         self.provider.admin_create_user(
             Username(username), Password(temporary_password), Attributes.from_pairs([("email", username)])
+        )
+
+
+@attrs.define
+class CognitoBackend:
+    """The boto3 adapter against a fresh pool on the moto server, over HTTP."""
+
+    client: CognitoIdentityProviderClient
+    pool: LocalPool
+    provider: CognitoIdentityProvider
+    verifier: JwksTokenVerifier
+    reset_codes: ForgotPasswordCodes
+    name: str = "cognito"
+    gaps: frozenset[Gap] = frozenset(Gap)
+    wrong_reset_code_errors: frozenset[str] = frozenset({"ExpiredCode"})
+
+    @classmethod
+    def create(
+        cls, client: CognitoIdentityProviderClient, pool: LocalPool, endpoint_url: str, reset_codes: ForgotPasswordCodes
+    ) -> CognitoBackend:
+        provider = CognitoIdentityProvider(client, client_id=pool.client_id, client_secret=pool.client_secret)
+        verifier = JwksTokenVerifier(
+            # moto signs AWS's issuer but serves the keys itself, which is why the two are configured apart.
+            issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool.pool_id}",
+            client_id=pool.client_id,
+            jwks=HttpJwks(f"{endpoint_url}/{pool.pool_id}/.well-known/jwks.json"),
+            clock=SystemClock(),
+        )
+        return cls(client, pool, provider, verifier, reset_codes)
+
+    def sign_up_code(self, username: str) -> str:
+        return "123456"  # moto confirms with any code (Gap.SIGN_UP_CODES_UNCHECKED)
+
+    def reset_code(self, username: str) -> str:
+        return self.reset_codes.last
+
+    def admin_create_user(self, username: str, temporary_password: str) -> None:
+        self.client.admin_create_user(
+            UserPoolId=self.pool.pool_id,
+            Username=username,
+            TemporaryPassword=temporary_password,
+            UserAttributes=[{"Name": "email", "Value": username}],
+            MessageAction="SUPPRESS",
         )

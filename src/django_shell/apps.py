@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -26,7 +27,7 @@ class CognitoAuthConfig(AppConfig):
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
 
 
-def _describe(config: dict) -> str:
+def _describe(config: dict[str, Any]) -> str:
     if config["identity_provider"] == "memory":
         return f"memory (embedded user pool in {config['memory']['pool_file']})"
     endpoint = config["cognito"]["endpoint_url"] or f"AWS region {config['aws_region']}"

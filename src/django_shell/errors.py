@@ -47,7 +47,6 @@ _DRF_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.NotAuthenticated: "NotAuthenticated",
     exceptions.AuthenticationFailed: "NotAuthenticated",
     exceptions.PermissionDenied: "PermissionDenied",
-    exceptions.Throttled: "TooManyRequests",
 }
 
 
@@ -95,8 +94,6 @@ def _drf_response(exc: exceptions.APIException) -> Response:
         response = Response(error_body("Some fields are invalid.", code, _flatten(exc.detail)), status=exc.status_code)
     else:
         response = Response(error_body(str(exc.detail), code), status=exc.status_code)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        response["Retry-After"] = str(int(exc.wait) + 1)
     return response
 
 

@@ -82,7 +82,7 @@ class SignUpApi(_PostApi):
             Name = StrictCharField(max_length=ATTRIBUTE_NAME_MAX_LENGTH)
             Value = StrictCharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, allow_blank=True)
 
-        user_attributes = AttributeSerializer(many=True, required=False, max_length=MAX_ATTRIBUTES)
+        user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
 
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:

@@ -84,19 +84,18 @@ def attach_tokens(response: Response, signed_in: SignedIn) -> Response:
         ("HTTP_REFRESHTOKEN", tokens.refresh_token),
     ):
         response[name] = value
-    cookies = settings.AUTH_COOKIES
     for name, value, max_age in (
         (ACCESS_COOKIE, tokens.access_token, tokens.expires_in),
         (ID_COOKIE, tokens.id_token, tokens.expires_in),
-        (REFRESH_COOKIE, tokens.refresh_token, cookies["refresh_max_age"]),
+        (REFRESH_COOKIE, tokens.refresh_token, settings.AUTH_REFRESH_COOKIE_MAX_AGE),
     ):
         response.set_cookie(
-            name, value, max_age=max_age, secure=cookies["secure"], httponly=True, samesite=cookies["samesite"]
+            name, value, max_age=max_age, secure=settings.AUTH_COOKIE_SECURE, httponly=True, samesite="Lax"
         )
     return response
 
 
 def clear_tokens(response: Response) -> Response:
     for name in (ACCESS_COOKIE, ID_COOKIE, REFRESH_COOKIE):
-        response.delete_cookie(name, samesite=settings.AUTH_COOKIES["samesite"])
+        response.delete_cookie(name, samesite="Lax")
     return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Any
 
 from django_shell.settings import environment as env
 
@@ -30,7 +31,7 @@ COGNITO_APP_CLIENT_ID = (
 )
 COGNITO_ISSUER = env.url("COGNITO_ISSUER") or f"https://cognito-idp.{AWS_REGION}.amazonaws.com/{COGNITO_USER_POOL_ID}"
 
-COGNITO_AUTH = {
+COGNITO_AUTH: dict[str, Any] = {
     "identity_provider": IDENTITY_PROVIDER,
     "aws_region": AWS_REGION,
     "user_pool_id": COGNITO_USER_POOL_ID,
@@ -115,11 +116,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "django_shell.errors.exception_handler",
 }
 
-AUTH_COOKIES = {
-    "secure": env.boolean("AUTH_COOKIE_SECURE", not DEBUG),
-    "samesite": "Lax",
-    "refresh_max_age": env.integer("AUTH_REFRESH_COOKIE_MAX_AGE", 30 * 24 * 3600, minimum=60),
-}
+AUTH_COOKIE_SECURE = env.boolean("AUTH_COOKIE_SECURE", not DEBUG)
+# Cognito's default refresh-token lifetime; the cookie should not outlive the token.
+AUTH_REFRESH_COOKIE_MAX_AGE = env.integer("AUTH_REFRESH_COOKIE_MAX_AGE", 30 * 24 * 3600, minimum=60)
 
 LOGGING = {
     "version": 1,

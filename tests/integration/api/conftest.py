@@ -46,7 +46,7 @@ def api() -> Iterator[Api]:
     return Api()
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", pytest.param("cognito", marks=pytest.mark.moto)])
 def backend(request: pytest.FixtureRequest, container: Container, signing_key: rsa.RSAPrivateKey) -> Iterator[Backend]:
     """The API wired to a fresh pool of each identity provider in turn."""
     chosen: Backend = (

@@ -161,7 +161,7 @@ class TestConfirmLogin:
         )
 
     def test_a_session_is_never_usable_twice(self, api, backend):
-        skip_if(backend, Gap.SESSIONS_REUSABLE)
+        skip_if(backend, Gap.SESSIONS_UNMODELLED)
         backend.admin_create_user("carol@example.com", "Temporary-Pass-1")
         session = api.post("/auth/login", HTTP_AUTHORIZATION=basic("carol@example.com", "Temporary-Pass-1")).json()
         answer = {

@@ -89,6 +89,8 @@ class TestBasicHeaderParser:
         assert credentials.password
 
 
+# The embedded pool only: the property is about the shell, and hundreds of examples on moto add time, not proof.
+@pytest.mark.parametrize("backend", ["memory"], indirect=True)
 class TestEndpointsUnderFuzz:
     @fuzz
     @given(header=st.text(max_size=600), password=st.text(min_size=6, max_size=40))

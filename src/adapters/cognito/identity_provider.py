@@ -1,0 +1,318 @@
+"""The `IdentityProvider` port on an AWS Cognito user pool, through a ready boto3 `cognito-idp` client."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, cast
+
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from application.ports.identity_provider import IdentityProvider
+from domain.errors import (
+    CodeMismatch,
+    DomainError,
+    ExpiredCode,
+    ExpiredSession,
+    InvalidPassword,
+    NotAuthorized,
+    PasswordResetRequired,
+    ProviderUnavailable,
+    TooManyRequests,
+    UsernameExists,
+    UserNotConfirmed,
+    ValidationError,
+)
+from domain.values import (
+    Attributes,
+    AuthResult,
+    Challenge,
+    CodeDelivery,
+    ConfirmationCode,
+    Password,
+    SignUpOutcome,
+    TokenSet,
+    Username,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+    from mypy_boto3_cognito_idp.literals import ChallengeNameTypeType
+    from mypy_boto3_cognito_idp.type_defs import (
+        AuthenticationResultTypeTypeDef,
+        CodeDeliveryDetailsTypeTypeDef,
+        ConfirmForgotPasswordRequestTypeDef,
+        ConfirmSignUpRequestTypeDef,
+        ForgotPasswordRequestTypeDef,
+        InitiateAuthResponseTypeDef,
+        ResendConfirmationCodeRequestTypeDef,
+        RespondToAuthChallengeResponseTypeDef,
+        SignUpRequestTypeDef,
+    )
+
+# The one translation of Cognito error codes into domain errors. Codes not listed here (a missing
+# pool or app client, an internal error, a code added to the API later) are failures of the
+# provider or of our configuration, never of the user's input: they become `ProviderUnavailable`.
+_ERRORS: Mapping[str, type[DomainError]] = {
+    "UsernameExistsException": UsernameExists,
+    "AliasExistsException": UsernameExists,
+    "InvalidPasswordException": InvalidPassword,
+    "CodeMismatchException": CodeMismatch,
+    "ExpiredCodeException": ExpiredCode,
+    "NotAuthorizedException": NotAuthorized,
+    "UserNotFoundException": NotAuthorized,
+    "UserNotConfirmedException": UserNotConfirmed,
+    "PasswordResetRequiredException": PasswordResetRequired,
+    "TooManyRequestsException": TooManyRequests,
+    "LimitExceededException": TooManyRequests,
+    "TooManyFailedAttemptsException": TooManyRequests,
+    "InvalidParameterException": ValidationError,
+    "CodeDeliveryFailureException": ProviderUnavailable,
+}
+
+# Cognito's messages that are worth showing a user as they are. Every other message is replaced by
+# the domain error's own: Cognito (and moto even more) puts usernames, tokens, secret hashes and
+# client ids into messages, and "User does not exist." would tell strangers which accounts exist.
+_USER_FACING_MESSAGE = re.compile(
+    r"Password (?:did|does) not conform (?:with|to) policy: [\w ,.]+"
+    r"|(?:Refresh|Access) Token has (?:been revoked|expired)"
+    r"|Invalid (?:Refresh|Access) Token"
+)
+
+# A challenge answered with a session Cognito no longer knows ("Invalid session for the user,
+# session is expired.", "... session can only be used once.").
+_SESSION_REFUSED = re.compile(r"invalid session", re.IGNORECASE)
+
+# An InvalidParameterException about the app client or its auth flows ("USER_PASSWORD_AUTH flow
+# not enabled for this client") is our misconfiguration: the user can do nothing about it.
+_CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|auth method", re.IGNORECASE)
+
+# Words in Cognito's and botocore's validation messages that point at one of our input fields,
+# checked in order ("Value at 'userAttributes.1.member.value' failed to satisfy constraint",
+# "Invalid email address format.", "Invalid length for parameter Session"). Underscores are
+# removed before matching, so `REFRESH_TOKEN` reads as `refreshtoken`.
+_FIELD_WORDS: tuple[tuple[str, str], ...] = (
+    ("username", "username"),
+    ("attribute", "user_attributes"),
+    ("email", "user_attributes"),
+    ("phone", "user_attributes"),
+    ("confirmationcode", "code"),
+    ("session", "session"),
+    ("challengeresponses", "responses"),
+    ("challengename", "challenge_name"),
+    ("refreshtoken", "refresh_token"),
+    ("accesstoken", "access_token"),
+    ("password", "password"),
+)
+_REJECTED = "was rejected by the identity provider"
+_PARAMETER_NAME = re.compile(r"parameter ([\w.]+)")
+
+
+def _fields(text: str) -> dict[str, str]:
+    words = text.casefold().replace("_", "")
+    field = next((field for word, field in _FIELD_WORDS if word in words), "request")
+    return {field: _REJECTED}
+
+
+def _domain_error(error: ClientError) -> DomainError:
+    details = error.response.get("Error", {})
+    code = str(details.get("Code", ""))
+    message = str(details.get("Message", ""))
+    status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    kind = _ERRORS.get(code)
+    if kind is None or status >= 500:
+        return ProviderUnavailable()
+    if kind is ValidationError:
+        if _CONFIGURATION_FAULT.search(message):
+            return ProviderUnavailable()
+        return ValidationError(_fields(message))
+    if kind is NotAuthorized and error.operation_name == "RespondToAuthChallenge" and _SESSION_REFUSED.search(message):
+        return ExpiredSession()
+    return kind(message if _USER_FACING_MESSAGE.fullmatch(message) else None)
+
+
+@contextlib.contextmanager
+def _translated_errors() -> Iterator[None]:
+    """Turn whatever botocore raises into a domain error, chained to the original for the logs."""
+    try:
+        yield
+    except ClientError as error:
+        raise _domain_error(error) from error
+    except ParamValidationError as error:
+        # botocore checks lengths and types before sending: a too-short challenge session, say.
+        # Only the parameter names are read; the report may quote the refused value.
+        names = " ".join(_PARAMETER_NAME.findall(str(error)))
+        raise ValidationError(_fields(names)) from error
+    except BotoCoreError as error:
+        # Connection refused or reset, connect and read timeouts, TLS failures, missing credentials.
+        raise ProviderUnavailable() from error
+
+
+def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef | None) -> CodeDelivery | None:
+    if not details:
+        return None
+    return CodeDelivery(
+        destination=details.get("Destination", ""),
+        medium=details.get("DeliveryMedium", ""),
+        attribute_name=details.get("AttributeName", ""),
+    )
+
+
+def _token_set(result: AuthenticationResultTypeTypeDef, refresh_token: str | None = None) -> TokenSet:
+    refresh_token = result.get("RefreshToken", refresh_token)
+    if "AccessToken" not in result or "IdToken" not in result or not refresh_token:
+        raise ProviderUnavailable()
+    return TokenSet(
+        access_token=result["AccessToken"],
+        id_token=result["IdToken"],
+        refresh_token=refresh_token,
+        expires_in=result.get("ExpiresIn", 0),
+    )
+
+
+def _auth_result(response: InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef) -> AuthResult:
+    # Cognito sends an empty ChallengeParameters beside the tokens, so the tokens are looked at first.
+    if "AuthenticationResult" in response:
+        return _token_set(response["AuthenticationResult"])
+    if "ChallengeName" in response:
+        return Challenge(
+            name=response["ChallengeName"],
+            session=response.get("Session", ""),
+            parameters=response.get("ChallengeParameters", {}),
+        )
+    raise ProviderUnavailable()
+
+
+class CognitoIdentityProvider(IdentityProvider):
+    """Calls the public (app client) operations of one user pool.
+
+    With a client secret, every call that identifies a user carries
+    SECRET_HASH = Base64(HMAC-SHA256(secret, username + client id)).
+    """
+
+    def __init__(self, client: CognitoIdentityProviderClient, *, client_id: str, client_secret: str | None) -> None:
+        self._client = client
+        self._client_id = client_id
+        self._client_secret = client_secret
+
+    def _secret_hash(self, username: str) -> str | None:
+        if self._client_secret is None:
+            return None
+        digest = hmac.new(
+            self._client_secret.encode("utf-8"), (username + self._client_id).encode("utf-8"), hashlib.sha256
+        ).digest()
+        return base64.b64encode(digest).decode("ascii")
+
+    def _with_secret_hash(self, parameters: dict[str, str], username: str) -> dict[str, str]:
+        """AuthParameters or ChallengeResponses, with SECRET_HASH added when the client has a secret."""
+        secret_hash = self._secret_hash(username)
+        return parameters if secret_hash is None else {**parameters, "SECRET_HASH": secret_hash}
+
+    def sign_up(self, username: Username, password: Password, attributes: Attributes) -> SignUpOutcome:
+        request: SignUpRequestTypeDef = {
+            "ClientId": self._client_id,
+            "Username": username.value,
+            "Password": password.value,
+            "UserAttributes": [{"Name": item.name, "Value": item.value} for item in attributes.items],
+        }
+        if (secret_hash := self._secret_hash(username.value)) is not None:
+            request["SecretHash"] = secret_hash
+        with _translated_errors():
+            response = self._client.sign_up(**request)
+        return SignUpOutcome(
+            user_sub=response["UserSub"],
+            user_confirmed=response["UserConfirmed"],
+            code_delivery=_code_delivery(response.get("CodeDeliveryDetails")),
+        )
+
+    def confirm_sign_up(
+        self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
+    ) -> None:
+        request: ConfirmSignUpRequestTypeDef = {
+            "ClientId": self._client_id,
+            "Username": username.value,
+            "ConfirmationCode": code.value,
+            "ForceAliasCreation": force_alias_creation,
+        }
+        if (secret_hash := self._secret_hash(username.value)) is not None:
+            request["SecretHash"] = secret_hash
+        with _translated_errors():
+            self._client.confirm_sign_up(**request)
+
+    def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
+        request: ResendConfirmationCodeRequestTypeDef = {"ClientId": self._client_id, "Username": username.value}
+        if (secret_hash := self._secret_hash(username.value)) is not None:
+            request["SecretHash"] = secret_hash
+        with _translated_errors():
+            response = self._client.resend_confirmation_code(**request)
+        return _code_delivery(response.get("CodeDeliveryDetails"))
+
+    def initiate_auth(self, username: Username, password: Password) -> AuthResult:
+        parameters = {"USERNAME": username.value, "PASSWORD": password.value}
+        with _translated_errors():
+            response = self._client.initiate_auth(
+                ClientId=self._client_id,
+                AuthFlow="USER_PASSWORD_AUTH",
+                AuthParameters=self._with_secret_hash(parameters, username.value),
+            )
+        return _auth_result(response)
+
+    def respond_to_challenge(
+        self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
+    ) -> AuthResult:
+        # Every challenge wants USERNAME among the answers; the port's argument is authoritative.
+        answers = {**responses, "USERNAME": username.value}
+        with _translated_errors():
+            response = self._client.respond_to_auth_challenge(
+                ClientId=self._client_id,
+                # Cognito itself refuses names it does not know.
+                ChallengeName=cast("ChallengeNameTypeType", challenge_name),
+                Session=session,
+                ChallengeResponses=self._with_secret_hash(answers, username.value),
+            )
+        return _auth_result(response)
+
+    def refresh(self, refresh_token: str, username: str | None) -> TokenSet:
+        parameters = {"REFRESH_TOKEN": refresh_token}
+        if self._client_secret is not None:
+            if username is None:
+                raise ValidationError({"access_token": "needed to refresh with this app client"})
+            # Over the Cognito username, not the alias the user typed: in a pool that signs in by
+            # e-mail alias they differ, and Cognito then refuses the hash.
+            parameters = self._with_secret_hash(parameters, username)
+        with _translated_errors():
+            response = self._client.initiate_auth(
+                ClientId=self._client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=parameters
+            )
+        if "AuthenticationResult" not in response:
+            raise ProviderUnavailable()
+        # Cognito issues no new refresh token here; the one given stays valid.
+        return _token_set(response["AuthenticationResult"], refresh_token)
+
+    def global_sign_out(self, access_token: str) -> None:
+        with _translated_errors():
+            self._client.global_sign_out(AccessToken=access_token)
+
+    def forgot_password(self, username: Username) -> CodeDelivery | None:
+        request: ForgotPasswordRequestTypeDef = {"ClientId": self._client_id, "Username": username.value}
+        if (secret_hash := self._secret_hash(username.value)) is not None:
+            request["SecretHash"] = secret_hash
+        with _translated_errors():
+            response = self._client.forgot_password(**request)
+        return _code_delivery(response.get("CodeDeliveryDetails"))
+
+    def confirm_forgot_password(self, username: Username, code: ConfirmationCode, new_password: Password) -> None:
+        request: ConfirmForgotPasswordRequestTypeDef = {
+            "ClientId": self._client_id,
+            "Username": username.value,
+            "ConfirmationCode": code.value,
+            "Password": new_password.value,
+        }
+        if (secret_hash := self._secret_hash(username.value)) is not None:
+            request["SecretHash"] = secret_hash
+        with _translated_errors():
+            self._client.confirm_forgot_password(**request)

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from adapters.cognito.client import build_cognito_client
+from adapters.cognito.local_pool import LocalPool, create_local_pool
+from tests.moto_server import capturing_forgot_password_codes, running_moto_server
+from tests.pools import CognitoBackend
+
+if TYPE_CHECKING:
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+
+# --- Cognito on a moto server: one server process per session, a fresh user pool per test. ---
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with running_moto_server() as server:
+        yield server.endpoint_url
+
+
+@pytest.fixture(scope="session")
+def cognito_client(moto_endpoint: str) -> CognitoIdentityProviderClient:
+    """One client for the session: building one costs about 0.1 s."""
+    return build_cognito_client(
+        region="us-east-1",
+        endpoint_url=moto_endpoint,
+        # Dummy keys, so that no real credentials from the environment ever reach the emulator.
+        access_key_id="testing",
+        secret_access_key="testing",
+        # One attempt: moto answers unimplemented operations with HTTP 500, which a retry would
+        # only repeat after a back-off.
+        max_attempts=1,
+    )
+
+
+@pytest.fixture
+def cognito_pool(cognito_client: CognitoIdentityProviderClient) -> tuple[CognitoIdentityProviderClient, LocalPool]:
+    """A pool of its own for each test, so that no test sees another's users."""
+    return cognito_client, create_local_pool(cognito_client)
+
+
+@pytest.fixture
+def cognito_backend(
+    cognito_pool: tuple[CognitoIdentityProviderClient, LocalPool], moto_endpoint: str
+) -> Iterator[CognitoBackend]:
+    client, pool = cognito_pool
+    with capturing_forgot_password_codes(client) as reset_codes:
+        yield CognitoBackend.create(client, pool, moto_endpoint, reset_codes)
