@@ -1,0 +1,84 @@
+"""The service as an operator starts it: configured by the environment, run as its own process."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from tests.live_server import running_service, service_environment
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+
+
+def exports(text: str) -> dict[str, str]:
+    return {name: shlex.split(value)[0] for name, value in re.findall(r"^export (\w+)=(.*)$", text, flags=re.MULTILINE)}
+
+
+class TestConfigurationErrors:
+    @pytest.mark.parametrize(
+        ("environment", "variable"),
+        [
+            ({"IDENTITY_PROVIDER": "cognito"}, "AWS_REGION"),
+            ({"COGNITO_USER_POOL_ID": "us-east-1_x", "AWS_REGION": "us-east-1"}, "COGNITO_APP_CLIENT_ID"),
+            ({"IDENTITY_PROVIDER": "ldap"}, "IDENTITY_PROVIDER"),
+            ({"COGNITO_TOKEN_LEEWAY_SECONDS": "soon"}, "COGNITO_TOKEN_LEEWAY_SECONDS"),
+            ({"DB_NAME": "auth"}, "DB_USERNAME"),
+            ({"COGNITO_JWKS_URL": "file:///etc/passwd"}, "COGNITO_JWKS_URL"),
+        ],
+    )
+    def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):
+        finished = subprocess.run(  # noqa: S603 -- our own interpreter, fixed arguments
+            [sys.executable, "-m", "django_shell.manage", "check"],
+            env=service_environment(**environment),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert finished.returncode != 0
+        lines = finished.stderr.strip().splitlines()
+        assert len(lines) == 1, finished.stderr
+        assert lines[0].startswith("configuration error: ")
+        assert variable in lines[0]
+
+
+@pytest.mark.moto
+def test_bootstrap_local_pool_prints_an_environment_that_serves_the_seed_flow(moto_endpoint, capsys):
+    call_command("bootstrap_local_pool", endpoint_url=moto_endpoint)
+    environment = exports(capsys.readouterr().out)
+    assert environment["IDENTITY_PROVIDER"] == "cognito"
+    assert environment["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] == moto_endpoint
+
+    with running_service(service_environment(**environment)) as server:
+        assert "identity provider: cognito" in server.log()
+        signed_up = server.post("/auth/signup", headers=basic("zoe@example.com", "Correct-Horse-9"))
+        assert signed_up.status == 201, signed_up.body
+        # moto confirms with any code (shared/MOTO.md)
+        assert server.post("/auth/confirm_signup", {"username": "zoe@example.com", "code": "123456"}).status == 200
+        logged_in = server.post("/auth/login", headers=basic("zoe@example.com", "Correct-Horse-9"))
+        assert logged_in.body == {"msg": "Welcome zoe@example.com"}
+        tokens = {"AccessToken": logged_in.headers["AccessToken"], "RefreshToken": logged_in.headers["RefreshToken"]}
+        assert server.post("/auth/refresh", headers=tokens).status == 200
+        assert server.post("/auth/logout", headers=tokens).status == 200
+        assert server.post("/auth/refresh", headers=tokens).status == 401
+
+
+def test_the_embedded_default_serves_and_logs_its_codes(tmp_path):
+    environment = service_environment(LOCAL_POOL_FILE=str(tmp_path / "pool.sqlite3"), SQLITE_PATH=str(tmp_path / "db"))
+    with running_service(environment) as server:
+        assert "identity provider: memory" in server.log()
+        assert server.post("/auth/signup", headers=basic("yan@example.com", "Correct-Horse-9")).status == 201
+        code = re.search(r"sign-up confirmation code for yan@example.com: (\d{6})", server.log())
+        assert code, server.log()
+        assert server.post("/auth/confirm_signup", {"username": "yan@example.com", "code": code[1]}).status == 200
+    # A restart keeps the users: the pool lives in the file.
+    with running_service(environment) as server:
+        assert server.post("/auth/login", headers=basic("yan@example.com", "Correct-Horse-9")).status == 200

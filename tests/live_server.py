@@ -1,0 +1,110 @@
+"""The service as a real process on a loopback port, configured only through its environment."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+_HOST = "127.0.0.1"
+_STARTUP_DEADLINE = 30.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((_HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@attrs.frozen
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: Any
+
+
+@attrs.frozen
+class LiveServer:
+    base_url: str
+    log_path: str
+
+    def post(self, path: str, body: Any = None, headers: Mapping[str, str] | None = None) -> Reply:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(  # noqa: S310 -- a loopback http URL of our own
+            self.base_url + path,
+            data=data or b"",
+            method="POST",
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+                return Reply(response.status, dict(response.headers), json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as error:
+            return Reply(error.code, dict(error.headers), json.loads(error.read() or b"null"))
+
+    def log(self) -> str:
+        with open(self.log_path, encoding="utf-8", errors="replace") as handle:
+            return handle.read()
+
+
+def service_environment(**overrides: str) -> dict[str, str]:
+    """The test process's environment without any of the service's own settings, plus `overrides`."""
+    prefixes = (
+        "COGNITO_",
+        "AWS_",
+        "DB_",
+        "DJANGO_",
+        "IDENTITY_PROVIDER",
+        "LOCAL_POOL_FILE",
+        "REDIS_URL",
+        "SQLITE_PATH",
+    )
+    environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
+    return environment | overrides
+
+
+@contextlib.contextmanager
+def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
+    """`manage.py runserver` on a free port; its output goes to a file that tests may read."""
+    port = free_port()
+    with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        process = subprocess.Popen(  # noqa: S603 -- our own interpreter, fixed arguments
+            [sys.executable, "-m", "django_shell.manage", "runserver", "--noreload", f"{_HOST}:{port}"],
+            env=dict(environment),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_listening(process, port, log.name)
+            yield LiveServer(f"http://{_HOST}:{port}", log.name)
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: str) -> None:
+    deadline = time.monotonic() + _STARTUP_DEADLINE
+    while True:
+        with contextlib.suppress(OSError), socket.create_connection((_HOST, port), timeout=0.5):
+            return
+        if process.poll() is not None or time.monotonic() > deadline:
+            with open(log_path, encoding="utf-8", errors="replace") as handle:
+                output = handle.read()[-2000:]
+            raise RuntimeError(f"the service did not start on port {port}; its output:\n{output}")
+        time.sleep(0.1)
