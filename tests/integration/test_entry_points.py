@@ -35,7 +35,7 @@ class TestConfigurationErrors:
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):
-        finished = subprocess.run(  # noqa: S603 -- our own interpreter, fixed arguments
+        finished = subprocess.run(
             [sys.executable, "-m", "django_shell.manage", "check"],
             env=service_environment(**environment),
             capture_output=True,

@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import create_local_pool
 
+_EMULATOR_KEY = "testing"
+
 
 class Command(BaseCommand):
     help = (
@@ -30,7 +32,10 @@ class Command(BaseCommand):
             raise CommandError(f"--endpoint-url {endpoint_url!r} is not an http(s) URL")
         # An emulator takes any credentials; fixed dummies keep real ones from ever reaching it.
         client = build_cognito_client(
-            region=region, endpoint_url=endpoint_url, access_key_id="testing", secret_access_key="testing"
+            region=region,
+            endpoint_url=endpoint_url,
+            access_key_id=_EMULATOR_KEY,
+            secret_access_key=_EMULATOR_KEY,
         )
         try:
             pool = create_local_pool(client, pool_name=pool_name)
@@ -39,8 +44,8 @@ class Command(BaseCommand):
         environment = {
             "IDENTITY_PROVIDER": "cognito",
             "AWS_REGION": region,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_ACCESS_KEY_ID": _EMULATOR_KEY,
+            "AWS_SECRET_ACCESS_KEY": _EMULATOR_KEY,
             "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER": endpoint_url,
             "COGNITO_USER_POOL_ID": pool.pool_id,
             "COGNITO_APP_CLIENT_ID": pool.client_id,
