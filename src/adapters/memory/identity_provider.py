@@ -1,0 +1,719 @@
+"""A self-hosted model of an AWS Cognito user pool, faithful to Cognito's observable behaviour.
+
+State lives in SQLite: in the process by default, or in a file that survives restarts and that several
+worker processes share. Every operation is one `BEGIN IMMEDIATE` transaction, so processes sharing the
+file see each other's writes in order; threads of one process take turns on the instance's lock.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import enum
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar
+
+import attrs
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from adapters.jwt.verifier import JwksTokenVerifier
+from application.ports.clock import Clock
+from application.ports.code_sender import CodePurpose, CodeSender
+from application.ports.identity_provider import IdentityProvider
+from domain.errors import (
+    CodeMismatch,
+    DomainError,
+    ExpiredCode,
+    ExpiredSession,
+    NotAuthorized,
+    PasswordResetRequired,
+    ProviderUnavailable,
+    TokenExpired,
+    TokenInvalid,
+    TooManyRequests,
+    UsernameExists,
+    UserNotConfirmed,
+    ValidationError,
+)
+from domain.values import (
+    Attribute,
+    Attributes,
+    AuthResult,
+    Challenge,
+    CodeDelivery,
+    ConfirmationCode,
+    Password,
+    PasswordPolicy,
+    SignUpOutcome,
+    TokenSet,
+    Username,
+)
+
+DEFAULT_PASSWORD_POLICY = PasswordPolicy()
+
+# Lifetimes Cognito uses, in seconds.
+_CODE_LIFETIMES = {CodePurpose.SIGN_UP: 24 * 3600, CodePurpose.PASSWORD_RESET: 3600}
+_SESSION_LIFETIME = 3 * 60
+_CODE_ATTEMPTS = 5
+
+_ACCESS_SCOPE = "aws.cognito.signin.user.admin"
+_NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
+_USER_ATTRIBUTE_PREFIX = "userAttributes."
+
+# Cognito's standard attributes; any other attribute needs the `custom:` prefix.
+_STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "email",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    }
+)
+# Attributes the pool verifies by sending a code, each with its `<name>_verified` flag.
+_VERIFIABLE_ATTRIBUTES = ("email", "phone_number")
+_VERIFIED_FLAGS = frozenset(f"{name}_verified" for name in _VERIFIABLE_ATTRIBUTES)
+
+# Cognito's own messages, so that the model reads like the real pool.
+_INCORRECT_CREDENTIALS = "Incorrect username or password."
+_USER_NOT_FOUND = "Username/client id combination not found."
+_USER_DISABLED = "User is disabled."
+_INVALID_REFRESH_TOKEN = "Invalid Refresh Token"  # noqa: S105 -- a message, not a secret
+_CODE_NOT_REQUESTED = "Invalid code provided, please request a code again."
+
+# scrypt at a cost that keeps sign-ins and tests quick; the parameters are stored with each hash.
+_SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**12, 8, 1
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS users (
+        sub TEXT PRIMARY KEY,
+        username_key TEXT NOT NULL UNIQUE,
+        username TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        status TEXT NOT NULL,
+        enabled INTEGER NOT NULL,
+        attributes TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS codes (
+        sub TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        code TEXT NOT NULL,
+        expires_at REAL NOT NULL,
+        attempts_left INTEGER NOT NULL,
+        PRIMARY KEY (sub, purpose)
+    )""",
+    """CREATE TABLE IF NOT EXISTS sessions (
+        digest TEXT PRIMARY KEY,
+        sub TEXT NOT NULL,
+        challenge_name TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS refresh_tokens (
+        digest TEXT PRIMARY KEY,
+        sub TEXT NOT NULL,
+        origin_jti TEXT NOT NULL UNIQUE,
+        auth_time INTEGER NOT NULL,
+        expires_at REAL NOT NULL,
+        revoked INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX IF NOT EXISTS refresh_tokens_by_sub ON refresh_tokens (sub)",
+    "CREATE TABLE IF NOT EXISTS signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), pem TEXT NOT NULL)",
+)
+
+
+class _Status(enum.StrEnum):
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"  # noqa: S105 -- a status, not a secret
+    RESET_REQUIRED = "RESET_REQUIRED"
+
+
+@attrs.frozen
+class _User:
+    sub: str
+    username: str
+    password_hash: str = attrs.field(repr=False)
+    status: _Status
+    enabled: bool
+    attributes: dict[str, str]
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> _User:
+        return cls(
+            sub=row["sub"],
+            username=row["username"],
+            password_hash=row["password_hash"],
+            status=_Status(row["status"]),
+            enabled=bool(row["enabled"]),
+            attributes=json.loads(row["attributes"]),
+        )
+
+    @property
+    def verified_email(self) -> str | None:
+        return self.attributes.get("email") if self.attributes.get("email_verified") == "true" else None
+
+
+@attrs.frozen
+class _Delivery:
+    """A code to hand to the code sender once the transaction that created it has committed."""
+
+    username: str
+    destination: str | None
+    purpose: CodePurpose
+    code: str = attrs.field(repr=False)
+
+
+_ChallengeAnswer = Callable[[sqlite3.Connection, _User, Mapping[str, str], float], AuthResult]
+
+
+class InMemoryIdentityProvider(IdentityProvider):
+    """A Cognito user pool with one app client, kept in SQLite (`database`: ":memory:" or a file path).
+
+    Beyond the port it offers the pool's `issuer` and `jwks()`, and the administrator's operations
+    that tests and local set-ups need to reach every user status.
+    """
+
+    # How long a call waits for another process's transaction on a shared file before giving up.
+    busy_timeout: ClassVar[float] = 5.0
+
+    def __init__(
+        self,
+        *,
+        pool_id: str,
+        client_id: str,
+        region: str,
+        code_sender: CodeSender,
+        clock: Clock,
+        database: str = ":memory:",
+        password_policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+        signing_key: rsa.RSAPrivateKey | None = None,
+        access_token_lifetime: int = 3600,
+        refresh_token_lifetime: int = 30 * 24 * 3600,
+    ) -> None:
+        self._client_id = client_id
+        self._code_sender = code_sender
+        self._clock = clock
+        self._policy = password_policy
+        self._access_token_lifetime = access_token_lifetime
+        self._refresh_token_lifetime = refresh_token_lifetime
+        self._issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(database, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
+        self._db.row_factory = sqlite3.Row
+        # WAL lets readers of a shared file go on while one process writes; an in-memory database ignores it.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        with self._transaction() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+            self._signing_key = _load_signing_key(db, signing_key)
+        self._public_jwk = _public_jwk(self._signing_key.public_key())
+        self._verifier = JwksTokenVerifier(
+            issuer=self._issuer, client_id=client_id, jwks=self.jwks, clock=clock, leeway=0
+        )
+        self._challenge_answers: dict[str, _ChallengeAnswer] = {_NEW_PASSWORD_REQUIRED: self._answer_new_password}
+
+    @property
+    def issuer(self) -> str:
+        return self._issuer
+
+    def jwks(self) -> dict[str, Any]:
+        """The public JSON Web Key Set that verifies this pool's tokens."""
+        return {"keys": [dict(self._public_jwk)]}
+
+    # -- sign-up -------------------------------------------------------------------------------------
+
+    def sign_up(self, username: Username, password: Password, attributes: Attributes) -> SignUpOutcome:
+        _check_schema(attributes, allow_verified_flags=False)
+        self._policy.check(password)
+        password_hash = _hash_password(password.value)
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._insert_user(db, username, password_hash, _Status.UNCONFIRMED, attributes, now)
+            delivery = self._new_code(db, user, CodePurpose.SIGN_UP, now, destination=user.attributes.get("email"))
+        self._deliver(delivery)
+        return SignUpOutcome(user_sub=user.sub, user_confirmed=False, code_delivery=_masked(delivery.destination))
+
+    def confirm_sign_up(
+        self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
+    ) -> None:
+        # `force_alias_creation` decides who keeps an alias (e-mail used as a login name) claimed twice;
+        # this pool defines no alias attributes, so there is never such a conflict.
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._existing_user(db, username)
+            if user.status is not _Status.UNCONFIRMED:
+                raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
+            self._use_code(db, user, CodePurpose.SIGN_UP, code, now)
+            # The code went to the e-mail address, so receiving it proves the address.
+            attributes = dict(user.attributes)
+            if "email" in attributes:
+                attributes["email_verified"] = "true"
+            db.execute(
+                "UPDATE users SET status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
+                (_Status.CONFIRMED, json.dumps(attributes), now, user.sub),
+            )
+
+    def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._existing_user(db, username)
+            if user.status is not _Status.UNCONFIRMED:
+                raise NotAuthorized("User is already confirmed.")
+            delivery = self._new_code(db, user, CodePurpose.SIGN_UP, now, destination=user.attributes.get("email"))
+        self._deliver(delivery)
+        return _masked(delivery.destination)
+
+    # -- sign-in -------------------------------------------------------------------------------------
+
+    def initiate_auth(self, username: Username, password: Password) -> AuthResult:
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._find_user(db, username)
+            if user is None:
+                # Unknown users cost a hash too, so response times do not tell which usernames exist.
+                _password_matches(password.value, _dummy_hash())
+                raise NotAuthorized(_INCORRECT_CREDENTIALS)
+            # The administrator has withdrawn the password: no password, right or wrong, signs in.
+            if user.status is _Status.RESET_REQUIRED:
+                raise PasswordResetRequired("Password reset required for the user")
+            if not _password_matches(password.value, user.password_hash):
+                raise NotAuthorized(_INCORRECT_CREDENTIALS)
+            if not user.enabled:
+                raise NotAuthorized(_USER_DISABLED)
+            if user.status is _Status.UNCONFIRMED:
+                raise UserNotConfirmed("User is not confirmed.")
+            if user.status is _Status.FORCE_CHANGE_PASSWORD:
+                parameters = {
+                    "USER_ID_FOR_SRP": user.username,
+                    "requiredAttributes": "[]",
+                    "userAttributes": json.dumps(user.attributes),
+                }
+                return self._challenge(db, user, _NEW_PASSWORD_REQUIRED, parameters, now)
+            return self._sign_in(db, user, now)
+
+    def respond_to_challenge(
+        self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
+    ) -> AuthResult:
+        with self._transaction() as db:
+            now = self._clock.now()
+            digest = _digest(session)
+            row = db.execute("SELECT * FROM sessions WHERE digest = ?", (digest,)).fetchone()
+            if row is None or row["expires_at"] <= now:
+                raise ExpiredSession("Invalid session for the user, session is expired.")
+            user = self._find_user(db, username)
+            if user is None or user.sub != row["sub"]:
+                raise NotAuthorized("Invalid session for the user.")
+            if challenge_name != row["challenge_name"]:
+                raise ValidationError({"challenge_name": f"this session answers {row['challenge_name']}"})
+            if not user.enabled:
+                raise NotAuthorized(_USER_DISABLED)
+            result = self._challenge_answers[challenge_name](db, user, responses, now)
+            # Only a successful answer uses the session up; a rejected one may be corrected and sent again.
+            db.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
+            return result
+
+    def refresh(self, refresh_token: str, username: str | None) -> TokenSet:
+        with self._transaction() as db:
+            now = self._clock.now()
+            row = db.execute(
+                "SELECT * FROM refresh_tokens JOIN users USING (sub) WHERE digest = ?", (_digest(refresh_token),)
+            ).fetchone()
+            if row is None:
+                raise NotAuthorized(_INVALID_REFRESH_TOKEN)
+            user = _User.from_row(row)
+            # Cognito checks the username through the client's SECRET_HASH, computed over the username.
+            if username is not None and username.casefold() != user.username.casefold():
+                raise NotAuthorized(_INVALID_REFRESH_TOKEN)
+            if not user.enabled:
+                raise NotAuthorized(_USER_DISABLED)
+            if row["revoked"] or row["expires_at"] <= now:
+                raise NotAuthorized(_INVALID_REFRESH_TOKEN)
+            return self._tokens(user, row["origin_jti"], row["auth_time"], refresh_token, now)
+
+    def global_sign_out(self, access_token: str) -> None:
+        try:
+            claims = self._verifier.verify_access_token(access_token)
+        except TokenExpired as error:
+            raise NotAuthorized("Access Token has expired") from error
+        except TokenInvalid as error:
+            raise NotAuthorized("Invalid Access Token") from error
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT revoked FROM refresh_tokens WHERE origin_jti = ? AND sub = ?", (claims.origin_jti, claims.sub)
+            ).fetchone()
+            if row is None or row["revoked"]:
+                raise NotAuthorized("Access Token has been revoked")
+            self._revoke_tokens(db, claims.sub)
+
+    # -- forgotten passwords -------------------------------------------------------------------------
+
+    def forgot_password(self, username: Username) -> CodeDelivery | None:
+        with self._transaction() as db:
+            delivery = self._start_password_reset(db, self._existing_user(db, username), self._clock.now())
+        self._deliver(delivery)
+        return _masked(delivery.destination)
+
+    def confirm_forgot_password(self, username: Username, code: ConfirmationCode, new_password: Password) -> None:
+        # The policy is checked before the code, so that a rejected password leaves the code usable.
+        self._policy.check(new_password)
+        password_hash = _hash_password(new_password.value)
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._existing_user(db, username)
+            if not user.enabled:
+                raise NotAuthorized(_USER_DISABLED)
+            self._use_code(db, user, CodePurpose.PASSWORD_RESET, code, now)
+            # Cognito keeps existing refresh tokens valid across a password change.
+            db.execute(
+                "UPDATE users SET password_hash = ?, status = ?, updated_at = ? WHERE sub = ?",
+                (password_hash, _Status.CONFIRMED, now, user.sub),
+            )
+
+    # -- administration ------------------------------------------------------------------------------
+
+    def admin_create_user(self, username: Username, temporary_password: Password, attributes: Attributes) -> str:
+        """Create a user who must choose a new password at first sign-in (`NEW_PASSWORD_REQUIRED`).
+
+        Returns the user's sub. Raises `UsernameExists`, `InvalidPassword`, `ValidationError`.
+        """
+        _check_schema(attributes, allow_verified_flags=True)
+        self._policy.check(temporary_password)
+        password_hash = _hash_password(temporary_password.value)
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._insert_user(db, username, password_hash, _Status.FORCE_CHANGE_PASSWORD, attributes, now)
+        return user.sub
+
+    def admin_disable_user(self, username: Username) -> None:
+        """Stop the user from signing in and revoke their tokens. Raises `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+            db.execute("UPDATE users SET enabled = 0, updated_at = ? WHERE sub = ?", (self._clock.now(), user.sub))
+            self._revoke_tokens(db, user.sub)
+
+    def admin_enable_user(self, username: Username) -> None:
+        """Let a disabled user sign in again. Raises `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+            db.execute("UPDATE users SET enabled = 1, updated_at = ? WHERE sub = ?", (self._clock.now(), user.sub))
+
+    def admin_reset_user_password(self, username: Username) -> CodeDelivery | None:
+        """Withdraw the user's password (status `RESET_REQUIRED`) and deliver a reset code.
+
+        Raises what `forgot_password` raises.
+        """
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._existing_user(db, username)
+            delivery = self._start_password_reset(db, user, now)
+            db.execute(
+                "UPDATE users SET status = ?, updated_at = ? WHERE sub = ?", (_Status.RESET_REQUIRED, now, user.sub)
+            )
+        self._deliver(delivery)
+        return _masked(delivery.destination)
+
+    # -- internals -----------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One `BEGIN IMMEDIATE` transaction under the instance lock.
+
+        A domain error is an answer, not a failure: what the operation recorded before raising it (a
+        spent code attempt) is committed. Any other exception rolls back. A database that stays locked
+        or fails becomes `ProviderUnavailable`, as an unreachable Cognito would.
+        """
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except DomainError:
+                    self._db.execute("COMMIT")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.OperationalError as error:
+                raise ProviderUnavailable("The local user pool is busy or unreadable.") from error
+            finally:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+
+    def _find_user(self, db: sqlite3.Connection, username: Username) -> _User | None:
+        row = db.execute("SELECT * FROM users WHERE username_key = ?", (username.key,)).fetchone()
+        return None if row is None else _User.from_row(row)
+
+    def _existing_user(self, db: sqlite3.Connection, username: Username) -> _User:
+        user = self._find_user(db, username)
+        if user is None:
+            raise NotAuthorized(_USER_NOT_FOUND)
+        return user
+
+    def _insert_user(
+        self,
+        db: sqlite3.Connection,
+        username: Username,
+        password_hash: str,
+        status: _Status,
+        attributes: Attributes,
+        now: float,
+    ) -> _User:
+        if self._find_user(db, username) is not None:
+            raise UsernameExists("User already exists")
+        user = _User(
+            sub=str(uuid.uuid4()),
+            username=username.value,
+            password_hash=password_hash,
+            status=status,
+            enabled=True,
+            attributes=_merge_attributes({}, attributes),
+        )
+        db.execute(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (user.sub, username.key, user.username, password_hash, status, json.dumps(user.attributes), now, now),
+        )
+        return user
+
+    def _new_code(
+        self, db: sqlite3.Connection, user: _User, purpose: CodePurpose, now: float, *, destination: str | None
+    ) -> _Delivery:
+        """Issue a code for `purpose`, replacing the user's previous one with fresh attempts."""
+        code = f"{secrets.randbelow(10**6):06d}"
+        db.execute(
+            "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?)",
+            (user.sub, purpose.name, code, now + _CODE_LIFETIMES[purpose], _CODE_ATTEMPTS),
+        )
+        return _Delivery(user.username, destination, purpose, code)
+
+    def _use_code(
+        self, db: sqlite3.Connection, user: _User, purpose: CodePurpose, code: ConfirmationCode, now: float
+    ) -> None:
+        """Spend the user's code for `purpose`, or count a wrong attempt and raise."""
+        key = (user.sub, purpose.name)
+        row = db.execute("SELECT * FROM codes WHERE sub = ? AND purpose = ?", key).fetchone()
+        if row is None:
+            raise ExpiredCode(_CODE_NOT_REQUESTED)
+        if row["attempts_left"] <= 0:
+            raise TooManyRequests("Attempt limit exceeded, please try after some time.")
+        if row["expires_at"] <= now:
+            raise ExpiredCode(_CODE_NOT_REQUESTED)
+        if not hmac.compare_digest(row["code"].encode(), code.value.encode()):
+            db.execute("UPDATE codes SET attempts_left = attempts_left - 1 WHERE sub = ? AND purpose = ?", key)
+            raise CodeMismatch("Invalid verification code provided, please try again.")
+        db.execute("DELETE FROM codes WHERE sub = ? AND purpose = ?", key)
+
+    def _deliver(self, delivery: _Delivery) -> None:
+        self._code_sender.send(delivery.username, delivery.destination, delivery.purpose, delivery.code)
+
+    def _start_password_reset(self, db: sqlite3.Connection, user: _User, now: float) -> _Delivery:
+        if not user.enabled:
+            raise NotAuthorized(_USER_DISABLED)
+        if user.status is _Status.FORCE_CHANGE_PASSWORD:
+            raise NotAuthorized("User password cannot be reset in the current state.")
+        # Cognito sends reset codes to verified addresses only; an unconfirmed user has none.
+        if user.verified_email is None:
+            raise ValidationError({"username": "the user has no verified e-mail address to receive a reset code"})
+        return self._new_code(db, user, CodePurpose.PASSWORD_RESET, now, destination=user.verified_email)
+
+    def _challenge(
+        self, db: sqlite3.Connection, user: _User, name: str, parameters: dict[str, str], now: float
+    ) -> Challenge:
+        session = secrets.token_urlsafe(48)
+        db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+        db.execute(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?)", (_digest(session), user.sub, name, now + _SESSION_LIFETIME)
+        )
+        return Challenge(name=name, session=session, parameters=parameters)
+
+    def _answer_new_password(
+        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], now: float
+    ) -> AuthResult:
+        if not responses.get("NEW_PASSWORD"):
+            raise ValidationError({"responses": "NEW_PASSWORD is required"})
+        password = Password(responses["NEW_PASSWORD"])
+        self._policy.check(password)
+        updates = Attributes(
+            Attribute(name.removeprefix(_USER_ATTRIBUTE_PREFIX), value)
+            for name, value in responses.items()
+            if name.startswith(_USER_ATTRIBUTE_PREFIX)
+        )
+        _check_schema(updates, allow_verified_flags=False)
+        user = attrs.evolve(
+            user,
+            password_hash=_hash_password(password.value),
+            status=_Status.CONFIRMED,
+            attributes=_merge_attributes(user.attributes, updates),
+        )
+        db.execute(
+            "UPDATE users SET password_hash = ?, status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
+            (user.password_hash, user.status, json.dumps(user.attributes), now, user.sub),
+        )
+        return self._sign_in(db, user, now)
+
+    def _sign_in(self, db: sqlite3.Connection, user: _User, now: float) -> TokenSet:
+        """Start a token family: a refresh token whose access and id tokens share its `origin_jti`."""
+        refresh_token = secrets.token_urlsafe(48)
+        origin_jti = str(uuid.uuid4())
+        auth_time = int(now)
+        # A family stays on record until its last access token would have expired, so revocations hold.
+        db.execute("DELETE FROM refresh_tokens WHERE expires_at + ? <= ?", (self._access_token_lifetime, now))
+        db.execute(
+            "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, 0)",
+            (_digest(refresh_token), user.sub, origin_jti, auth_time, now + self._refresh_token_lifetime),
+        )
+        return self._tokens(user, origin_jti, auth_time, refresh_token, now)
+
+    def _tokens(self, user: _User, origin_jti: str, auth_time: int, refresh_token: str, now: float) -> TokenSet:
+        issued_at = int(now)
+        common = {
+            "sub": user.sub,
+            "iss": self._issuer,
+            "origin_jti": origin_jti,
+            "event_id": str(uuid.uuid4()),
+            "auth_time": auth_time,
+            "iat": issued_at,
+            "exp": issued_at + self._access_token_lifetime,
+        }
+        access_claims = {
+            **common,
+            "client_id": self._client_id,
+            "token_use": "access",
+            "scope": _ACCESS_SCOPE,
+            "jti": str(uuid.uuid4()),
+            "username": user.username,
+        }
+        id_claims = {
+            **_attribute_claims(user.attributes),
+            **common,
+            "aud": self._client_id,
+            "token_use": "id",
+            "jti": str(uuid.uuid4()),
+            "cognito:username": user.username,
+        }
+        return TokenSet(
+            access_token=self._sign(access_claims),
+            id_token=self._sign(id_claims),
+            refresh_token=refresh_token,
+            expires_in=self._access_token_lifetime,
+        )
+
+    def _sign(self, claims: Mapping[str, Any]) -> str:
+        # Cognito's header is exactly {"kid", "alg"}; PyJWT would add "typ" unless told not to.
+        return jwt.encode(
+            dict(claims), self._signing_key, algorithm="RS256", headers={"kid": self._public_jwk["kid"], "typ": None}
+        )
+
+    def _revoke_tokens(self, db: sqlite3.Connection, sub: str) -> None:
+        """Revoke every token family of the user: their refresh tokens and, through `origin_jti`, access tokens."""
+        db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE sub = ?", (sub,))
+
+
+def _load_signing_key(db: sqlite3.Connection, given: rsa.RSAPrivateKey | None) -> rsa.RSAPrivateKey:
+    """The pool's key: the one given (and stored for other processes), else the stored one, else a new one."""
+    if given is None:
+        row = db.execute("SELECT pem FROM signing_key WHERE id = 1").fetchone()
+        if row is not None:
+            stored = serialization.load_pem_private_key(row["pem"].encode(), password=None)
+            if not isinstance(stored, rsa.RSAPrivateKey):
+                raise ValueError("the pool's stored signing key is not an RSA key")
+            return stored
+        given = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = given.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    db.execute("INSERT OR REPLACE INTO signing_key (id, pem) VALUES (1, ?)", (pem,))
+    return given
+
+
+def _public_jwk(key: rsa.RSAPublicKey) -> dict[str, str]:
+    numbers = key.public_numbers()
+    members = {"e": _base64url_uint(numbers.e), "kty": "RSA", "n": _base64url_uint(numbers.n)}
+    # RFC 7638 thumbprint: the same key always gets the same kid, in every process.
+    canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
+    kid = base64.urlsafe_b64encode(hashlib.sha256(canonical).digest()).rstrip(b"=").decode()
+    return {"kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid, "n": members["n"], "e": members["e"]}
+
+
+def _base64url_uint(value: int) -> str:
+    return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+
+def _digest(secret: str) -> str:
+    """Refresh tokens and sessions are stored as digests: a copy of the file holds no usable secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    derived = hashlib.scrypt(password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+    return "$".join(["scrypt", str(_SCRYPT_N), str(_SCRYPT_R), str(_SCRYPT_P), salt.hex(), derived.hex()])
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hash_password(secrets.token_urlsafe())
+
+
+def _password_matches(password: str, stored: str) -> bool:
+    _, n, r, p, salt, derived = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    return hmac.compare_digest(candidate, bytes.fromhex(derived))
+
+
+def _check_schema(attributes: Attributes, *, allow_verified_flags: bool) -> None:
+    """Refuse what Cognito's schema refuses: unknown names, and verified flags set by an app client."""
+    for attribute in attributes.items:
+        name = attribute.name
+        if name in _VERIFIED_FLAGS and not allow_verified_flags:
+            raise ValidationError({"user_attributes": f"attribute {name!r} cannot be set by the client"})
+        if name not in _STANDARD_ATTRIBUTES and name not in _VERIFIED_FLAGS and not name.startswith("custom:"):
+            message = f"Attributes did not conform to the schema: Type for attribute {{{name}}} could not be determined"
+            raise ValidationError({"user_attributes": message})
+
+
+def _merge_attributes(current: Mapping[str, str], updates: Attributes) -> dict[str, str]:
+    """Apply `updates`; a new or changed e-mail or phone number is unverified unless the update says otherwise."""
+    new = updates.as_dict()
+    merged = {**current, **new}
+    for name in _VERIFIABLE_ATTRIBUTES:
+        flag = f"{name}_verified"
+        changed = name in new and new[name] != current.get(name)
+        if name in merged and flag not in new and (changed or flag not in merged):
+            merged[flag] = "false"
+    # Building the value object enforces the invariants (attribute count, e-mail format) on the result.
+    return Attributes.from_pairs(merged.items()).as_dict()
+
+
+def _attribute_claims(attributes: Mapping[str, str]) -> dict[str, Any]:
+    """The user's attributes as id-token claims; the verified flags are booleans there."""
+    return {name: value == "true" if name in _VERIFIED_FLAGS else value for name, value in attributes.items()}
+
+
+def _masked(destination: str | None) -> CodeDelivery | None:
+    """Where the code went, masked as Cognito masks it: `alice@example.com` becomes `a***@e***`."""
+    if destination is None:
+        return None
+    local, _, domain = destination.partition("@")
+    return CodeDelivery(destination=f"{local[0]}***@{domain[0]}***", medium="EMAIL", attribute_name="email")

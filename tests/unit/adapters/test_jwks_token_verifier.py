@@ -1,0 +1,484 @@
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import attrs
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from adapters.jwt.verifier import MAX_TOKEN_LENGTH, JwksTokenVerifier
+from domain.errors import ProviderUnavailable, TokenExpired, TokenInvalid
+from tests.fakes import ManualClock
+
+ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool"
+CLIENT_ID = "test-client"
+KID = "key-1"
+NOW = 1_800_000_000
+
+
+def jwk_of(key: rsa.RSAPrivateKey, kid: str = KID, **members: Any) -> dict[str, Any]:
+    jwk: dict[str, Any] = jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig", **members}
+
+
+@attrs.define
+class KeySet:
+    """A JWKS endpoint that counts its calls."""
+
+    keys: list[dict[str, Any]]
+    calls: int = 0
+
+    def __call__(self) -> dict[str, Any]:
+        self.calls += 1
+        return {"keys": self.keys}
+
+
+def claims(token_use: str = "access", **overrides: Any) -> dict[str, Any]:
+    """Cognito-shaped claims, valid at NOW; an override of None leaves the claim out."""
+    base: dict[str, Any] = {
+        "sub": "2f1b9a4e-0000-4000-8000-000000000001",
+        "iss": ISSUER,
+        "origin_jti": "origin-1",
+        "event_id": "event-1",
+        "token_use": token_use,
+        "auth_time": NOW,
+        "iat": NOW,
+        "exp": NOW + 3600,
+        "jti": "jti-1",
+    }
+    if token_use == "access":
+        base |= {"client_id": CLIENT_ID, "scope": "aws.cognito.signin.user.admin", "username": "alice"}
+    else:
+        base |= {"aud": CLIENT_ID, "cognito:username": "alice", "email": "alice@example.com", "given_name": "Alice"}
+    merged = base | overrides
+    return {name: value for name, value in merged.items() if value is not None}
+
+
+def sign(key: rsa.RSAPrivateKey, payload: dict[str, Any], kid: str | None = KID, algorithm: str = "RS256") -> str:
+    headers = {} if kid is None else {"kid": kid}
+    return jwt.encode(payload, key, algorithm=algorithm, headers=headers)
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64_json(value: Any) -> str:
+    return b64(json.dumps(value).encode())
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def key_set(signing_key: rsa.RSAPrivateKey) -> KeySet:
+    return KeySet([jwk_of(signing_key)])
+
+
+@pytest.fixture
+def verifier(key_set: KeySet, clock: ManualClock) -> JwksTokenVerifier:
+    return JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock)
+
+
+@pytest.fixture
+def access_token(signing_key: rsa.RSAPrivateKey) -> str:
+    return sign(signing_key, claims())
+
+
+class TestAccessTokens:
+    def test_returns_the_claims_of_a_genuine_token(self, verifier: JwksTokenVerifier, access_token: str) -> None:
+        result = verifier.verify_access_token(access_token)
+
+        assert result.sub == "2f1b9a4e-0000-4000-8000-000000000001"
+        assert (result.username, result.client_id, result.token_use) == ("alice", CLIENT_ID, "access")
+        assert (result.issued_at, result.expires_at, result.auth_time) == (NOW, NOW + 3600, NOW)
+        assert (result.jti, result.origin_jti) == ("jti-1", "origin-1")
+        assert result.scopes == ("aws.cognito.signin.user.admin",)
+
+    def test_reads_the_groups(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
+        token = sign(signing_key, claims(**{"cognito:groups": ["admins", "staff"]}))
+
+        assert verifier.verify_access_token(token).groups == ("admins", "staff")
+
+    def test_accepts_a_token_expired_within_the_leeway(
+        self, verifier: JwksTokenVerifier, access_token: str, clock: ManualClock
+    ) -> None:
+        clock.advance(3600 + 4)
+
+        verifier.verify_access_token(access_token)
+
+    def test_refuses_a_token_expired_beyond_the_leeway(
+        self, verifier: JwksTokenVerifier, access_token: str, clock: ManualClock
+    ) -> None:
+        clock.advance(3600 + 5)
+
+        with pytest.raises(TokenExpired):
+            verifier.verify_access_token(access_token)
+
+    def test_honours_the_leeway_it_is_given(self, key_set: KeySet, access_token: str, clock: ManualClock) -> None:
+        strict = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock, leeway=0)
+        clock.advance(3600)
+
+        with pytest.raises(TokenExpired):
+            strict.verify_access_token(access_token)
+
+    def test_may_accept_an_expired_token_to_learn_whose_it_is(
+        self, verifier: JwksTokenVerifier, access_token: str, clock: ManualClock
+    ) -> None:
+        clock.advance(30 * 24 * 3600)
+
+        assert verifier.verify_access_token(access_token, allow_expired=True).username == "alice"
+
+    def test_accepting_an_expired_token_still_checks_the_rest(
+        self, verifier: JwksTokenVerifier, other_signing_key: rsa.RSAPrivateKey, clock: ManualClock
+    ) -> None:
+        clock.advance(7200)
+
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(other_signing_key, claims()), allow_expired=True)
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(other_signing_key, claims(nbf=NOW + 3 * 3600)), allow_expired=True)
+
+    def test_refuses_a_token_of_another_client(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="another client"):
+            verifier.verify_access_token(sign(signing_key, claims(client_id="other-client")))
+
+    def test_refuses_a_token_without_a_client(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(client_id=None)))
+
+    def test_refuses_an_id_token(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
+        with pytest.raises(TokenInvalid, match="not an access token"):
+            verifier.verify_access_token(sign(signing_key, claims("id")))
+
+
+class TestIdTokens:
+    def test_returns_the_claims_of_a_genuine_token(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        result = verifier.verify_id_token(sign(signing_key, claims("id")))
+
+        assert (result.username, result.client_id, result.token_use) == ("alice", CLIENT_ID, "id")
+        assert (result.email, result.given_name) == ("alice@example.com", "Alice")
+
+    def test_accepts_an_audience_list_naming_the_client(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier.verify_id_token(sign(signing_key, claims("id", aud=["elsewhere", CLIENT_ID])))
+
+    @pytest.mark.parametrize("audience", ["other-client", ["other-client"], None])
+    def test_refuses_a_token_for_another_audience(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, audience: Any
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_id_token(sign(signing_key, claims("id", aud=audience)))
+
+    def test_refuses_an_access_token(self, verifier: JwksTokenVerifier, access_token: str) -> None:
+        with pytest.raises(TokenInvalid, match="not an id token"):
+            verifier.verify_id_token(access_token)
+
+    def test_refuses_an_expired_token(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, clock: ManualClock
+    ) -> None:
+        token = sign(signing_key, claims("id"))
+        clock.advance(3600 + 5)
+
+        with pytest.raises(TokenExpired):
+            verifier.verify_id_token(token)
+
+
+class TestSignatures:
+    def test_refuses_an_unsigned_token(self, verifier: JwksTokenVerifier) -> None:
+        token = f"{b64_json({'alg': 'none', 'kid': KID})}.{b64_json(claims())}."
+
+        with pytest.raises(TokenInvalid, match="algorithm"):
+            verifier.verify_access_token(token)
+
+    def test_refuses_hs256_signed_with_the_public_key_as_secret(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        secret = signing_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        signing_input = f"{b64_json({'alg': 'HS256', 'typ': 'JWT', 'kid': KID})}.{b64_json(claims())}"
+        signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
+
+        with pytest.raises(TokenInvalid, match="algorithm"):
+            verifier.verify_access_token(f"{signing_input}.{signature}")
+
+    def test_refuses_another_rsa_algorithm(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
+        with pytest.raises(TokenInvalid, match="algorithm"):
+            verifier.verify_access_token(sign(signing_key, claims(), algorithm="RS512"))
+
+    def test_refuses_a_token_signed_with_another_key(
+        self, verifier: JwksTokenVerifier, other_signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="signature"):
+            verifier.verify_access_token(sign(other_signing_key, claims()))
+
+    def test_refuses_a_token_whose_claims_were_changed(self, verifier: JwksTokenVerifier, access_token: str) -> None:
+        header, _, signature = access_token.split(".")
+        forged = f"{header}.{b64_json(claims(username='mallory'))}.{signature}"
+
+        with pytest.raises(TokenInvalid, match="signature"):
+            verifier.verify_access_token(forged)
+
+    def test_refuses_a_token_without_a_key_id(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="names no signing key"):
+            verifier.verify_access_token(sign(signing_key, claims(), kid=None))
+
+    def test_refuses_a_key_id_that_is_not_text(self, verifier: JwksTokenVerifier, access_token: str) -> None:
+        _, payload, signature = access_token.split(".")
+
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(f"{b64_json({'alg': 'RS256', 'kid': 7})}.{payload}.{signature}")
+
+    def test_refuses_an_unknown_key_after_asking_for_the_key_set_once_more(
+        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier.verify_access_token(access_token)
+
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
+
+        assert key_set.calls == 2
+
+    def test_fetches_the_key_set_once_for_known_keys(
+        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str
+    ) -> None:
+        for _ in range(3):
+            verifier.verify_access_token(access_token)
+
+        assert key_set.calls == 1
+
+    def test_picks_up_a_rotated_key(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        other_signing_key: rsa.RSAPrivateKey,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        key_set.keys = [jwk_of(other_signing_key, kid="key-2")]
+
+        verifier.verify_access_token(sign(other_signing_key, claims(), kid="key-2"))
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(other_signing_key, claims(), kid="key-3"))
+
+        assert key_set.calls == 3
+
+    @pytest.mark.parametrize(
+        "members",
+        [{"use": "enc"}, {"alg": "RS512"}, {"kty": "oct"}, {"n": "!!not base64!!"}, {"n": None}, {"kid": 1}],
+        ids=["encryption-key", "other-algorithm", "not-rsa", "broken-modulus", "no-modulus", "kid-not-text"],
+    )
+    def test_never_uses_a_key_unfit_for_rs256_signatures(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, access_token: str, members: dict[str, Any]
+    ) -> None:
+        unfit = {name: value for name, value in jwk_of(signing_key, **members).items() if value is not None}
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([unfit]), clock=clock)
+
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(access_token)
+
+    def test_an_unusable_key_does_not_spoil_the_others(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, access_token: str
+    ) -> None:
+        ec_key = ec.generate_private_key(ec.SECP256R1())
+        ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(ec_key.public_key())) | {"kid": "ec-1"}
+        key_set = KeySet(["not a key", ec_jwk, {"kid": "broken", "kty": "RSA", "n": "", "e": ""}, jwk_of(signing_key)])
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock)
+
+        verifier.verify_access_token(access_token)
+
+    def test_lets_an_unreachable_key_set_say_so(self, clock: ManualClock, access_token: str) -> None:
+        def unreachable() -> dict[str, Any]:
+            raise ProviderUnavailable()
+
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=unreachable, clock=clock)
+
+        with pytest.raises(ProviderUnavailable):
+            verifier.verify_access_token(access_token)
+
+    @pytest.mark.parametrize("jwks", [{}, {"keys": "none"}, {"keys": None}])
+    def test_treats_a_malformed_key_set_as_holding_no_keys(
+        self, clock: ManualClock, access_token: str, jwks: dict[str, Any]
+    ) -> None:
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=lambda: jwks, clock=clock)
+
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(access_token)
+
+
+class TestClaims:
+    def test_refuses_a_token_of_another_issuer(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        other = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool"
+
+        with pytest.raises(TokenInvalid, match="issuer"):
+            verifier.verify_access_token(sign(signing_key, claims(iss=other)))
+
+    def test_refuses_a_token_without_token_use(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(token_use=None)))
+
+    @pytest.mark.parametrize("expiry", [None, "tomorrow", True, float("inf")], ids=["none", "text", "bool", "inf"])
+    def test_refuses_a_token_without_a_usable_expiry(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, expiry: Any
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="expiry"):
+            verifier.verify_access_token(sign(signing_key, claims(exp=expiry)), allow_expired=True)
+
+    def test_refuses_a_token_without_an_issue_time(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="issue time"):
+            verifier.verify_access_token(sign(signing_key, claims(iat=None)))
+
+    def test_refuses_a_token_not_valid_yet(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
+        with pytest.raises(TokenInvalid, match="not valid yet"):
+            verifier.verify_access_token(sign(signing_key, claims(nbf=NOW + 6)))
+
+    def test_accepts_a_token_valid_within_the_leeway(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier.verify_access_token(sign(signing_key, claims(nbf=NOW + 5)))
+
+    def test_refuses_a_start_time_that_is_no_time(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(nbf="now")))
+
+    def test_an_invalid_token_is_never_reported_as_merely_expired(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, clock: ManualClock
+    ) -> None:
+        clock.advance(3 * 3600)
+
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(iat="yesterday")))
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(nbf=NOW + 4 * 3600)))
+
+    @pytest.mark.parametrize("missing", ["sub", "token_use"])
+    def test_refuses_a_token_missing_a_claim_the_service_needs(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, missing: str
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(**{missing: None})))
+
+    def test_refuses_claims_of_the_wrong_type(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(sub=42)))
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(sign(signing_key, claims(auth_time="early")))
+
+
+class TestMalformedTokens:
+    @pytest.mark.parametrize(
+        "token",
+        [
+            "",
+            "one-part",
+            "two.parts",
+            "f.o.u.r",
+            "!!!.###.$$$",
+            f"{b64(b'not json')}.{b64_json({})}.c2ln",
+            f"{b64_json(['a list'])}.{b64_json({})}.c2ln",
+            f"{b64_json({'alg': 'RS256', 'kid': KID})}.{b64(b'not json')}.c2ln",
+            f"{b64_json({'alg': 'RS256', 'kid': KID})}.{b64_json(['a list'])}.c2ln",
+            f"{b64_json({'alg': 'RS256', 'kid': KID})}.{b64_json({})}.not*base64",
+            "éé.éé.éé",
+        ],
+    )
+    def test_refuses_what_is_not_a_jwt(self, verifier: JwksTokenVerifier, token: str) -> None:
+        with pytest.raises(TokenInvalid):
+            verifier.verify_access_token(token)
+        with pytest.raises(TokenInvalid):
+            verifier.verify_id_token(token)
+
+    def test_refuses_an_oversized_token_without_looking_at_it(
+        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str
+    ) -> None:
+        header, payload, signature = access_token.split(".")
+        padding = "A" * (MAX_TOKEN_LENGTH - len(access_token) + 1)
+
+        with pytest.raises(TokenInvalid, match="too large"):
+            verifier.verify_access_token(f"{header}.{payload}{padding}.{signature}")
+
+        assert key_set.calls == 0
+
+    def test_never_echoes_the_token(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, other_signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        tokens = [
+            sign(other_signing_key, claims()),
+            sign(signing_key, claims(iss="elsewhere")),
+            "garbage.garbage.garbage",
+        ]
+        for token in tokens:
+            with pytest.raises(TokenInvalid) as error:
+                verifier.verify_access_token(token)
+            assert token not in str(error.value)
+            assert token.split(".")[1] not in str(error.value)
+
+
+# No deadline: a loaded machine must not turn a slow example into a failure.
+@settings(deadline=None)
+@given(token=st.text(max_size=300))
+def test_any_text_is_refused_as_invalid(signing_key: rsa.RSAPrivateKey, token: str) -> None:
+    verifier = JwksTokenVerifier(
+        issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([jwk_of(signing_key)]), clock=ManualClock(NOW)
+    )
+
+    with pytest.raises(TokenInvalid):
+        verifier.verify_access_token(token)
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(deadline=None)
+@given(
+    header=st.fixed_dictionaries({"alg": st.sampled_from(["RS256", "none", "HS256"]), "kid": st.sampled_from([KID, 1])})
+    | _json,
+    payload=st.dictionaries(st.sampled_from(sorted(claims())), _json, max_size=8) | _json,
+    signature=st.binary(max_size=300),
+)
+def test_any_jwt_shaped_forgery_is_refused_as_invalid_or_expired(
+    signing_key: rsa.RSAPrivateKey, header: Any, payload: Any, signature: bytes
+) -> None:
+    verifier = JwksTokenVerifier(
+        issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([jwk_of(signing_key)]), clock=ManualClock(NOW)
+    )
+    token = f"{b64_json(header)}.{b64_json(payload)}.{b64(signature)}"
+
+    with pytest.raises((TokenInvalid, TokenExpired)):
+        verifier.verify_access_token(token, allow_expired=True)
+    with pytest.raises((TokenInvalid, TokenExpired)):
+        verifier.verify_id_token(token)
