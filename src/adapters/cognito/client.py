@@ -1,4 +1,17 @@
-"""The boto3 `cognito-idp` client, built once per process by the composition root."""
+"""The boto3 `cognito-idp` client, built once per process by the composition root.
+
+Time budget: a Cognito call that is refused, never answered, or answered with an error or a throttling
+error ends within COGNITO_MAX_ATTEMPTS * (COGNITO_CONNECT_TIMEOUT_SECONDS + COGNITO_READ_TIMEOUT_SECONDS)
+seconds plus botocore's back-off between attempts, which is under one second in total with the default
+COGNITO_MAX_ATTEMPTS of 2.
+
+Why: each attempt may spend the connect timeout connecting and the read timeout waiting for the answer,
+and botocore's standard mode makes up to COGNITO_MAX_ATTEMPTS of them. Its jittered back-off before
+retry i + 1 (0-based) is at most 50 ms * 2**i after an error and 1 s * 2**i after throttling, capped at
+20 s, and a server's `x-amz-retry-after` hint may add up to 5 s: every attempt beyond the default
+doubles it. The read timeout bounds each wait for data, not a whole answer, so an endpoint that trickles
+bytes holds an attempt longer. `tests/integration/faults` holds every endpoint to this budget.
+"""
 
 from __future__ import annotations
 
