@@ -9,7 +9,10 @@ import attrs
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
 from application.ports.identity_provider import IdentityProvider
+from application.ports.shared_cache import SharedCache
+from application.ports.user_directory import UserDirectory
 from domain.errors import DomainError
+from domain.values import Claims
 
 
 @attrs.define
@@ -47,6 +50,45 @@ class ManualClock(Clock):
 
     def advance(self, seconds: float) -> None:
         self.current += seconds
+
+    def sleep(self, seconds: float) -> None:
+        self.advance(seconds)
+
+
+@attrs.define
+class InMemorySharedCache(SharedCache):
+    """The shared cache of one process, on a test's clock."""
+
+    clock: Clock
+    entries: dict[str, tuple[str, float]] = attrs.field(factory=dict)
+
+    def get(self, key: str) -> str | None:
+        value, until = self.entries.get(key, (None, 0.0))
+        return value if until > self.clock.now() else None
+
+    def set(self, key: str, value: str, ttl: float) -> None:
+        self.entries[key] = (value, self.clock.now() + ttl)
+
+    def add(self, key: str, value: str, ttl: float) -> bool:
+        if self.get(key) is not None:
+            return False
+        self.set(key, value, ttl)
+        return True
+
+    def delete(self, key: str) -> None:
+        self.entries.pop(key, None)
+
+
+@attrs.define
+class InMemoryUserDirectory(UserDirectory):
+    """The mirror as a dict of the latest claims per sub."""
+
+    users: dict[str, Claims] = attrs.field(factory=dict)
+    sign_ins: int = 0
+
+    def record_sign_in(self, claims: Claims) -> None:
+        self.users[claims.sub] = claims
+        self.sign_ins += 1
 
 
 class FailingIdentityProvider(IdentityProvider):

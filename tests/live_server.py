@@ -77,7 +77,13 @@ def service_environment(**overrides: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
-    """`manage.py runserver` on a free port; its output goes to a file that tests may read."""
+    """`manage.py migrate`, then `runserver` on a free port; its output goes to a file that tests may read."""
+    subprocess.run(
+        [sys.executable, "-m", "django_shell.manage", "migrate", "--no-input", "--verbosity", "0"],
+        env=dict(environment),
+        check=True,
+        timeout=120,
+    )
     port = free_port()
     with tempfile.NamedTemporaryFile(suffix=".log") as log:
         process = subprocess.Popen(  # noqa: S603 -- our own interpreter, fixed arguments

@@ -4,13 +4,13 @@ test needs (reading delivered codes, creating users as an administrator), plus w
 from __future__ import annotations
 
 import enum
+import time
 from typing import TYPE_CHECKING, Protocol
 
 import attrs
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from adapters.clock import SystemClock
 from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.local_pool import LocalPool
 from adapters.jwt.http_jwks import HttpJwks
@@ -26,6 +26,8 @@ from tests.moto_server import ForgotPasswordCodes
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
+_MEMORY_CLIENT_ID = "test-client"
+
 
 class Gap(enum.Enum):
     """Cognito behaviours the emulator does not model (see shared/MOTO.md); the value is the skip reason."""
@@ -34,6 +36,23 @@ class Gap(enum.Enum):
     NO_RESEND_CONFIRMATION_CODE = "moto does not implement ResendConfirmationCode (HTTP 500)"
     RESET_SKIPS_PASSWORD_POLICY = "moto's ConfirmForgotPassword does not apply the password policy"
     SESSIONS_UNMODELLED = "moto answers a reused challenge session with ResourceNotFound, not Cognito's NotAuthorized"
+    USERNAMES_CASE_SENSITIVE = (
+        "moto compares usernames exactly, ignoring the pool's UsernameConfiguration CaseSensitive=False"
+    )
+    CONFIRMED_USERS_RECONFIRMED = (
+        "moto's ConfirmSignUp confirms an already confirmed user again instead of refusing with NotAuthorizedException"
+    )
+    NEW_PASSWORD_CHALLENGE_PARAMETERS = (
+        "moto's NEW_PASSWORD_REQUIRED challenge carries only USERNAME, not Cognito's USER_ID_FOR_SRP, "
+        "requiredAttributes and userAttributes"
+    )
+    REFRESH_RESTAMPS_AUTH_TIME = "moto stamps refreshed tokens with the refresh time as auth_time, not the sign-in time"
+    TOKENS_STAMPED_WITH_WALL_CLOCK = (
+        "moto stamps refreshed tokens with the wall clock, so a verifier moved into the future sees them expired too"
+    )
+    FORGOT_PASSWORD_ANSWERS_UNKNOWN_USERS = (
+        "moto's ForgotPassword answers 200 for an unknown user instead of UserNotFoundException"
+    )
 
 
 class Backend(Protocol):
@@ -44,11 +63,19 @@ class Backend(Protocol):
     wrong_reset_code_errors: frozenset[str]
     """Codes a wrong reset code may give: Cognito says CodeMismatch, moto ExpiredCode."""
 
+    @property
+    def client_id(self) -> str:
+        """The pool's app client: the tokens' `client_id` and `aud`."""
+
     def sign_up_code(self, username: str) -> str: ...
 
     def reset_code(self, username: str) -> str: ...
 
     def admin_create_user(self, username: str, temporary_password: str) -> None: ...
+
+    def let_time_pass(self, seconds: float) -> None:
+        """Move the clock that tokens are judged by: the fake's pool and verifier alike; with moto, whose
+        tokens keep the wall clock, the verifier's only, so tokens expire without waiting (MOTO.md)."""
 
 
 def skip_if(backend: Backend, gap: Gap) -> None:
@@ -63,6 +90,7 @@ class MemoryBackend:
     sender: RecordingCodeSender
     clock: ManualClock
     name: str = "memory"
+    client_id: str = _MEMORY_CLIENT_ID
     gaps: frozenset[Gap] = frozenset()
     wrong_reset_code_errors: frozenset[str] = frozenset({"CodeMismatch"})
 
@@ -71,13 +99,15 @@ class MemoryBackend:
         sender, clock = RecordingCodeSender(), ManualClock(now)
         provider = InMemoryIdentityProvider(
             pool_id="us-east-1_test",
-            client_id="test-client",
+            client_id=_MEMORY_CLIENT_ID,
             region="us-east-1",
             code_sender=sender,
             clock=clock,
             signing_key=signing_key,
         )
-        verifier = JwksTokenVerifier(issuer=provider.issuer, client_id="test-client", jwks=provider.jwks, clock=clock)
+        verifier = JwksTokenVerifier(
+            issuer=provider.issuer, client_id=_MEMORY_CLIENT_ID, jwks=provider.jwks, clock=clock
+        )
         return cls(provider, verifier, sender, clock)
 
     def sign_up_code(self, username: str) -> str:
@@ -91,6 +121,9 @@ class MemoryBackend:
             Username(username), Password(temporary_password), Attributes.from_pairs([("email", username)])
         )
 
+    def let_time_pass(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
 
 @attrs.define
 class CognitoBackend:
@@ -101,6 +134,7 @@ class CognitoBackend:
     provider: CognitoIdentityProvider
     verifier: JwksTokenVerifier
     reset_codes: ForgotPasswordCodes
+    clock: ManualClock
     name: str = "cognito"
     gaps: frozenset[Gap] = frozenset(Gap)
     wrong_reset_code_errors: frozenset[str] = frozenset({"ExpiredCode"})
@@ -110,14 +144,20 @@ class CognitoBackend:
         cls, client: CognitoIdentityProviderClient, pool: LocalPool, endpoint_url: str, reset_codes: ForgotPasswordCodes
     ) -> CognitoBackend:
         provider = CognitoIdentityProvider(client, client_id=pool.client_id, client_secret=pool.client_secret)
+        # moto stamps its tokens with the wall clock, which no test can move; the verifier's clock it can.
+        clock = ManualClock(time.time())
         verifier = JwksTokenVerifier(
             # moto signs AWS's issuer but serves the keys itself, which is why the two are configured apart.
             issuer=f"https://cognito-idp.us-east-1.amazonaws.com/{pool.pool_id}",
             client_id=pool.client_id,
             jwks=HttpJwks(f"{endpoint_url}/{pool.pool_id}/.well-known/jwks.json"),
-            clock=SystemClock(),
+            clock=clock,
         )
-        return cls(client, pool, provider, verifier, reset_codes)
+        return cls(client, pool, provider, verifier, reset_codes, clock)
+
+    @property
+    def client_id(self) -> str:
+        return self.pool.client_id
 
     def sign_up_code(self, username: str) -> str:
         return "123456"  # moto confirms with any code (Gap.SIGN_UP_CODES_UNCHECKED)
@@ -133,3 +173,6 @@ class CognitoBackend:
             UserAttributes=[{"Name": "email", "Value": username}],
             MessageAction="SUPPRESS",
         )
+
+    def let_time_pass(self, seconds: float) -> None:
+        self.clock.advance(seconds)

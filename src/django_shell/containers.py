@@ -7,14 +7,20 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
+from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.memory.revocation_list import InMemoryRevocationList
+from adapters.redis.revocation_list import RedisRevocationList
+from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
 from application.use_cases.sign_out import Logout
 from application.use_cases.sign_up import ConfirmSignUp, ResendConfirmationCode, SignUp
+from django_shell.accounts.users import DjangoUserDirectory, MirroredUsers
+from django_shell.shared_cache import DjangoSharedCache
 
 
 class Container(containers.DeclarativeContainer):
@@ -51,30 +57,65 @@ class Container(containers.DeclarativeContainer):
             client_secret=config.cognito.app_client_secret,
         ),
     )
+    shared_cache = providers.Singleton(DjangoSharedCache)
     jwks = providers.Selector(
         config.identity_provider,
         memory=memory_identity_provider.provided.jwks,
         cognito=providers.Singleton(HttpJwks, url=config.cognito.jwks_url, timeout=config.cognito.connect_timeout),
     )
+    # Every authenticated request verifies its access token: the cache makes all but the first a lookup.
     token_verifier = providers.Singleton(
-        JwksTokenVerifier,
-        issuer=config.issuer,
-        client_id=config.app_client_id,
-        jwks=jwks,
+        CachingTokenVerifier,
+        providers.Singleton(
+            JwksTokenVerifier,
+            issuer=config.issuer,
+            client_id=config.app_client_id,
+            jwks=jwks,
+            clock=clock,
+            leeway=config.token_leeway_seconds,
+            shared_cache=shared_cache,
+        ),
         clock=clock,
         leeway=config.token_leeway_seconds,
     )
+    # Without Redis there is one process to tell, so the list can live in it.
+    revocation_list = providers.Selector(
+        config.shared_state,
+        memory=providers.Singleton(InMemoryRevocationList, clock=clock),
+        redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
+    )
+    user_directory = providers.Singleton(DjangoUserDirectory, clock=clock)
+    mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
 
     sign_up = providers.Factory(SignUp, identity_provider=identity_provider)
     confirm_sign_up = providers.Factory(ConfirmSignUp, identity_provider=identity_provider)
     resend_confirmation_code = providers.Factory(ResendConfirmationCode, identity_provider=identity_provider)
-    login = providers.Factory(Login, identity_provider=identity_provider, token_verifier=token_verifier)
+    login = providers.Factory(
+        Login, identity_provider=identity_provider, token_verifier=token_verifier, user_directory=user_directory
+    )
     respond_to_challenge = providers.Factory(
-        RespondToChallenge, identity_provider=identity_provider, token_verifier=token_verifier
+        RespondToChallenge,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        user_directory=user_directory,
     )
     refresh_tokens = providers.Factory(
         RefreshTokens, identity_provider=identity_provider, token_verifier=token_verifier
     )
-    logout = providers.Factory(Logout, identity_provider=identity_provider, token_verifier=token_verifier)
+    logout = providers.Factory(
+        Logout,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        revocation_list=revocation_list,
+        clock=clock,
+    )
+    authenticate_request = providers.Factory(
+        AuthenticateRequest,
+        token_verifier=token_verifier,
+        revocation_list=revocation_list,
+        refresh=providers.Factory(
+            SingleFlightRefresh, identity_provider=identity_provider, shared_cache=shared_cache, clock=clock
+        ),
+    )
     forgot_password = providers.Factory(ForgotPassword, identity_provider=identity_provider)
     confirm_forgot_password = providers.Factory(ConfirmForgotPassword, identity_provider=identity_provider)

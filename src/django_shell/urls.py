@@ -1,4 +1,5 @@
-from django.urls import re_path
+from django.contrib import admin
+from django.urls import path, re_path
 
 from django_shell.accounts import apis
 from django_shell.errors import json_error_view
@@ -16,7 +17,11 @@ _ACCOUNT_APIS = {
     "confirm_forgot_password": apis.ConfirmForgotPasswordApi,
 }
 
-urlpatterns = [re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()]
+urlpatterns = [
+    *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
+    re_path(r"^auth/me/?$", apis.MeApi.as_view(), name="me"),
+    path("admin/", admin.site.urls),
+]
 
 handler400 = json_error_view(400, "The request is malformed.", "BadRequest")
 handler403 = json_error_view(403, "Forbidden.", "PermissionDenied")

@@ -242,6 +242,16 @@ class Claims:
     groups: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
     scopes: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
 
+    @property
+    def sign_in_id(self) -> str:
+        """What every token of one sign-in shares, refreshes included: Cognito's `origin_jti`,
+        or the user and the time of authentication where a provider gives no origin_jti."""
+        return self.origin_jti or f"{self.sub}@{self.auth_time}"
+
+    @property
+    def lifetime(self) -> int:
+        return self.expires_at - self.issued_at
+
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> Claims:
         """Build from a decoded JWT payload; access tokens say `client_id`, id tokens `aud`."""

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+import redis
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import LocalPool, create_local_pool
 from tests.moto_server import capturing_forgot_password_codes, running_moto_server
-from tests.pools import CognitoBackend
+from tests.pools import Backend, CognitoBackend, MemoryBackend
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -51,3 +55,33 @@ def cognito_backend(
     client, pool = cognito_pool
     with capturing_forgot_password_codes(client) as reset_codes:
         yield CognitoBackend.create(client, pool, moto_endpoint, reset_codes)
+
+
+@pytest.fixture(params=["memory", pytest.param("cognito", marks=pytest.mark.moto)])
+def backend(request: pytest.FixtureRequest, signing_key: rsa.RSAPrivateKey) -> Backend:
+    """A fresh pool of each identity provider in turn."""
+    if request.param == "memory":
+        return MemoryBackend.create(signing_key, time.time())
+    chosen: Backend = request.getfixturevalue(f"{request.param}_backend")
+    return chosen
+
+
+# --- Redis: the server at REDIS_URL, else a local one on database 15. ---
+
+_LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The URL of a Redis that answers; tests skip without one, but fail under CI, which must have one.
+    Tests share the server: each keeps to keys and channels of its own and deletes only those."""
+    url = os.environ.get("REDIS_URL") or _LOCAL_REDIS_URL
+    try:
+        with redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1) as client:
+            client.ping()
+    except redis.RedisError as error:
+        reason = f"no Redis answers at {url} ({error}); start one or set REDIS_URL"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url

@@ -91,6 +91,10 @@ _SESSION_REFUSED = re.compile(r"invalid session", re.IGNORECASE)
 # not enabled for this client") is our misconfiguration: the user can do nothing about it.
 _CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|auth method", re.IGNORECASE)
 
+# Cognito refuses to resend a code to a confirmed user with InvalidParameterException "User is
+# already confirmed."; the port calls that NotAuthorized, as it does for confirming one twice.
+_ALREADY_CONFIRMED = re.compile(r"already confirmed", re.IGNORECASE)
+
 # Words in Cognito's and botocore's validation messages that point at one of our input fields,
 # checked in order ("Value at 'userAttributes.1.member.value' failed to satisfy constraint",
 # "Invalid email address format.", "Invalid length for parameter Session"). Underscores are
@@ -129,6 +133,8 @@ def _domain_error(error: ClientError) -> DomainError:
     if kind is ValidationError:
         if _CONFIGURATION_FAULT.search(message):
             return ProviderUnavailable()
+        if _ALREADY_CONFIRMED.search(message):
+            return NotAuthorized()
         return ValidationError(_fields(message))
     if kind is NotAuthorized and error.operation_name == "RespondToAuthChallenge" and _SESSION_REFUSED.search(message):
         return ExpiredSession()

@@ -46,5 +46,8 @@ def create_local_pool(client: CognitoIdentityProviderClient, *, pool_name: str =
         ClientName=f"{pool_name}-app",
         GenerateSecret=True,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
+        # Cognito puts every readable attribute in the id token when none are named; moto puts only
+        # the named ones, so they are named: the user mirror is built from them.
+        ReadAttributes=["email", "email_verified", "given_name", "family_name", "name", "preferred_username"],
     )["UserPoolClient"]
     return LocalPool(pool_id=pool["Id"], client_id=app_client["ClientId"], client_secret=app_client["ClientSecret"])

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
+import attrs
 import jwt
 from jwt.types import Options
 
 from application.ports.clock import Clock
+from application.ports.shared_cache import SharedCache
 from application.ports.token_verifier import TokenVerifier
-from domain.errors import TokenExpired, TokenInvalid
+from domain.errors import ProviderUnavailable, TokenExpired, TokenInvalid
 from domain.values import Claims
+
+logger = logging.getLogger("cognito_auth.jwks")
 
 # Cognito's tokens are 1-2 KiB; anything far larger is refused before any parsing work is done.
 MAX_TOKEN_LENGTH = 8 * 1024
@@ -33,11 +40,22 @@ _PYJWT_OPTIONS: Options = {
 _MALFORMED = "The token is malformed."
 
 
+@attrs.frozen
+class _SigningKey:
+    """A key of the set as published and as converted, so that an unchanged key is never converted again."""
+
+    jwk: Mapping[str, Any]
+    key: jwt.PyJWK
+
+
 class JwksTokenVerifier(TokenVerifier):
     """Checks tokens of one issuer and app client with keys from `jwks`, a callable returning the key set.
 
-    Keys are converted once and cached by kid; a token naming an unknown kid makes one new call to
-    `jwks`, which is how rotated keys are picked up. Errors raised by `jwks` itself propagate unchanged.
+    Keys are converted once and kept. A token naming a kid this process does not know makes it read the
+    key set again: from `shared_cache` when another process has stored one holding that kid, else from
+    `jwks`, storing the answer for the others for `jwks_ttl` seconds. One thread reads while the others
+    wait, and at most once per `refetch_cooldown` seconds; within the cool-down an unknown kid is simply
+    unknown. `ProviderUnavailable` from `jwks` propagates only while this process holds no key set.
     """
 
     def __init__(
@@ -48,14 +66,24 @@ class JwksTokenVerifier(TokenVerifier):
         jwks: Callable[[], Mapping[str, Any]],
         clock: Clock,
         leeway: int = 5,
+        shared_cache: SharedCache | None = None,
+        jwks_ttl: float = 3600.0,
+        refetch_cooldown: float = 10.0,
     ) -> None:
         self._issuer = issuer
         self._client_id = client_id
         self._jwks = jwks
         self._clock = clock
         self._leeway = leeway
-        self._keys: dict[str, jwt.PyJWK] = {}
-        self._lock = threading.Lock()
+        self._shared_cache = shared_cache
+        # The keys belong to the issuer, wherever they are served from; the embedded pool has no URL at all.
+        self._shared_key = f"jwks:{hashlib.sha256(issuer.encode()).hexdigest()}"
+        self._jwks_ttl = jwks_ttl
+        self._refetch_cooldown = refetch_cooldown
+        # None until a key set has been read. Replaced whole, never mutated, so readers need no lock.
+        self._keys: dict[str, _SigningKey] | None = None
+        self._next_refresh = -math.inf
+        self._refresh_lock = threading.Lock()
 
     def verify_access_token(self, token: str, *, allow_expired: bool = False) -> Claims:
         payload = self._decode(token, use="access", check_expiry=not allow_expired)
@@ -77,14 +105,17 @@ class JwksTokenVerifier(TokenVerifier):
         if not token.isascii() or token.count(".") != 2:
             raise TokenInvalid(_MALFORMED)
         try:
-            header = jwt.get_unverified_header(token)
+            # PyJWT decodes and checks all three segments to read a header; handed the header segment
+            # alone (a JWS with empty payload and signature) it spares the payload and signature a
+            # second decoding, which jwt.decode below does anyway.
+            header = jwt.get_unverified_header(f"{token.partition('.')[0]}..")
         except jwt.PyJWTError as error:
             raise TokenInvalid(_MALFORMED) from error
         algorithm = header.get("alg")
         if algorithm not in _ALGORITHMS:
             raise TokenInvalid("The token's signing algorithm is not accepted.")
         kid = header.get("kid")
-        if not kid:
+        if not kid or not isinstance(kid, str):
             raise TokenInvalid("The token names no signing key.")
         key = self._key(kid)
         if key is None or key.algorithm_name != algorithm:
@@ -117,21 +148,70 @@ class JwksTokenVerifier(TokenVerifier):
             raise TokenExpired()
 
     def _key(self, kid: str) -> jwt.PyJWK | None:
-        with self._lock:
-            if kid not in self._keys:
-                self._keys = _signing_keys(self._jwks())
-            return self._keys.get(kid)
+        keys = self._keys
+        if keys is not None and kid in keys:
+            return keys[kid].key
+        with self._refresh_lock:
+            # Whoever held the lock before us may have just read the key set we were waiting for.
+            if self._keys is None or kid not in self._keys:
+                self._refresh(kid)
+            known = self._keys.get(kid) if self._keys is not None else None
+        return known.key if known is not None else None
+
+    def _refresh(self, kid: str) -> None:
+        """Read the key set again, unless that was tried less than a cool-down ago. Holds the refresh lock."""
+        now = self._clock.now()
+        if now < self._next_refresh:
+            if self._keys is None:
+                raise ProviderUnavailable("The identity provider's signing keys could not be fetched.")
+            return
+        self._next_refresh = now + self._refetch_cooldown
+        shared = self._shared_document()
+        if shared is not None:
+            self._keys = _signing_keys(shared, self._keys or {})
+            if kid in self._keys:
+                return
+        try:
+            document = self._jwks()
+        except ProviderUnavailable:
+            if self._keys is None:
+                raise
+            # The kid stays unknown; the keys in hand go on verifying every token they signed.
+            logger.warning("could not fetch the signing keys; keeping the %d known", len(self._keys))
+            return
+        self._keys = _signing_keys(document, self._keys or {})
+        if self._shared_cache is not None:
+            usable = {"keys": [signing_key.jwk for signing_key in self._keys.values()]}
+            self._shared_cache.set(self._shared_key, json.dumps(usable), self._jwks_ttl)
+
+    def _shared_document(self) -> Mapping[str, Any] | None:
+        if self._shared_cache is None:
+            return None
+        text = self._shared_cache.get(self._shared_key)
+        if text is None:
+            return None
+        try:
+            document = json.loads(text)
+        except ValueError:
+            # Not ours or damaged: the provider's own copy is a fetch away.
+            return None
+        return document if isinstance(document, dict) else None
 
 
-def _signing_keys(jwks: Mapping[str, Any]) -> dict[str, jwt.PyJWK]:
+def _signing_keys(jwks: Mapping[str, Any], known: Mapping[str, _SigningKey]) -> dict[str, _SigningKey]:
     """The RSA signature keys of a key set by kid; keys that cannot verify our tokens are left out."""
-    keys: dict[str, jwt.PyJWK] = {}
+    keys: dict[str, _SigningKey] = {}
     entries = jwks.get("keys")
     for entry in entries if isinstance(entries, list) else ():
         if not _is_signature_key(entry):
             continue
+        kid = entry["kid"]
+        previous = known.get(kid)
+        if previous is not None and previous.jwk == entry:
+            keys[kid] = previous
+            continue
         try:
-            keys[entry["kid"]] = jwt.PyJWK(entry)
+            keys[kid] = _SigningKey(entry, jwt.PyJWK(entry))
         except jwt.PyJWTError:
             # One broken key must not take the others down with it.
             continue

@@ -8,6 +8,7 @@ import attrs
 
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
+from application.ports.user_directory import UserDirectory
 from domain.errors import ValidationError
 from domain.values import AuthResult, Challenge, Claims, Password, TokenSet, Username
 
@@ -22,10 +23,12 @@ class SignedIn:
 SignInResult = SignedIn | Challenge
 
 
-def _signed_in_or_challenge(verifier: TokenVerifier, result: AuthResult) -> SignInResult:
+def _signed_in_or_challenge(verifier: TokenVerifier, directory: UserDirectory, result: AuthResult) -> SignInResult:
     if isinstance(result, Challenge):
         return result
-    return SignedIn(result, verifier.verify_id_token(result.id_token))
+    claims = verifier.verify_id_token(result.id_token)
+    directory.record_sign_in(claims)
+    return SignedIn(result, claims)
 
 
 @attrs.frozen
@@ -38,16 +41,18 @@ class LoginCommand:
 class Login:
     """Sign in with username and password.
 
-    Returns `SignedIn` or the `Challenge` to answer through `RespondToChallenge`. Raises
-    `ValidationError`, `NotAuthorized`, `UserNotConfirmed`, `PasswordResetRequired`.
+    Returns `SignedIn`, with the user mirrored in the directory, or the `Challenge` to answer
+    through `RespondToChallenge`. Raises `ValidationError`, `NotAuthorized`, `UserNotConfirmed`,
+    `PasswordResetRequired`.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
+    user_directory: UserDirectory
 
     def __call__(self, command: LoginCommand) -> SignInResult:
         result = self.identity_provider.initiate_auth(Username(command.username), Password(command.password))
-        return _signed_in_or_challenge(self.token_verifier, result)
+        return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
 
 @attrs.frozen
@@ -62,12 +67,13 @@ class RespondToChallengeCommand:
 class RespondToChallenge:
     """Answer the challenge a sign-in returned.
 
-    Returns `SignedIn` or the next `Challenge`. Raises `ValidationError`, `CodeMismatch`,
-    `ExpiredSession`, `InvalidPassword`, `NotAuthorized`.
+    Returns `SignedIn`, with the user mirrored in the directory, or the next `Challenge`. Raises
+    `ValidationError`, `CodeMismatch`, `ExpiredSession`, `InvalidPassword`, `NotAuthorized`.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
+    user_directory: UserDirectory
 
     def __call__(self, command: RespondToChallengeCommand) -> SignInResult:
         username = Username(command.username)
@@ -78,7 +84,7 @@ class RespondToChallenge:
         result = self.identity_provider.respond_to_challenge(
             username, command.challenge_name, dict(command.responses), command.session
         )
-        return _signed_in_or_challenge(self.token_verifier, result)
+        return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
 
 @attrs.frozen

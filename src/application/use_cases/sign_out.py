@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import attrs
 
+from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
+from application.ports.revocation_list import RevocationList
 from application.ports.token_verifier import TokenVerifier
 from domain.errors import NotAuthenticated, NotAuthorized
+from domain.values import Claims
 
 
 @attrs.frozen
@@ -17,7 +20,8 @@ class LogoutCommand:
 
 @attrs.frozen
 class Logout:
-    """Revoke every token of the user, on every device.
+    """Revoke every token of the user, on every device, and refuse the tokens of this sign-in in
+    every process at once (the provider's sign-out reaches access tokens only when asked).
 
     An expired access token is no obstacle while the refresh token still works: a user must always
     be able to sign out. Raises `NotAuthenticated` without tokens, `TokenInvalid` for a forged
@@ -26,11 +30,16 @@ class Logout:
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
+    revocation_list: RevocationList
+    clock: Clock
 
     def __call__(self, command: LogoutCommand) -> None:
-        username = None
+        # Revoking comes before the provider's sign-out: should the revocation fail, a retried
+        # logout still finds the tokens alive and can finish the job.
+        claims = None
         if command.access_token:
-            username = self.token_verifier.verify_access_token(command.access_token, allow_expired=True).username
+            claims = self.token_verifier.verify_access_token(command.access_token, allow_expired=True)
+            self._revoke(claims)
             try:
                 self.identity_provider.global_sign_out(command.access_token)
                 return
@@ -39,5 +48,10 @@ class Logout:
                     raise
         if not command.refresh_token:
             raise NotAuthenticated()
-        fresh = self.identity_provider.refresh(command.refresh_token, username)
+        fresh = self.identity_provider.refresh(command.refresh_token, claims.username if claims else None)
+        self._revoke(self.token_verifier.verify_access_token(fresh.access_token))
         self.identity_provider.global_sign_out(fresh.access_token)
+
+    def _revoke(self, claims: Claims) -> None:
+        # Every token of this sign-in was issued by now with the same lifetime, so none outlives this.
+        self.revocation_list.revoke(claims, until=self.clock.now() + claims.lifetime)

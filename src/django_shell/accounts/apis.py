@@ -6,6 +6,7 @@ from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,13 +62,18 @@ def _sign_in_response(result: SignInResult) -> Response:
     if isinstance(result, ChallengeValue):
         return Response({"challenge": result.name, "session": result.session, "parameters": result.parameters})
     greeting = result.claims.email or result.claims.username
-    return credentials.attach_tokens(Response({"msg": f"Welcome {greeting}"}), result)
+    response = Response({"msg": f"Welcome {greeting}"})
+    credentials.attach_tokens(response, result.tokens)
+    return response
 
 
 class _PostApi(APIView):
-    """Every account operation is a POST of a JSON object (or of nothing)."""
+    """Every account operation is a POST of a JSON object (or of nothing), and reads or issues
+    tokens itself, so the token middleware leaves it alone."""
 
     http_method_names = ["post", "options"]
+    handles_tokens_itself = True
+    authentication_classes = ()
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -190,7 +196,9 @@ class RefreshApi(_PostApi):
         result: SignedIn = refresh_tokens(
             RefreshTokensCommand(refresh_token=refresh_token, access_token=credentials.access_token(request))
         )
-        return credentials.attach_tokens(Response({"msg": "Tokens refreshed."}), result)
+        response = Response({"msg": "Tokens refreshed."})
+        credentials.attach_tokens(response, result.tokens)
+        return response
 
 
 class LogoutApi(_PostApi):
@@ -201,7 +209,9 @@ class LogoutApi(_PostApi):
                 access_token=credentials.access_token(request), refresh_token=credentials.refresh_token(request)
             )
         )
-        return credentials.clear_tokens(Response({"msg": "Signed out everywhere."}))
+        response = Response({"msg": "Signed out everywhere."})
+        credentials.clear_tokens(response)
+        return response
 
 
 class ForgotPasswordApi(_PostApi):
@@ -228,3 +238,24 @@ class ConfirmForgotPasswordApi(_PostApi):
             ConfirmForgotPasswordCommand(username=data["email"], code=data["code"], new_password=data["new_password"])
         )
         return Response({"msg": "Password changed; you can log in with the new password."})
+
+
+class MeApi(APIView):
+    """The signed-in user's profile, from the local mirror."""
+
+    permission_classes = (IsAuthenticated,)
+    http_method_names = ["get", "options"]
+
+    class OutputSerializer(serializers.Serializer):
+        sub = serializers.CharField()
+        username = serializers.CharField()
+        email = serializers.CharField()
+        given_name = serializers.CharField()
+        family_name = serializers.CharField()
+        groups = serializers.ListField(child=serializers.CharField(), source="cognito_groups")
+        is_staff = serializers.BooleanField()
+        date_joined = serializers.DateTimeField()
+        last_login = serializers.DateTimeField()
+
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer(request.user).data)

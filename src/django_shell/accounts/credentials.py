@@ -7,11 +7,10 @@ import binascii
 
 import attrs
 from django.conf import settings
-from django.http import HttpRequest
-from rest_framework.response import Response
+from django.http import HttpRequest, HttpResponse
 
-from application.use_cases.sign_in import SignedIn
 from django_shell.errors import BadRequest
+from domain.values import TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
 MAX_BASIC_HEADER_LENGTH = 2048
@@ -73,9 +72,8 @@ def refresh_token(request: HttpRequest) -> str | None:
     return _token(request.META.get("HTTP_REFRESHTOKEN") or request.COOKIES.get(REFRESH_COOKIE))
 
 
-def attach_tokens(response: Response, signed_in: SignedIn) -> Response:
+def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:
     """Tokens as headers (under the seed's names too) and as HttpOnly cookies."""
-    tokens = signed_in.tokens
     for name, value in (
         ("AccessToken", tokens.access_token),
         ("RefreshToken", tokens.refresh_token),
@@ -95,7 +93,7 @@ def attach_tokens(response: Response, signed_in: SignedIn) -> Response:
     return response
 
 
-def clear_tokens(response: Response) -> Response:
+def clear_tokens(response: HttpResponse) -> HttpResponse:
     for name in (ACCESS_COOKIE, ID_COOKIE, REFRESH_COOKIE):
         response.delete_cookie(name, samesite="Lax")
     return response

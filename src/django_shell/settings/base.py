@@ -47,7 +47,7 @@ COGNITO_AUTH: dict[str, Any] = {
         "jwks_url": env.url("COGNITO_JWKS_URL") or f"{COGNITO_ISSUER}/.well-known/jwks.json",
         "connect_timeout": env.integer("COGNITO_CONNECT_TIMEOUT_SECONDS", 3, minimum=1, maximum=60),
         "read_timeout": env.integer("COGNITO_READ_TIMEOUT_SECONDS", 5, minimum=1, maximum=60),
-        "max_attempts": env.integer("COGNITO_MAX_ATTEMPTS", 2, minimum=1, maximum=10),
+        "max_attempts": env.integer("COGNITO_MAX_ATTEMPTS", 2, minimum=1, maximum=3),
     },
     "memory": {
         # Unset: the pool lives in this process only. Set: a SQLite file that survives restarts and
@@ -64,16 +64,46 @@ SECRET_KEY = (
 ALLOWED_HOSTS = [host.strip() for host in (env.optional("DJANGO_ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",")]
 
 INSTALLED_APPS = [
-    "django.contrib.contenttypes",
+    "django.contrib.admin",
     "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
     "rest_framework",
     "django_shell.apps.CognitoAuthConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After Django's: a request that carries tokens is the token's user, whatever its session says.
+    "django_shell.accounts.middleware.TokenAuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
 ]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+STATIC_URL = "static/"
+
+# The mirror of the pool's users, keyed by Cognito's immutable `sub`.
+AUTH_USER_MODEL = "cognito_auth.User"
+# Staff sign in to the admin with their pool password; nobody has a local password.
+AUTHENTICATION_BACKENDS = ["django_shell.accounts.backends.IdentityProviderBackend"]
 
 ROOT_URLCONF = "django_shell.urls"
 WSGI_APPLICATION = "django_shell.wsgi.application"
@@ -100,6 +130,23 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+REDIS_URL = env.url_of("REDIS_URL", ("redis://", "rediss://", "unix://"))
+COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "memory"
+COGNITO_AUTH["redis_url"] = REDIS_URL
+# The shared cache holds JWKS, refresh locks and results; Redis makes it shared between processes.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # A cache that stalls must not stall requests: past these, it counts as empty.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -110,9 +157,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["django_shell.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "django_shell.errors.exception_handler",
 }
 

@@ -55,7 +55,11 @@ def choice(name: str, choices: Collection[str], default: str) -> str:
 
 
 def url(name: str) -> str | None:
+    return url_of(name, ("http://", "https://"))
+
+
+def url_of(name: str, schemes: tuple[str, ...]) -> str | None:
     value = optional(name)
-    if value is not None and not value.startswith(("http://", "https://")):
-        raise ImproperlyConfigured(f"{name}={value!r} is not an http(s) URL.")
+    if value is not None and not value.startswith(schemes):
+        raise ImproperlyConfigured(f"{name} is not a URL starting with {' or '.join(schemes)}.")
     return value

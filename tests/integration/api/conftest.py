@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.apps import apps
 from django.test import Client
 
 from django_shell.containers import Container
-from tests.pools import Backend, MemoryBackend
+from tests.pools import Backend
+
+
+@pytest.fixture(autouse=True)
+def _database(db: None) -> None:
+    """Every sign-in writes the user mirror."""
 
 
 @pytest.fixture
@@ -46,13 +49,8 @@ def api() -> Iterator[Api]:
     return Api()
 
 
-@pytest.fixture(params=["memory", pytest.param("cognito", marks=pytest.mark.moto)])
-def backend(request: pytest.FixtureRequest, container: Container, signing_key: rsa.RSAPrivateKey) -> Iterator[Backend]:
-    """The API wired to a fresh pool of each identity provider in turn."""
-    chosen: Backend = (
-        MemoryBackend.create(signing_key, time.time())
-        if request.param == "memory"
-        else request.getfixturevalue(f"{request.param}_backend")
-    )
-    with container.identity_provider.override(chosen.provider), container.token_verifier.override(chosen.verifier):
-        yield chosen
+@pytest.fixture
+def backend(backend: Backend, container: Container) -> Iterator[Backend]:
+    """The API wired to the pool of the integration suite's `backend`, one identity provider in turn."""
+    with container.identity_provider.override(backend.provider), container.token_verifier.override(backend.verifier):
+        yield backend

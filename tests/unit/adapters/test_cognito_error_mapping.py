@@ -261,6 +261,16 @@ class TestInvalidParameters:
         with pytest.raises(ProviderUnavailable):
             log_in(provider)
 
+    def test_resending_a_code_to_a_confirmed_user_is_not_authorized(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stub_error(
+            stubber, "InvalidParameterException", "User is already confirmed.", method="resend_confirmation_code"
+        )
+
+        with pytest.raises(NotAuthorized):
+            provider.resend_confirmation_code(Username(USERNAME))
+
     def test_a_value_botocore_refuses_before_sending_names_its_field(self, provider: CognitoIdentityProvider):
         secret_answer = "Secret-answer-1"
 

@@ -4,6 +4,9 @@ import base64
 import hashlib
 import hmac
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
@@ -14,14 +17,16 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.verifier import MAX_TOKEN_LENGTH, JwksTokenVerifier
 from domain.errors import ProviderUnavailable, TokenExpired, TokenInvalid
-from tests.fakes import ManualClock
+from tests.fakes import InMemorySharedCache, ManualClock
 
 ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool"
 CLIENT_ID = "test-client"
 KID = "key-1"
 NOW = 1_800_000_000
+SHARED_KEY = f"jwks:{hashlib.sha256(ISSUER.encode()).hexdigest()}"
 
 
 def jwk_of(key: rsa.RSAPrivateKey, kid: str = KID, **members: Any) -> dict[str, Any]:
@@ -31,17 +36,24 @@ def jwk_of(key: rsa.RSAPrivateKey, kid: str = KID, **members: Any) -> dict[str, 
 
 @attrs.define
 class KeySet:
-    """A JWKS endpoint that counts its calls."""
+    """A JWKS endpoint that counts its calls; `down` makes it fail as `HttpJwks` does, `delay` makes it slow."""
 
-    keys: list[dict[str, Any]]
+    keys: list[Any]
     calls: int = 0
+    down: bool = False
+    delay: float = 0.0
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False)
 
     def __call__(self) -> dict[str, Any]:
-        self.calls += 1
+        with self._lock:
+            self.calls += 1
+        time.sleep(self.delay)
+        if self.down:
+            raise ProviderUnavailable()
         return {"keys": self.keys}
 
 
-def claims(token_use: str = "access", **overrides: Any) -> dict[str, Any]:
+def claims(token_use: str | None = "access", **overrides: Any) -> dict[str, Any]:
     """Cognito-shaped claims, valid at NOW; an override of None leaves the claim out."""
     base: dict[str, Any] = {
         "sub": "2f1b9a4e-0000-4000-8000-000000000001",
@@ -106,7 +118,7 @@ class TestAccessTokens:
         assert result.scopes == ("aws.cognito.signin.user.admin",)
 
     def test_reads_the_groups(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
-        token = sign(signing_key, claims(**{"cognito:groups": ["admins", "staff"]}))
+        token = sign(signing_key, claims() | {"cognito:groups": ["admins", "staff"]})
 
         assert verifier.verify_access_token(token).groups == ("admins", "staff")
 
@@ -249,40 +261,6 @@ class TestSignatures:
         with pytest.raises(TokenInvalid):
             verifier.verify_access_token(f"{b64_json({'alg': 'RS256', 'kid': 7})}.{payload}.{signature}")
 
-    def test_refuses_an_unknown_key_after_asking_for_the_key_set_once_more(
-        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str, signing_key: rsa.RSAPrivateKey
-    ) -> None:
-        verifier.verify_access_token(access_token)
-
-        with pytest.raises(TokenInvalid, match="key is unknown"):
-            verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
-
-        assert key_set.calls == 2
-
-    def test_fetches_the_key_set_once_for_known_keys(
-        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str
-    ) -> None:
-        for _ in range(3):
-            verifier.verify_access_token(access_token)
-
-        assert key_set.calls == 1
-
-    def test_picks_up_a_rotated_key(
-        self,
-        verifier: JwksTokenVerifier,
-        key_set: KeySet,
-        access_token: str,
-        other_signing_key: rsa.RSAPrivateKey,
-    ) -> None:
-        verifier.verify_access_token(access_token)
-        key_set.keys = [jwk_of(other_signing_key, kid="key-2")]
-
-        verifier.verify_access_token(sign(other_signing_key, claims(), kid="key-2"))
-        with pytest.raises(TokenInvalid):
-            verifier.verify_access_token(sign(other_signing_key, claims(), kid="key-3"))
-
-        assert key_set.calls == 3
-
     @pytest.mark.parametrize(
         "members",
         [{"use": "enc"}, {"alg": "RS512"}, {"kty": "oct"}, {"n": "!!not base64!!"}, {"n": None}, {"kid": 1}],
@@ -307,15 +285,6 @@ class TestSignatures:
 
         verifier.verify_access_token(access_token)
 
-    def test_lets_an_unreachable_key_set_say_so(self, clock: ManualClock, access_token: str) -> None:
-        def unreachable() -> dict[str, Any]:
-            raise ProviderUnavailable()
-
-        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=unreachable, clock=clock)
-
-        with pytest.raises(ProviderUnavailable):
-            verifier.verify_access_token(access_token)
-
     @pytest.mark.parametrize("jwks", [{}, {"keys": "none"}, {"keys": None}])
     def test_treats_a_malformed_key_set_as_holding_no_keys(
         self, clock: ManualClock, access_token: str, jwks: dict[str, Any]
@@ -324,6 +293,238 @@ class TestSignatures:
 
         with pytest.raises(TokenInvalid, match="key is unknown"):
             verifier.verify_access_token(access_token)
+
+
+class TestKeySet:
+    def test_fetches_the_key_set_once_for_known_keys(
+        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str
+    ) -> None:
+        for _ in range(3):
+            verifier.verify_access_token(access_token)
+
+        assert key_set.calls == 1
+
+    def test_refuses_an_unknown_key_within_the_cool_down_without_fetching(
+        self, verifier: JwksTokenVerifier, key_set: KeySet, access_token: str, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier.verify_access_token(access_token)
+
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
+
+        assert key_set.calls == 1
+
+    def test_fetches_again_for_unknown_keys_at_most_once_per_cool_down(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        signing_key: rsa.RSAPrivateKey,
+        clock: ManualClock,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        clock.advance(10)
+        calls = []
+        for second in range(25):
+            with pytest.raises(TokenInvalid, match="key is unknown"):
+                verifier.verify_access_token(sign(signing_key, claims(), kid=f"unknown-{second}"))
+            calls.append(key_set.calls)
+            clock.advance(1)
+
+        assert calls == [2] * 10 + [3] * 10 + [4] * 5
+
+    def test_picks_up_a_rotated_key_after_the_cool_down(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        other_signing_key: rsa.RSAPrivateKey,
+        clock: ManualClock,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        key_set.keys = [jwk_of(other_signing_key, kid="key-2")]
+        rotated = sign(other_signing_key, claims(), kid="key-2")
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(rotated)
+
+        clock.advance(10)
+
+        assert verifier.verify_access_token(rotated).username == "alice"
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(access_token)
+        assert key_set.calls == 2
+
+    @pytest.mark.parametrize("kid", [KID, "unknown"], ids=["first-fetch", "unknown-kid"])
+    def test_many_threads_waiting_for_a_key_cause_one_fetch(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, kid: str
+    ) -> None:
+        key_set = KeySet([jwk_of(signing_key)], delay=0.05)
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock)
+        if kid != KID:
+            verifier.verify_access_token(sign(signing_key, claims()))
+            clock.advance(10)
+        token = sign(signing_key, claims(), kid=kid)
+        start = threading.Barrier(20)
+
+        def verify() -> str:
+            start.wait()
+            try:
+                return verifier.verify_access_token(token).username
+            except TokenInvalid:
+                return "refused"
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            outcomes = set(pool.map(lambda _: verify(), range(20)))
+
+        assert outcomes == ({"alice"} if kid == KID else {"refused"})
+        assert key_set.calls == (1 if kid == KID else 2)
+
+    def test_an_unreachable_key_set_makes_the_provider_unavailable(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, access_token: str
+    ) -> None:
+        key_set = KeySet([jwk_of(signing_key)], down=True)
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock)
+
+        with pytest.raises(ProviderUnavailable):
+            verifier.verify_access_token(access_token)
+        with pytest.raises(ProviderUnavailable):
+            verifier.verify_access_token(access_token)
+        assert key_set.calls == 1
+
+        key_set.down = False
+        clock.advance(10)
+        verifier.verify_access_token(access_token)
+        assert key_set.calls == 2
+
+    def test_keeps_the_keys_it_has_when_the_key_set_becomes_unreachable(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        signing_key: rsa.RSAPrivateKey,
+        clock: ManualClock,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        key_set.down = True
+        clock.advance(10)
+
+        with pytest.raises(TokenInvalid, match="key is unknown"):
+            verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
+        verifier.verify_access_token(access_token)
+        assert key_set.calls == 2
+
+
+class TestSharedKeySet:
+    @pytest.fixture
+    def shared_cache(self, clock: ManualClock) -> InMemorySharedCache:
+        return InMemorySharedCache(clock)
+
+    def verifier(self, key_set: KeySet, clock: ManualClock, shared_cache: InMemorySharedCache) -> JwksTokenVerifier:
+        return JwksTokenVerifier(
+            issuer=ISSUER, client_id=CLIENT_ID, jwks=key_set, clock=clock, shared_cache=shared_cache
+        )
+
+    def test_shares_the_key_set_it_fetched_for_an_hour(
+        self, key_set: KeySet, clock: ManualClock, shared_cache: InMemorySharedCache, access_token: str
+    ) -> None:
+        self.verifier(key_set, clock, shared_cache).verify_access_token(access_token)
+
+        shared, until = shared_cache.entries[SHARED_KEY]
+        assert json.loads(shared) == {"keys": key_set.keys}
+        assert until == NOW + 3600
+
+    def test_another_process_takes_the_key_set_from_the_shared_cache(
+        self, key_set: KeySet, clock: ManualClock, shared_cache: InMemorySharedCache, access_token: str
+    ) -> None:
+        self.verifier(key_set, clock, shared_cache).verify_access_token(access_token)
+        elsewhere = KeySet(key_set.keys)
+
+        self.verifier(elsewhere, clock, shared_cache).verify_access_token(access_token)
+
+        assert (key_set.calls, elsewhere.calls) == (1, 0)
+
+    def test_fetches_when_the_shared_key_set_lacks_the_key(
+        self,
+        key_set: KeySet,
+        clock: ManualClock,
+        shared_cache: InMemorySharedCache,
+        access_token: str,
+        other_signing_key: rsa.RSAPrivateKey,
+    ) -> None:
+        self.verifier(key_set, clock, shared_cache).verify_access_token(access_token)
+        rotated = KeySet([jwk_of(other_signing_key, kid="key-2")])
+        token = sign(other_signing_key, claims(), kid="key-2")
+
+        self.verifier(rotated, clock, shared_cache).verify_access_token(token)
+        self.verifier(KeySet([]), clock, shared_cache).verify_access_token(token)
+
+        assert rotated.calls == 1
+        assert json.loads(shared_cache.entries[SHARED_KEY][0]) == {"keys": rotated.keys}
+
+    @pytest.mark.parametrize("shared", ["not json", "[1, 2]", '{"keys": "none"}'])
+    def test_fetches_past_a_damaged_shared_key_set(
+        self,
+        key_set: KeySet,
+        clock: ManualClock,
+        shared_cache: InMemorySharedCache,
+        access_token: str,
+        shared: str,
+    ) -> None:
+        shared_cache.set(SHARED_KEY, shared, 3600)
+
+        self.verifier(key_set, clock, shared_cache).verify_access_token(access_token)
+
+        assert key_set.calls == 1
+
+    def test_shares_only_the_keys_that_verify_tokens(
+        self,
+        clock: ManualClock,
+        shared_cache: InMemorySharedCache,
+        signing_key: rsa.RSAPrivateKey,
+        access_token: str,
+    ) -> None:
+        key_set = KeySet([jwk_of(signing_key, kid="encryption", use="enc"), jwk_of(signing_key)])
+
+        self.verifier(key_set, clock, shared_cache).verify_access_token(access_token)
+
+        assert [key["kid"] for key in json.loads(shared_cache.entries[SHARED_KEY][0])["keys"]] == [KID]
+
+
+class TestBehindACache:
+    """The verifier as the service uses it, wrapped in `CachingTokenVerifier`."""
+
+    @pytest.fixture
+    def cached(self, verifier: JwksTokenVerifier, clock: ManualClock) -> CachingTokenVerifier:
+        return CachingTokenVerifier(verifier, clock=clock)
+
+    def test_a_genuine_token_signed_for_another_client_is_refused_every_time(
+        self, cached: CachingTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        token = sign(signing_key, claims(client_id="other-client"))
+
+        for _ in range(2):
+            with pytest.raises(TokenInvalid, match="another client"):
+                cached.verify_access_token(token)
+
+    def test_a_remembered_access_token_is_still_no_id_token(
+        self, cached: CachingTokenVerifier, access_token: str
+    ) -> None:
+        cached.verify_access_token(access_token)
+
+        with pytest.raises(TokenInvalid, match="not an id token"):
+            cached.verify_id_token(access_token)
+
+    def test_a_remembered_token_expires_with_the_leeway(
+        self, cached: CachingTokenVerifier, access_token: str, clock: ManualClock
+    ) -> None:
+        cached.verify_access_token(access_token)
+
+        clock.advance(3600 + 4)
+        cached.verify_access_token(access_token)
+        clock.advance(1)
+        with pytest.raises(TokenExpired):
+            cached.verify_access_token(access_token)
+        assert cached.verify_access_token(access_token, allow_expired=True).username == "alice"
 
 
 class TestClaims:

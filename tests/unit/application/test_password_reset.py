@@ -11,6 +11,7 @@ from application.use_cases.password_reset import (
 from application.use_cases.sign_in import Login, LoginCommand, SignedIn
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import CodeMismatch, ExpiredCode, InvalidPassword, NotAuthorized, TooManyRequests
+from tests.fakes import InMemoryUserDirectory
 
 USERNAME = "hana@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -46,7 +47,7 @@ class TestConfirmForgotPassword:
     def test_the_new_password_replaces_the_old(self, confirmed):
         ForgotPassword(confirmed.provider)(ForgotPasswordCommand(USERNAME))
         reset(confirmed, confirmed.reset_code(USERNAME))
-        login = Login(confirmed.provider, confirmed.verifier)
+        login = Login(confirmed.provider, confirmed.verifier, InMemoryUserDirectory())
         assert isinstance(login(LoginCommand(USERNAME, NEW_PASSWORD)), SignedIn)
         with pytest.raises(NotAuthorized):
             login(LoginCommand(USERNAME, PASSWORD))

@@ -21,6 +21,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import Challenge
+from tests.fakes import InMemoryUserDirectory
 
 USERNAME = "erin@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -34,7 +35,7 @@ def confirmed(pool):
 
 
 def login(pool, username=USERNAME, password=PASSWORD):
-    return Login(pool.provider, pool.verifier)(LoginCommand(username, password))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(username, password))
 
 
 class TestLogin:
@@ -71,7 +72,7 @@ class TestRespondToChallenge:
 
     def respond(self, pool, challenge, new_password="Permanent-Pass-2", name="NEW_PASSWORD_REQUIRED"):
         command = RespondToChallengeCommand("fay@example.com", name, {"NEW_PASSWORD": new_password}, challenge.session)
-        return RespondToChallenge(pool.provider, pool.verifier)(command)
+        return RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())(command)
 
     def test_a_new_password_completes_the_sign_in(self, pool, challenge):
         result = self.respond(pool, challenge)
@@ -94,7 +95,7 @@ class TestRespondToChallenge:
 
     def test_needs_a_session(self, pool, challenge):
         with pytest.raises(ValidationError):
-            RespondToChallenge(pool.provider, pool.verifier)(
+            RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())(
                 RespondToChallengeCommand("fay@example.com", "NEW_PASSWORD_REQUIRED", {}, "")
             )
 

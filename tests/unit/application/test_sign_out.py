@@ -2,20 +2,37 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.memory.revocation_list import InMemoryRevocationList
 from application.use_cases.sign_in import Login, LoginCommand, RefreshTokens, RefreshTokensCommand
 from application.use_cases.sign_out import Logout, LogoutCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import NotAuthenticated, NotAuthorized, TokenInvalid
+from tests.fakes import InMemoryUserDirectory
 
 USERNAME = "gus@example.com"
 PASSWORD = "Correct-Horse-9"
 
 
 @pytest.fixture
+def revocations(pool):
+    return InMemoryRevocationList(pool.clock)
+
+
+@pytest.fixture
+def logout(pool, revocations):
+    use_case = Logout(pool.provider, pool.verifier, revocations, pool.clock)
+    return lambda access_token=None, refresh_token=None: use_case(LogoutCommand(access_token, refresh_token))
+
+
+def sign_in(pool):
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD)).tokens
+
+
+@pytest.fixture
 def tokens(pool):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
     ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
-    return Login(pool.provider, pool.verifier)(LoginCommand(USERNAME, PASSWORD)).tokens
+    return sign_in(pool)
 
 
 def refresh(pool, tokens):
@@ -23,37 +40,52 @@ def refresh(pool, tokens):
 
 
 class TestLogout:
-    def test_revokes_the_refresh_token(self, pool, tokens):
-        Logout(pool.provider, pool.verifier)(LogoutCommand(tokens.access_token, tokens.refresh_token))
+    def test_revokes_the_refresh_token(self, pool, tokens, logout):
+        logout(tokens.access_token, tokens.refresh_token)
         with pytest.raises(NotAuthorized):
             refresh(pool, tokens)
 
-    def test_signs_out_every_device(self, pool, tokens):
-        other_device = Login(pool.provider, pool.verifier)(LoginCommand(USERNAME, PASSWORD)).tokens
-        Logout(pool.provider, pool.verifier)(LogoutCommand(tokens.access_token))
+    def test_signs_out_every_device(self, pool, tokens, logout):
+        other_device = sign_in(pool)
+        logout(tokens.access_token)
         with pytest.raises(NotAuthorized):
             refresh(pool, other_device)
 
-    def test_works_with_an_expired_access_token_and_a_live_refresh_token(self, pool, tokens):
+    def test_lists_the_sign_in_as_revoked_until_its_tokens_expire(self, pool, tokens, logout, revocations):
+        refreshed = refresh(pool, tokens).tokens
+        logout(tokens.access_token)
+        refreshed_claims = pool.verifier.verify_access_token(refreshed.access_token)
+        assert revocations.is_revoked(refreshed_claims)
+        pool.clock.advance(refreshed_claims.lifetime + 1)
+        assert not revocations.is_revoked(refreshed_claims)
+
+    def test_leaves_other_sign_ins_of_the_user_listed_as_live(self, pool, tokens, logout, revocations):
+        other_device = sign_in(pool)
+        logout(tokens.access_token)
+        # The provider's sign-out ends them; the list only covers the sign-in that logged out.
+        assert not revocations.is_revoked(pool.verifier.verify_access_token(other_device.access_token))
+
+    def test_works_with_an_expired_access_token_and_a_live_refresh_token(self, pool, tokens, logout, revocations):
         pool.clock.advance(2 * 3600)
-        Logout(pool.provider, pool.verifier)(LogoutCommand(tokens.access_token, tokens.refresh_token))
+        logout(tokens.access_token, tokens.refresh_token)
+        with pytest.raises(NotAuthorized):
+            refresh(pool, tokens)
+        assert revocations.is_revoked(pool.verifier.verify_access_token(tokens.access_token, allow_expired=True))
+
+    def test_works_with_the_refresh_token_alone(self, pool, tokens, logout):
+        logout(refresh_token=tokens.refresh_token)
         with pytest.raises(NotAuthorized):
             refresh(pool, tokens)
 
-    def test_works_with_the_refresh_token_alone(self, pool, tokens):
-        Logout(pool.provider, pool.verifier)(LogoutCommand(refresh_token=tokens.refresh_token))
-        with pytest.raises(NotAuthorized):
-            refresh(pool, tokens)
-
-    def test_an_expired_access_token_alone_is_not_enough(self, pool, tokens):
+    def test_an_expired_access_token_alone_is_not_enough(self, pool, tokens, logout):
         pool.clock.advance(2 * 3600)
         with pytest.raises(NotAuthorized):
-            Logout(pool.provider, pool.verifier)(LogoutCommand(tokens.access_token))
+            logout(tokens.access_token)
 
-    def test_needs_a_token(self, pool):
+    def test_needs_a_token(self, logout):
         with pytest.raises(NotAuthenticated):
-            Logout(pool.provider, pool.verifier)(LogoutCommand())
+            logout()
 
-    def test_refuses_a_forged_access_token(self, pool, tokens):
+    def test_refuses_a_forged_access_token(self, tokens, logout):
         with pytest.raises(TokenInvalid):
-            Logout(pool.provider, pool.verifier)(LogoutCommand("forged.access.token", tokens.refresh_token))
+            logout("forged.access.token", tokens.refresh_token)

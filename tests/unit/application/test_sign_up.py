@@ -13,6 +13,7 @@ from application.use_cases.sign_up import (
     SignUpCommand,
 )
 from domain.errors import CodeMismatch, ExpiredCode, InvalidPassword, NotAuthorized, UsernameExists, ValidationError
+from tests.fakes import InMemoryUserDirectory
 
 PASSWORD = "Correct-Horse-9"
 
@@ -33,7 +34,9 @@ class TestSignUp:
     def test_an_email_username_becomes_the_email_attribute(self, pool):
         sign_up(pool)
         ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com")))
-        result = Login(pool.provider, pool.verifier)(LoginCommand("dana@example.com", PASSWORD))
+        result = Login(pool.provider, pool.verifier, InMemoryUserDirectory())(
+            LoginCommand("dana@example.com", PASSWORD)
+        )
         assert isinstance(result, SignedIn)
         assert result.claims.email == "dana@example.com"
 
@@ -70,7 +73,10 @@ class TestConfirmSignUp:
     def test_confirms_with_the_delivered_code(self, pool):
         sign_up(pool)
         ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("Dana@Example.com", pool.sign_up_code("dana@example.com")))
-        assert isinstance(Login(pool.provider, pool.verifier)(LoginCommand("dana@example.com", PASSWORD)), SignedIn)
+        assert isinstance(
+            Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand("dana@example.com", PASSWORD)),
+            SignedIn,
+        )
 
     def test_rejects_a_wrong_code(self, pool):
         sign_up(pool)

@@ -1,0 +1,15 @@
+"""The user directory port: the service's own mirror of the pool's users."""
+
+from __future__ import annotations
+
+import abc
+
+from domain.values import Claims
+
+
+class UserDirectory(abc.ABC):
+    @abc.abstractmethod
+    def record_sign_in(self, claims: Claims) -> None:
+        """Create or update the mirrored user from an id token's claims, keyed by the immutable
+        `sub`, and note the sign-in time. Safe under concurrent calls for the same user: one
+        record results."""

@@ -1,0 +1,105 @@
+"""Authenticating a request by its tokens, refreshing them when the access token has expired."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import attrs
+
+from application.ports.clock import Clock
+from application.ports.identity_provider import IdentityProvider
+from application.ports.revocation_list import RevocationList
+from application.ports.shared_cache import SharedCache
+from application.ports.token_verifier import TokenVerifier
+from domain.errors import NotAuthenticated, TokenExpired, TokenInvalid
+from domain.values import Claims, TokenSet
+
+
+@attrs.frozen
+class AuthenticateRequestCommand:
+    access_token: str | None = attrs.field(default=None, repr=False)
+    refresh_token: str | None = attrs.field(default=None, repr=False)
+
+
+@attrs.frozen
+class Authenticated:
+    claims: Claims
+    """The access token's claims (of the fresh token after a refresh)."""
+    refreshed: TokenSet | None = None
+    """New tokens when the access token had expired and was refreshed: the client must get them."""
+
+
+@attrs.frozen
+class SingleFlightRefresh:
+    """Refreshes once for many concurrent requests carrying the same refresh token, across
+    processes: the first takes a lock in the shared cache and publishes the result there; the
+    others wait for it. A waiter that sees no result in time refreshes by itself, since a second
+    refresh is only wasteful, never wrong."""
+
+    identity_provider: IdentityProvider
+    shared_cache: SharedCache
+    clock: Clock
+    lock_seconds: float = 10.0
+    result_seconds: float = 30.0
+    wait_seconds: float = 5.0
+    poll_seconds: float = 0.02
+
+    def __call__(self, refresh_token: str, username: str | None) -> TokenSet:
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        result_key, lock_key = f"refreshed:{key}", f"refreshing:{key}"
+        published = self.shared_cache.get(result_key)
+        if published is None and not self.shared_cache.add(lock_key, "1", self.lock_seconds):
+            deadline = self.clock.now() + self.wait_seconds
+            while published is None and self.clock.now() < deadline:
+                self.clock.sleep(self.poll_seconds)
+                published = self.shared_cache.get(result_key)
+        if published is not None:
+            return _token_set_from_json(published)
+        try:
+            tokens = self.identity_provider.refresh(refresh_token, username)
+            self.shared_cache.set(result_key, _token_set_to_json(tokens), self.result_seconds)
+        finally:
+            self.shared_cache.delete(lock_key)
+        return tokens
+
+
+def _token_set_to_json(tokens: TokenSet) -> str:
+    return json.dumps(attrs.asdict(tokens))
+
+
+def _token_set_from_json(text: str) -> TokenSet:
+    return TokenSet(**json.loads(text))
+
+
+@attrs.frozen
+class AuthenticateRequest:
+    """Who a request comes from, by its access token.
+
+    An expired access token with a refresh token beside it is refreshed once (see
+    `SingleFlightRefresh`) and the request goes on with the new tokens. Raises `NotAuthenticated`
+    without an access token, `TokenExpired` for an expired one without a refresh token,
+    `TokenInvalid` for a forged or revoked one, `NotAuthorized` when the refresh is refused.
+    """
+
+    token_verifier: TokenVerifier
+    revocation_list: RevocationList
+    refresh: SingleFlightRefresh
+
+    def __call__(self, command: AuthenticateRequestCommand) -> Authenticated:
+        if not command.access_token:
+            raise NotAuthenticated()
+        try:
+            claims = self._unrevoked(self.token_verifier.verify_access_token(command.access_token))
+        except TokenExpired:
+            if not command.refresh_token:
+                raise
+            expired = self._unrevoked(self.token_verifier.verify_access_token(command.access_token, allow_expired=True))
+            tokens = self.refresh(command.refresh_token, expired.username)
+            return Authenticated(self._unrevoked(self.token_verifier.verify_access_token(tokens.access_token)), tokens)
+        return Authenticated(claims)
+
+    def _unrevoked(self, claims: Claims) -> Claims:
+        if self.revocation_list.is_revoked(claims):
+            raise TokenInvalid("The token has been revoked.")
+        return claims

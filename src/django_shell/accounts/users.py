@@ -1,0 +1,91 @@
+"""The user mirror in Django's database: recording sign-ins, and finding a token's user fast."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import attrs
+
+from adapters.clock import SystemClock
+from application.ports.clock import Clock
+from application.ports.user_directory import UserDirectory
+from django_shell.accounts.models import User
+from domain.values import Claims
+
+# What the pool owns and every sign-in refreshes; the rest of a row (is_staff, is_active,
+# date_joined, permissions) is the service's own and survives sign-ins.
+_FROM_ID_TOKEN = ["username", "email", "given_name", "family_name", "cognito_groups", "last_login"]
+
+
+@attrs.frozen
+class DjangoUserDirectory(UserDirectory):
+    clock: Clock = attrs.field(factory=SystemClock)
+
+    def record_sign_in(self, claims: Claims) -> None:
+        user = User(
+            sub=claims.sub,
+            username=claims.username,
+            email=claims.email or "",
+            given_name=claims.given_name or "",
+            family_name=claims.family_name or "",
+            cognito_groups=list(claims.groups),
+            last_login=datetime.fromtimestamp(self.clock.now(), UTC),
+        )
+        user.set_unusable_password()
+        # One INSERT ... ON CONFLICT (sub) DO UPDATE: concurrent first sign-ins of one user cannot
+        # both insert, and none needs a transaction or a retry.
+        User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
+
+
+class MirroredUsers:
+    """The mirrored user of an access token's claims, cached in the process: once warm, finding
+    one costs no query.
+
+    An entry lives `ttl` seconds, so that what staff change in the admin (`is_active`,
+    `is_staff`, permissions) reaches every process within that time; `forget` drops one at once
+    in this process. The cached instance serves every request of its user meanwhile: treat it as
+    read-only. At most `max_entries` users are kept; the soonest to expire make room.
+    """
+
+    def __init__(self, clock: Clock, ttl: float = 60.0, max_entries: int = 10_000) -> None:
+        self._clock = clock
+        self._ttl = ttl
+        self._max_entries = max_entries
+        # sub -> (user, expiry). Reads take no lock, since one dict lookup is atomic; writes take
+        # it, so that eviction walks a dict nobody else changes.
+        self._entries: dict[str, tuple[User, float]] = {}
+        self._lock = threading.Lock()
+
+    def for_claims(self, claims: Claims) -> User:
+        """The user of `claims`; one query when not cached, three the first time a `sub` is seen."""
+        now = self._clock.now()
+        entry = self._entries.get(claims.sub)
+        if entry is not None and entry[1] > now:
+            return entry[0]
+        user = _load_or_create(claims)
+        with self._lock:
+            # Removed and added again, an entry moves to the end: the dict stays in order of
+            # expiry, and its first entries are the ones to evict.
+            self._entries.pop(claims.sub, None)
+            while len(self._entries) >= self._max_entries:
+                del self._entries[next(iter(self._entries))]
+            self._entries[claims.sub] = (user, now + self._ttl)
+        return user
+
+    def forget(self, sub: str) -> None:
+        with self._lock:
+            self._entries.pop(sub, None)
+
+
+def _load_or_create(claims: Claims) -> User:
+    user = User.objects.filter(sub=claims.sub).first()
+    if user is not None:
+        return user
+    # A valid token of a user never mirrored (one who signed in elsewhere with the pool's tokens,
+    # or before the mirror existed): the access token names them well enough for a row. A
+    # concurrent request may be adding the same row, hence ON CONFLICT DO NOTHING and a re-read.
+    user = User(sub=claims.sub, username=claims.username, cognito_groups=list(claims.groups))
+    user.set_unusable_password()
+    User.objects.bulk_create([user], ignore_conflicts=True)
+    return User.objects.get(sub=claims.sub)

@@ -1,0 +1,103 @@
+"""A protected endpoint: token authentication, transparent refresh, and logout taking effect at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.api.conftest import basic
+from tests.pools import Gap, skip_if
+
+USERNAME = "kim@example.com"
+PASSWORD = "Correct-Horse-9"
+
+
+@pytest.fixture
+def signed_in(api, backend):
+    api.post(
+        "/auth/signup",
+        {"user_attributes": [{"Name": "given_name", "Value": "Kim"}]},
+        HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD),
+    )
+    api.post("/auth/confirm_signup", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)})
+    response = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+    assert response.status_code == 200
+    api.client.cookies.clear()  # each test chooses how it sends the tokens
+    return response
+
+
+def me(api, **meta):
+    return api.client.get("/auth/me", **meta)
+
+
+class TestMe:
+    def test_returns_the_mirrored_profile(self, api, signed_in):
+        response = me(api, HTTP_ACCESSTOKEN=signed_in["AccessToken"])
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        assert (body["username"], body["email"], body["given_name"]) == (USERNAME, USERNAME, "Kim")
+        assert body["sub"]
+        assert body["last_login"]
+
+    @pytest.mark.parametrize("how", ["header", "bearer", "cookie"])
+    def test_takes_the_access_token_from_a_header_a_bearer_or_the_cookie(self, api, signed_in, how):
+        token = signed_in["AccessToken"]
+        if how == "cookie":
+            api.client.cookies["access_token"] = token
+            response = me(api)
+        elif how == "bearer":
+            response = me(api, HTTP_AUTHORIZATION=f"Bearer {token}")
+        else:
+            response = me(api, HTTP_ACCESSTOKEN=token)
+        assert response.status_code == 200
+
+    def test_every_response_carries_the_current_tokens(self, api, signed_in):
+        response = me(api, HTTP_ACCESSTOKEN=signed_in["AccessToken"], HTTP_REFRESHTOKEN=signed_in["RefreshToken"])
+        assert response["AccessToken"] == response["HTTP_ACCESSTOKEN"] == signed_in["AccessToken"]
+        assert response["RefreshToken"] == response["HTTP_REFRESHTOKEN"] == signed_in["RefreshToken"]
+
+    def test_needs_a_token(self, api, backend):
+        response = me(api)
+        assert (response.status_code, response.json()["code"]) == (401, "NotAuthenticated")
+
+    def test_refuses_a_forged_token(self, api, backend):
+        response = me(api, HTTP_ACCESSTOKEN="forged.access.token")
+        assert (response.status_code, response.json()["code"]) == (401, "TokenInvalid")
+
+    def test_refuses_the_token_at_once_after_logout(self, api, signed_in):
+        tokens = {"HTTP_ACCESSTOKEN": signed_in["AccessToken"], "HTTP_REFRESHTOKEN": signed_in["RefreshToken"]}
+        assert api.post("/auth/logout", **tokens).status_code == 200
+        response = me(api, **tokens)
+        assert (response.status_code, response.json()["code"]) == (401, "TokenInvalid")
+
+
+class TestTransparentRefresh:
+    @pytest.fixture
+    def expired(self, backend, signed_in):
+        backend.let_time_pass(2 * 3600)
+        return signed_in
+
+    @pytest.fixture
+    def refreshable(self, backend, expired):
+        skip_if(backend, Gap.TOKENS_STAMPED_WITH_WALL_CLOCK)
+        return expired
+
+    def test_an_expired_token_alone_is_refused(self, api, expired):
+        response = me(api, HTTP_ACCESSTOKEN=expired["AccessToken"])
+        assert (response.status_code, response.json()["code"]) == (401, "TokenExpired")
+
+    def test_an_expired_token_with_a_refresh_token_is_served_with_new_tokens(self, api, refreshable):
+        expired = refreshable
+        response = me(api, HTTP_ACCESSTOKEN=expired["AccessToken"], HTTP_REFRESHTOKEN=expired["RefreshToken"])
+        assert response.status_code == 200, response.json()
+        assert response["AccessToken"] != expired["AccessToken"]
+        assert response["RefreshToken"] == expired["RefreshToken"]
+        assert response.cookies["access_token"].value == response["AccessToken"]
+        assert me(api, HTTP_ACCESSTOKEN=response["AccessToken"]).status_code == 200
+
+    def test_the_cookies_alone_suffice(self, api, refreshable):
+        expired = refreshable
+        api.client.cookies["access_token"] = expired["AccessToken"]
+        api.client.cookies["refresh_token"] = expired["RefreshToken"]
+        response = me(api)
+        assert response.status_code == 200
+        assert response.cookies["access_token"].value != expired["AccessToken"]

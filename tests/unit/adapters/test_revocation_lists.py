@@ -1,0 +1,131 @@
+"""The revocation list port's contract, run here against the in-memory list and, in
+tests/integration/redis, against the Redis one; plus what the Redis list does without Redis."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from adapters.memory.revocation_list import InMemoryRevocationList
+from adapters.redis.revocation_list import RedisRevocationList
+from application.ports.clock import Clock
+from domain.errors import ProviderUnavailable
+from domain.values import Claims
+
+HOUR = 3600
+
+
+def claims_of(
+    clock: Clock,
+    *,
+    origin_jti: str | None = "origin-1",
+    sub: str = "user-1",
+    auth_time_ago: int = 60,
+    jti: str = "jti-1",
+    token_use: str = "access",
+) -> Claims:
+    issued_at = int(clock.now())
+    return Claims(
+        sub=sub,
+        username="gus",
+        token_use=token_use,
+        client_id="client",
+        issued_at=issued_at,
+        expires_at=issued_at + HOUR,
+        auth_time=issued_at - auth_time_ago,
+        jti=jti,
+        origin_jti=origin_jti,
+    )
+
+
+class RevocationListContract:
+    """What every RevocationList promises; a subclass supplies `revocations` on the ManualClock `clock`."""
+
+    def test_refuses_every_token_of_the_revoked_sign_in(self, revocations, clock):
+        revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock))
+        assert revocations.is_revoked(claims_of(clock, jti="jti-after-a-refresh"))
+        assert revocations.is_revoked(claims_of(clock, jti="jti-of-the-id-token", token_use="id"))
+
+    def test_leaves_other_sign_ins_alone(self, revocations, clock):
+        revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-2"))
+
+    def test_without_origin_jti_a_sign_in_is_its_user_and_time_of_authentication(self, revocations, clock):
+        revocations.revoke(claims_of(clock, origin_jti=None), until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock, origin_jti=None, jti="jti-after-a-refresh"))
+        assert not revocations.is_revoked(claims_of(clock, origin_jti=None, auth_time_ago=61))
+        assert not revocations.is_revoked(claims_of(clock, origin_jti=None, sub="user-2"))
+
+    def test_refuses_until_the_given_time_and_no_longer(self, revocations, clock):
+        revocations.revoke(claims_of(clock), until=clock.now() + 100)
+
+        clock.advance(99)
+        assert revocations.is_revoked(claims_of(clock))
+        clock.advance(1)
+        assert not revocations.is_revoked(claims_of(clock))
+
+    def test_a_second_revocation_never_shortens_the_first(self, revocations, clock):
+        revocations.revoke(claims_of(clock), until=clock.now() + 100)
+        revocations.revoke(claims_of(clock), until=clock.now() + 10)
+
+        clock.advance(50)
+        assert revocations.is_revoked(claims_of(clock))
+
+    def test_forgets_entries_once_they_expire(self, revocations, clock):
+        expired = claims_of(clock, origin_jti="origin-expired")
+        revocations.revoke(expired, until=clock.now() + 10)
+        clock.advance(11)
+        revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+
+        # Turning the clock back shows whether the expired entry is still held.
+        clock.advance(-11)
+        assert not revocations.is_revoked(expired)
+
+
+class TestInMemoryRevocationList(RevocationListContract):
+    @pytest.fixture
+    def revocations(self, clock):
+        return InMemoryRevocationList(clock)
+
+
+def _listeners() -> int:
+    return sum(thread.name == "revocation-listener" for thread in threading.enumerate())
+
+
+class TestRedisRevocationListWithoutRedis:
+    @pytest.fixture
+    def unreachable(self, tmp_path):
+        # A socket file that does not exist: every call fails at once, without any network.
+        return redis.Redis(unix_socket_path=str(tmp_path / "absent.sock"), retry=Retry(NoBackoff(), 0))
+
+    @pytest.fixture
+    def revocations(self, unreachable, clock):
+        revocations = RedisRevocationList(unreachable, clock=clock, startup_timeout=0.05)
+        yield revocations
+        revocations.close()
+
+    def test_a_revocation_redis_cannot_store_is_reported_yet_refused_here(self, revocations, clock):
+        with pytest.raises(ProviderUnavailable):
+            revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock))
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-2"))
+
+    def test_starts_listening_on_first_use_not_on_construction(self, unreachable, clock):
+        before = _listeners()
+        revocations = RedisRevocationList(unreachable, clock=clock, startup_timeout=0.05)
+        try:
+            assert _listeners() == before
+            revocations.is_revoked(claims_of(clock))
+            assert _listeners() == before + 1
+        finally:
+            revocations.close()
+        assert _listeners() == before

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import hashlib
+import threading
+
+import pytest
+
+from adapters.clock import SystemClock
+from adapters.memory.revocation_list import InMemoryRevocationList
+from application.use_cases.authenticate import (
+    AuthenticateRequest,
+    AuthenticateRequestCommand,
+    SingleFlightRefresh,
+)
+from application.use_cases.sign_in import Login, LoginCommand
+from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
+from domain.errors import NotAuthenticated, NotAuthorized, TokenExpired, TokenInvalid
+from tests.fakes import InMemorySharedCache, InMemoryUserDirectory
+
+USERNAME = "ivy@example.com"
+PASSWORD = "Correct-Horse-9"
+
+
+class CountingProvider:
+    """Wraps a pool's provider to count refreshes (the rest passes through)."""
+
+    def __init__(self, provider):
+        self.provider = provider
+        self.refreshes = 0
+
+    def refresh(self, refresh_token, username):
+        self.refreshes += 1
+        return self.provider.refresh(refresh_token, username)
+
+
+@pytest.fixture
+def tokens(pool):
+    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD)).tokens
+
+
+@pytest.fixture
+def revocations(pool):
+    return InMemoryRevocationList(pool.clock)
+
+
+@pytest.fixture
+def counting(pool):
+    return CountingProvider(pool.provider)
+
+
+@pytest.fixture
+def cache(pool):
+    return InMemorySharedCache(pool.clock)
+
+
+@pytest.fixture
+def authenticate(pool, revocations, counting, cache):
+    use_case = AuthenticateRequest(pool.verifier, revocations, SingleFlightRefresh(counting, cache, pool.clock))
+    return lambda access=None, refresh=None: use_case(AuthenticateRequestCommand(access, refresh))
+
+
+class TestAuthenticateRequest:
+    def test_a_live_access_token_names_the_user(self, authenticate, tokens):
+        result = authenticate(tokens.access_token)
+        assert result.claims.username == USERNAME
+        assert result.refreshed is None
+
+    def test_needs_an_access_token(self, authenticate):
+        with pytest.raises(NotAuthenticated):
+            authenticate(None, "a refresh token")
+
+    def test_an_expired_access_token_alone_is_refused(self, pool, authenticate, tokens):
+        pool.clock.advance(2 * 3600)
+        with pytest.raises(TokenExpired):
+            authenticate(tokens.access_token)
+
+    def test_an_expired_access_token_is_refreshed_when_a_refresh_token_comes_with_it(self, pool, authenticate, tokens):
+        pool.clock.advance(2 * 3600)
+        result = authenticate(tokens.access_token, tokens.refresh_token)
+        assert result.refreshed is not None
+        assert result.refreshed.access_token != tokens.access_token
+        assert result.claims == pool.verifier.verify_access_token(result.refreshed.access_token)
+
+    def test_a_forged_token_is_refused_even_with_a_refresh_token(self, authenticate, tokens, counting):
+        with pytest.raises(TokenInvalid):
+            authenticate("forged.access.token", tokens.refresh_token)
+        assert counting.refreshes == 0
+
+    def test_a_revoked_sign_in_is_refused(self, pool, authenticate, tokens, revocations):
+        revocations.revoke(pool.verifier.verify_access_token(tokens.access_token), until=pool.clock.now() + 3600)
+        with pytest.raises(TokenInvalid):
+            authenticate(tokens.access_token)
+
+    def test_a_revoked_sign_in_is_not_refreshed(self, pool, authenticate, tokens, revocations, counting):
+        revocations.revoke(pool.verifier.verify_access_token(tokens.access_token), until=pool.clock.now() + 3 * 3600)
+        pool.clock.advance(2 * 3600)
+        with pytest.raises(TokenInvalid):
+            authenticate(tokens.access_token, tokens.refresh_token)
+        assert counting.refreshes == 0
+
+    def test_a_dead_refresh_token_is_refused(self, pool, authenticate, tokens):
+        pool.provider.global_sign_out(tokens.access_token)
+        pool.clock.advance(2 * 3600)
+        with pytest.raises(NotAuthorized):
+            authenticate(tokens.access_token, tokens.refresh_token)
+
+
+class TestSingleFlightRefresh:
+    def test_requests_with_the_same_expired_token_share_one_refresh(self, pool, authenticate, tokens, counting):
+        pool.clock.advance(2 * 3600)
+        results = [authenticate(tokens.access_token, tokens.refresh_token) for _ in range(5)]
+        assert counting.refreshes == 1
+        assert len({result.refreshed.access_token for result in results}) == 1
+
+    def test_a_waiter_takes_the_result_the_lock_holder_publishes(self, pool, tokens, counting, cache):
+        # Real waiting here: the waiter must poll while the holder, in another thread, is still busy.
+        refresh = SingleFlightRefresh(counting, cache, SystemClock())
+        holder_has_lock = threading.Event()
+        release = threading.Event()
+
+        class SlowProvider(CountingProvider):
+            def refresh(self, refresh_token, username):
+                holder_has_lock.set()
+                release.wait(5)
+                return super().refresh(refresh_token, username)
+
+        slow = SingleFlightRefresh(SlowProvider(pool.provider), cache, SystemClock())
+        holder = threading.Thread(target=slow, args=(tokens.refresh_token, USERNAME))
+        holder.start()
+        assert holder_has_lock.wait(5)
+        waiter_result = []
+        waiter = threading.Thread(target=lambda: waiter_result.append(refresh(tokens.refresh_token, USERNAME)))
+        waiter.start()
+        release.set()
+        holder.join(5)
+        waiter.join(5)
+        assert counting.refreshes == 0
+        assert waiter_result
+
+    def test_a_waiter_refreshes_by_itself_when_no_result_comes(self, pool, tokens, counting, cache):
+        lock_of_a_crashed_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
+        cache.add(lock_of_a_crashed_holder, "1", 60)
+        tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
+        assert counting.refreshes == 1
+        assert tokens_after.access_token
