@@ -41,11 +41,16 @@ class LiveServer:
     log_path: str
 
     def post(self, path: str, body: Any = None, headers: Mapping[str, str] | None = None) -> Reply:
-        data = None if body is None else json.dumps(body).encode()
+        return self.request("POST", path, b"" if body is None else json.dumps(body).encode(), headers)
+
+    def get(self, path: str, headers: Mapping[str, str] | None = None) -> Reply:
+        return self.request("GET", path, None, headers)
+
+    def request(self, method: str, path: str, data: bytes | None, headers: Mapping[str, str] | None) -> Reply:
         request = urllib.request.Request(  # noqa: S310 -- a loopback http URL of our own
             self.base_url + path,
-            data=data or b"",
-            method="POST",
+            data=data,
+            method=method,
             headers={"Content-Type": "application/json", **(headers or {})},
         )
         try:

@@ -36,6 +36,7 @@ class Container(containers.DeclarativeContainer):
         code_sender=providers.Singleton(LoggingCodeSender),
         clock=clock,
         database=config.memory.pool_file,
+        access_token_lifetime=config.memory.access_token_seconds,
     )
     cognito_client = providers.Singleton(
         build_cognito_client,

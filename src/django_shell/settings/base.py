@@ -53,6 +53,8 @@ COGNITO_AUTH: dict[str, Any] = {
         # Unset: the pool lives in this process only. Set: a SQLite file that survives restarts and
         # is shared by every worker process.
         "pool_file": env.optional("LOCAL_POOL_FILE") or ":memory:",
+        # Cognito lets an app client choose 5 minutes to a day; shorter helps to watch a refresh.
+        "access_token_seconds": env.integer("LOCAL_POOL_ACCESS_TOKEN_SECONDS", 3600, minimum=1, maximum=86400),
     },
 }
 
