@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from django_shell.errors import BadRequest
+from domain.errors import TokenInvalid
 from domain.values import TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
@@ -53,7 +54,7 @@ def _token(raw: str | None) -> str | None:
         return None
     token = raw.strip()
     if len(token) > MAX_TOKEN_LENGTH:
-        raise BadRequest("A token is too long.")
+        raise TokenInvalid("The token is too long.")
     return token or None
 
 

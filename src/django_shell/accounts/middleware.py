@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 
 from application.use_cases.authenticate import Authenticated, AuthenticateRequestCommand
 from django_shell.accounts import credentials
-from django_shell.errors import BadRequest
 from domain.errors import DomainError
 
 
@@ -44,7 +43,7 @@ class TokenAuthenticationMiddleware:
             authenticated = self.container.authenticate_request()(
                 AuthenticateRequestCommand(access_token, refresh_token)
             )
-        except (DomainError, BadRequest) as error:
+        except DomainError as error:
             request.token_error = error  # type: ignore[attr-defined]
             return
         request.token_authentication = authenticated  # type: ignore[attr-defined]
