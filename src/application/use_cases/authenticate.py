@@ -49,18 +49,25 @@ class SingleFlightRefresh:
         key = hashlib.sha256(refresh_token.encode()).hexdigest()
         result_key, lock_key = f"refreshed:{key}", f"refreshing:{key}"
         published = self.shared_cache.get(result_key)
-        if published is None and not self.shared_cache.add(lock_key, "1", self.lock_seconds):
-            deadline = self.clock.now() + self.wait_seconds
-            while published is None and self.clock.now() < deadline:
-                self.clock.sleep(self.poll_seconds)
+        if published is None and self.shared_cache.add(lock_key, "1", self.lock_seconds):
+            try:
+                # Another holder may have published and let go between the look and the lock.
                 published = self.shared_cache.get(result_key)
-        if published is not None:
-            return _token_set_from_json(published)
-        try:
-            tokens = self.identity_provider.refresh(refresh_token, username)
-            self.shared_cache.set(result_key, _token_set_to_json(tokens), self.result_seconds)
-        finally:
-            self.shared_cache.delete(lock_key)
+                if published is None:
+                    return self._refresh_and_publish(refresh_token, username, result_key)
+            finally:
+                self.shared_cache.delete(lock_key)
+        deadline = self.clock.now() + self.wait_seconds
+        while published is None and self.clock.now() < deadline:
+            self.clock.sleep(self.poll_seconds)
+            published = self.shared_cache.get(result_key)
+        if published is None:
+            return self._refresh_and_publish(refresh_token, username, result_key)
+        return _token_set_from_json(published)
+
+    def _refresh_and_publish(self, refresh_token: str, username: str | None, result_key: str) -> TokenSet:
+        tokens = self.identity_provider.refresh(refresh_token, username)
+        self.shared_cache.set(result_key, _token_set_to_json(tokens), self.result_seconds)
         return tokens
 
 

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 
+import attrs
 import pytest
 
 from adapters.clock import SystemClock
@@ -138,6 +140,24 @@ class TestSingleFlightRefresh:
         waiter.join(5)
         assert counting.refreshes == 0
         assert waiter_result
+
+    def test_a_result_published_just_before_the_lock_is_taken_is_used(self, pool, tokens, counting, cache):
+        published = SingleFlightRefresh(pool.provider, InMemorySharedCache(pool.clock), pool.clock)(
+            tokens.refresh_token, USERNAME
+        )
+
+        class HolderFinishesFirst(InMemorySharedCache):
+            """Another holder publishes and releases the lock between our look and our lock."""
+
+            def add(self, key, value, ttl):
+                self.set(key.replace("refreshing:", "refreshed:"), json.dumps(attrs.asdict(published)), 30)
+                return super().add(key, value, ttl)
+
+        result = SingleFlightRefresh(counting, HolderFinishesFirst(pool.clock), pool.clock)(
+            tokens.refresh_token, USERNAME
+        )
+        assert counting.refreshes == 0
+        assert result == published
 
     def test_a_waiter_refreshes_by_itself_when_no_result_comes(self, pool, tokens, counting, cache):
         lock_of_a_crashed_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
