@@ -9,10 +9,11 @@ import attrs
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
 from application.ports.identity_provider import IdentityProvider
+from application.ports.profile_image_store import ProfileImageStore
 from application.ports.shared_cache import SharedCache
 from application.ports.user_directory import UserDirectory
-from domain.errors import DomainError
-from domain.values import Claims
+from domain.errors import DomainError, NotAuthorized, ProviderUnavailable
+from domain.values import Claims, ProfileImage
 
 
 @attrs.define
@@ -85,10 +86,46 @@ class InMemoryUserDirectory(UserDirectory):
 
     users: dict[str, Claims] = attrs.field(factory=dict)
     sign_ins: int = 0
+    profile_image_keys: dict[str, str] = attrs.field(factory=dict)
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
         self.sign_ins += 1
+
+    def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
+        if sub not in self.users:
+            raise NotAuthorized("The user is not known to the service.")
+        previous = self.profile_image_keys.pop(sub, None)
+        if key is not None:
+            self.profile_image_keys[sub] = key
+        return previous
+
+
+@attrs.define
+class InMemoryProfileImageStore(ProfileImageStore):
+    """Images in a dict by key; `failing` names the methods that raise `ProviderUnavailable`, as a
+    store that cannot be reached would."""
+
+    images: dict[str, ProfileImage] = attrs.field(factory=dict)
+    failing: set[str] = attrs.field(factory=set)
+
+    def put(self, owner_sub: str, image: ProfileImage) -> str:
+        self._maybe_fail("put")
+        key = image.new_key(owner_sub)
+        self.images[key] = image
+        return key
+
+    def delete(self, key: str) -> None:
+        self._maybe_fail("delete")
+        self.images.pop(key, None)
+
+    def url(self, key: str, expires_in: int) -> str:
+        self._maybe_fail("url")
+        return f"https://images.example/{key}?expires_in={expires_in}"
+
+    def _maybe_fail(self, method: str) -> None:
+        if method in self.failing:
+            raise ProviderUnavailable("The image store is unavailable; try again later.")
 
 
 class FailingIdentityProvider(IdentityProvider):

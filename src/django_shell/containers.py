@@ -10,15 +10,20 @@ from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
+from adapters.local_files.profile_image_store import LocalFileProfileImageStore
 from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.redis.revocation_list import RedisRevocationList
+from adapters.s3.client import build_s3_client
+from adapters.s3.profile_image_store import S3ProfileImageStore
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
+from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
 from application.use_cases.sign_out import Logout
 from application.use_cases.sign_up import ConfirmSignUp, ResendConfirmationCode, SignUp
+from django_shell.accounts.images import signed_image_url
 from django_shell.accounts.users import DjangoUserDirectory, MirroredUsers
 from django_shell.shared_cache import DjangoSharedCache
 
@@ -85,8 +90,8 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
         redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
     )
-    user_directory = providers.Singleton(DjangoUserDirectory, clock=clock)
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
+    user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)
 
     sign_up = providers.Factory(SignUp, identity_provider=identity_provider)
     confirm_sign_up = providers.Factory(ConfirmSignUp, identity_provider=identity_provider)
@@ -120,3 +125,33 @@ class Container(containers.DeclarativeContainer):
     )
     forgot_password = providers.Factory(ForgotPassword, identity_provider=identity_provider)
     confirm_forgot_password = providers.Factory(ConfirmForgotPassword, identity_provider=identity_provider)
+
+    profile_image_store = providers.Selector(
+        config.profile_images.store,
+        s3=providers.Singleton(
+            S3ProfileImageStore,
+            providers.Singleton(
+                build_s3_client,
+                region=config.aws_region,
+                endpoint_url=config.profile_images.s3.endpoint_url,
+                access_key_id=config.profile_images.s3.access_key_id,
+                secret_access_key=config.profile_images.s3.secret_access_key,
+            ),
+            bucket=config.profile_images.s3.bucket,
+        ),
+        local=providers.Singleton(
+            LocalFileProfileImageStore, root=config.profile_images.local.directory, signed_url=signed_image_url
+        ),
+    )
+    upload_profile_image = providers.Factory(
+        UploadProfileImage,
+        store=profile_image_store,
+        user_directory=user_directory,
+        url_seconds=config.profile_images.url_seconds,
+    )
+    delete_profile_image = providers.Factory(
+        DeleteProfileImage, store=profile_image_store, user_directory=user_directory
+    )
+    profile_image_url = providers.Factory(
+        ProfileImageUrl, store=profile_image_store, url_seconds=config.profile_images.url_seconds
+    )

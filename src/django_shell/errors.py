@@ -32,6 +32,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.UserNotConfirmed: status.HTTP_403_FORBIDDEN,
     domain.PasswordResetRequired: status.HTTP_403_FORBIDDEN,
     domain.UsernameExists: status.HTTP_409_CONFLICT,
+    domain.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     domain.TooManyRequests: status.HTTP_429_TOO_MANY_REQUESTS,
     domain.ProviderUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
@@ -56,6 +57,16 @@ class BadRequest(exceptions.APIException):
     status_code = status.HTTP_400_BAD_REQUEST
     default_detail = "The request is malformed."
     default_code = "BadRequest"
+
+
+# Every `code` an error body can hold, with its status: the OpenAPI schema's list of them.
+ERROR_STATUSES: dict[str, int] = {
+    **{kind.__name__: status_code for kind, status_code in _DOMAIN_STATUS.items()},
+    **{code: kind.status_code for kind, code in _DRF_CODES.items()},
+    BadRequest.default_code: BadRequest.status_code,
+    "PayloadTooLarge": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "InternalError": status.HTTP_500_INTERNAL_SERVER_ERROR,
+}
 
 
 def error_body(message: str, code: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from django_shell.accounts import apis
+from django_shell.accounts import apis, images
 from django_shell.errors import json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -20,6 +21,12 @@ _ACCOUNT_APIS = {
 urlpatterns = [
     *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
     re_path(r"^auth/me/?$", apis.MeApi.as_view(), name="me"),
+    re_path(r"^auth/me/image/?$", images.ProfileImageApi.as_view(), name="me_image"),
+    re_path(
+        r"^media/profile-images/(?P<token>[^/]+)/?$", images.ProfileImageFileApi.as_view(), name="profile_image_file"
+    ),
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
 ]
 

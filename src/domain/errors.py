@@ -80,6 +80,10 @@ class TokenExpired(DomainError):
     default_message = "The token has expired."
 
 
+class ImageTooLarge(DomainError):
+    default_message = "The image is too large."
+
+
 class _RetryLater(DomainError):
     """An error after which the same request may succeed; `retry_after` is in seconds."""
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import enum
 import re
+import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
-from domain.errors import InvalidPassword, ValidationError
+from domain.errors import ImageTooLarge, InvalidPassword, ValidationError
 
 # Cognito's own limits (API reference of SignUp, ConfirmSignUp and friends).
 USERNAME_MAX_LENGTH = 128
@@ -271,3 +273,71 @@ class Claims:
             groups=payload.get("cognito:groups", ()),
             scopes=str(payload.get("scope", "")).split(),
         )
+
+
+PROFILE_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+# Cognito's subs are UUIDs; anything else must not reach an object key or a file path.
+_SUB = re.compile(r"[A-Za-z0-9-]{1,64}")
+
+
+class ImageFormat(enum.Enum):
+    """The formats a profile image may have: every browser shows them, and each is told by its first
+    bytes, so the format is known without decoding the image."""
+
+    JPEG = ("image/jpeg", "jpg")
+    PNG = ("image/png", "png")
+    WEBP = ("image/webp", "webp")
+
+    @property
+    def content_type(self) -> str:
+        return self.value[0]
+
+    @property
+    def extension(self) -> str:
+        return self.value[1]
+
+    @classmethod
+    def of(cls, content: bytes) -> ImageFormat:
+        """The format that `content` begins with; `ValidationError` on `image` for any other."""
+        if content.startswith(b"\xff\xd8\xff"):
+            return cls.JPEG
+        if content.startswith(b"\x89PNG\r\n\x1a\n"):
+            return cls.PNG
+        # RIFF, the container's length (4 bytes), then the form type.
+        if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+            return cls.WEBP
+        raise ValidationError({"image": "must be a JPEG, PNG or WebP image"})
+
+
+def _profile_image_valid(instance: ProfileImage, attribute: attrs.Attribute[bytes], value: bytes) -> None:
+    ProfileImage.check_size(len(value))
+    ImageFormat.of(value)
+
+
+@attrs.frozen
+class ProfileImage:
+    """A user's picture. Its format comes from its content, never from a file name or a declared
+    content type, which the client chooses freely: what is served as an image is one."""
+
+    content: bytes = attrs.field(repr=False, validator=_profile_image_valid)
+
+    @property
+    def format(self) -> ImageFormat:
+        return ImageFormat.of(self.content)
+
+    @staticmethod
+    def check_size(size: int) -> None:
+        """Raise `ImageTooLarge` for a size in bytes past `PROFILE_IMAGE_MAX_BYTES`; lets a caller
+        refuse a declared length before it reads the content."""
+        if size > PROFILE_IMAGE_MAX_BYTES:
+            raise ImageTooLarge(f"The image is larger than {PROFILE_IMAGE_MAX_BYTES // (1024 * 1024)} MiB.")
+
+    def new_key(self, owner_sub: str) -> str:
+        """A fresh object key, `profile-images/<sub>/<random>.<ext>`. The 128 random bits keep it
+        unguessable from the sub, so nobody can reach an image without being handed its URL; a new
+        key per upload also keeps caches from serving a replaced image under the new one's URL.
+
+        Raises `ValidationError` on `sub` for a sub that could not be part of a key or a path.
+        """
+        _require(_SUB.fullmatch(owner_sub) is not None, "sub", "must be letters, digits and hyphens")
+        return f"profile-images/{owner_sub}/{secrets.token_urlsafe(16)}.{self.format.extension}"

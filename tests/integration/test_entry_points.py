@@ -32,6 +32,9 @@ class TestConfigurationErrors:
             ({"COGNITO_TOKEN_LEEWAY_SECONDS": "soon"}, "COGNITO_TOKEN_LEEWAY_SECONDS"),
             ({"DB_NAME": "auth"}, "DB_USERNAME"),
             ({"COGNITO_JWKS_URL": "file:///etc/passwd"}, "COGNITO_JWKS_URL"),
+            ({"PROFILE_IMAGE_STORE": "s3"}, "S3_BUCKET"),
+            ({"PROFILE_IMAGE_STORE": "gcs"}, "PROFILE_IMAGE_STORE"),
+            ({"S3_BUCKET": "avatars", "AWS_ENDPOINT_URL_S3": "localhost:4566"}, "AWS_ENDPOINT_URL_S3"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):

@@ -13,3 +13,10 @@ class UserDirectory(abc.ABC):
         """Create or update the mirrored user from an id token's claims, keyed by the immutable
         `sub`, and note the sign-in time. Safe under concurrent calls for the same user: one
         record results."""
+
+    @abc.abstractmethod
+    def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
+        """Make `key` the user's profile image (None: no image) and return the key it replaced,
+        in one atomic step: of concurrent replacements each gets a different previous key, so every
+        superseded image is known to exactly one caller. Raises `NotAuthorized` for a user who is
+        not in the mirror."""

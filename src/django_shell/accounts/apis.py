@@ -36,7 +36,8 @@ from application.use_cases.sign_up import (
     SignUp,
     SignUpCommand,
 )
-from django_shell.accounts import credentials
+from django_shell import openapi
+from django_shell.accounts import credentials, images
 from django_shell.accounts.fields import StrictBooleanField, StrictCharField, StringMapField
 from domain.values import (
     ATTRIBUTE_NAME_MAX_LENGTH,
@@ -90,6 +91,13 @@ class SignUpApi(_PostApi):
 
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
 
+    @openapi.operation(
+        summary="Register an unconfirmed account; the pool sends a confirmation code.",
+        request=InputSerializer,
+        responses={201: openapi.SignUpResultSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
+        security=openapi.BASIC,
+    )
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
         basic = credentials.basic_credentials(request)
@@ -131,6 +139,14 @@ class ConfirmSignUpApi(_PostApi):
                 raise serializers.ValidationError({"code": "This field is required."})
             return attrs
 
+    @openapi.operation(
+        summary="Confirm an account with the code it was sent.",
+        description="The code goes in `code`, or in `password` as the original service had it; one is required.",
+        request=InputSerializer,
+        responses={200: openapi.MessageSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "ExpiredCode", "NotAuthorized"),
+        security=openapi.NONE,
+    )
     @inject
     def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
@@ -148,6 +164,14 @@ class ResendCodeApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
 
+    @openapi.operation(
+        summary="Send a new confirmation code.",
+        description="Answers alike whether or not the account exists or is confirmed.",
+        request=InputSerializer,
+        responses={200: openapi.MessageSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
+        security=openapi.NONE,
+    )
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
@@ -156,6 +180,20 @@ class ResendCodeApi(_PostApi):
 
 
 class LoginApi(_PostApi):
+    @openapi.operation(
+        summary="Sign in with username and password.",
+        description="A wrong password and an unknown user get the same 401.",
+        responses={200: openapi.SIGN_IN_RESULT},
+        errors=(
+            *openapi.BODY_ERRORS,
+            *openapi.PROVIDER_ERRORS,
+            "NotAuthorized",
+            "UserNotConfirmed",
+            "PasswordResetRequired",
+        ),
+        security=openapi.BASIC,
+        headers=openapi.ISSUED_TOKENS,
+    )
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
         basic = credentials.basic_credentials(request)
@@ -169,6 +207,22 @@ class ConfirmLoginApi(_PostApi):
         responses = StringMapField(max_items=MAX_ATTRIBUTES + 4, max_length=max(PASSWORD_MAX_LENGTH, 2048))
         session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
 
+    @openapi.operation(
+        summary="Answer the challenge a sign-in returned.",
+        description='`responses` holds the challenge\'s answers, e.g. `{"NEW_PASSWORD": ...}`.',
+        request=InputSerializer,
+        responses={200: openapi.SIGN_IN_RESULT},
+        errors=(
+            *openapi.BODY_ERRORS,
+            *openapi.PROVIDER_ERRORS,
+            "CodeMismatch",
+            "ExpiredSession",
+            "InvalidPassword",
+            "NotAuthorized",
+        ),
+        security=openapi.NONE,
+        headers=openapi.ISSUED_TOKENS,
+    )
     @inject
     def post(self, request: Request, respond: RespondToChallenge = Provide["respond_to_challenge"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
@@ -187,6 +241,16 @@ class RefreshApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         refresh_token = StrictCharField(max_length=_OPAQUE_MAX_LENGTH, required=False)
 
+    @openapi.operation(
+        summary="Trade the refresh token for fresh tokens.",
+        description="The refresh token comes as the `RefreshToken` header, its cookie or the `refresh_token` field. "
+        "Send the last access token (expired or not) alongside when the app client has a secret.",
+        request=InputSerializer,
+        responses={200: openapi.MessageSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthorized", "TokenInvalid"),
+        security=[*openapi.REFRESH, {}],
+        headers=openapi.ISSUED_TOKENS,
+    )
     @inject
     def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
         data = _validated(self.InputSerializer, request.data if request.data is not None else {})
@@ -202,6 +266,14 @@ class RefreshApi(_PostApi):
 
 
 class LogoutApi(_PostApi):
+    @openapi.operation(
+        summary="Revoke every token of the user, on every device.",
+        description="Works with an expired access token, or none, while the refresh token still works.",
+        responses={200: openapi.MessageSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthenticated", "NotAuthorized", "TokenInvalid"),
+        security=[*openapi.ACCESS, *openapi.REFRESH],
+        headers=openapi.CLEARED_COOKIES,
+    )
     @inject
     def post(self, request: Request, logout: Logout = Provide["logout"]) -> Response:
         logout(
@@ -218,6 +290,14 @@ class ForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
 
+    @openapi.operation(
+        summary="Send a password reset code.",
+        description="`email` is the username. Answers alike whether or not the account exists.",
+        request=InputSerializer,
+        responses={200: openapi.MessageSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
+        security=openapi.NONE,
+    )
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
@@ -231,6 +311,20 @@ class ConfirmForgotPasswordApi(_PostApi):
         new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
         code = StrictCharField(max_length=CODE_MAX_LENGTH)
 
+    @openapi.operation(
+        summary="Set a new password with the reset code.",
+        request=InputSerializer,
+        responses={200: openapi.MessageSerializer},
+        errors=(
+            *openapi.BODY_ERRORS,
+            *openapi.PROVIDER_ERRORS,
+            "CodeMismatch",
+            "ExpiredCode",
+            "InvalidPassword",
+            "NotAuthorized",
+        ),
+        security=openapi.NONE,
+    )
     @inject
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
@@ -255,7 +349,33 @@ class MeApi(APIView):
         groups = serializers.ListField(child=serializers.CharField(), source="cognito_groups")
         is_staff = serializers.BooleanField()
         date_joined = serializers.DateTimeField()
-        last_login = serializers.DateTimeField()
+        # Null for a user known only from a token, who never signed in through this service.
+        last_login = serializers.DateTimeField(allow_null=True)
+        # A presigned URL that works for a few minutes; null without an image.
+        image_url = serializers.SerializerMethodField()
 
+        def get_image_url(self, user: Any) -> str | None:
+            # The view knows the store and the request's host; the user row knows neither.
+            url: str | None = self.context["image_url"]
+            return url
+
+    @openapi.operation(
+        summary="The signed-in user's profile, from the local mirror.",
+        description="With an expired access token and the refresh token beside it, the request is served and "
+        "the response carries the new tokens; it always carries the current ones.",
+        responses={200: OutputSerializer},
+        errors=(
+            "BadRequest",
+            "NotAcceptable",
+            *openapi.PROVIDER_ERRORS,
+            "NotAuthenticated",
+            "NotAuthorized",
+            "TokenInvalid",
+            "TokenExpired",
+        ),
+        security=openapi.ACCESS,
+        headers=openapi.ISSUED_TOKENS,
+    )
     def get(self, request: Request) -> Response:
-        return Response(self.OutputSerializer(request.user).data)
+        context = {"image_url": images.profile_image_url(request)}
+        return Response(self.OutputSerializer(request.user, context=context).data)

@@ -58,6 +58,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     family_name = models.CharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, blank=True)
     # The pool's groups, apart from Django's own `groups` that grant admin permissions.
     cognito_groups = models.JSONField(default=list, blank=True)
+    # The object key of the profile image in the image store; empty without one.
+    profile_image_key = models.CharField(max_length=255, blank=True, default="")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)

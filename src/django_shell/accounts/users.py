@@ -11,6 +11,7 @@ from adapters.clock import SystemClock
 from application.ports.clock import Clock
 from application.ports.user_directory import UserDirectory
 from django_shell.accounts.models import User
+from domain.errors import NotAuthorized
 from domain.values import Claims
 
 # What the pool owns and every sign-in refreshes; the rest of a row (is_staff, is_active,
@@ -21,6 +22,8 @@ _FROM_ID_TOKEN = ["username", "email", "given_name", "family_name", "cognito_gro
 @attrs.frozen
 class DjangoUserDirectory(UserDirectory):
     clock: Clock = attrs.field(factory=SystemClock)
+    mirrored_users: MirroredUsers | None = None
+    """The request cache to drop a user from when their row changes here."""
 
     def record_sign_in(self, claims: Claims) -> None:
         user = User(
@@ -36,6 +39,21 @@ class DjangoUserDirectory(UserDirectory):
         # One INSERT ... ON CONFLICT (sub) DO UPDATE: concurrent first sign-ins of one user cannot
         # both insert, and none needs a transaction or a retry.
         User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
+
+    def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
+        # Compare and set: the UPDATE applies only while the row still holds the key read before
+        # it, so of concurrent replacements each reads the key the previous one wrote. Neither a
+        # lock nor a transaction is needed, which keeps SQLite from refusing a busy database.
+        while True:
+            found = list(User.objects.filter(sub=sub).values_list("profile_image_key", flat=True))
+            if not found:
+                raise NotAuthorized("The user is not known to the service.")
+            if User.objects.filter(sub=sub, profile_image_key=found[0]).update(profile_image_key=key or ""):
+                break
+        if self.mirrored_users is not None:
+            # This process's next request sees the new image; other processes within the cache's TTL.
+            self.mirrored_users.forget(sub)
+        return found[0] or None
 
 
 class MirroredUsers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import secrets
 from pathlib import Path
 from typing import Any
@@ -73,11 +74,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's scripts and styles as static files: /api/docs needs no CDN.
+    "drf_spectacular_sidecar",
     "django_shell.apps.CognitoAuthConfig",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and Swagger UI's assets in every mode, runserver without DEBUG included.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +107,8 @@ TEMPLATES = [
     }
 ]
 STATIC_URL = "static/"
+# Assets come straight from the installed apps: nothing to collect before a start.
+WHITENOISE_USE_FINDERS = True
 
 # The mirror of the pool's users, keyed by Cognito's immutable `sub`.
 AUTH_USER_MODEL = "cognito_auth.User"
@@ -149,6 +157,23 @@ CACHES = {
     )
 }
 
+S3_BUCKET = env.optional("S3_BUCKET")
+PROFILE_IMAGE_STORE = env.choice("PROFILE_IMAGE_STORE", {"s3", "local"}, "s3" if S3_BUCKET else "local")
+COGNITO_AUTH["profile_images"] = {
+    "store": PROFILE_IMAGE_STORE,
+    # How long a profile's image URL works. S3 caps presigned URLs at 7 days, and at the lifetime of
+    # the credentials that signed them (an IAM role's last hours).
+    "url_seconds": env.integer("PROFILE_IMAGE_URL_SECONDS", 300, minimum=1, maximum=7 * 24 * 3600),
+    "s3": {
+        "bucket": env.required("S3_BUCKET", "with PROFILE_IMAGE_STORE=s3") if PROFILE_IMAGE_STORE == "s3" else None,
+        # None lets boto3 take its usual chain, AWS_ENDPOINT_URL_S3 included.
+        "endpoint_url": env.url("AWS_ENDPOINT_URL_S3"),
+        "access_key_id": env.optional("AWS_ACCESS_KEY_ID"),
+        "secret_access_key": env.optional("AWS_SECRET_ACCESS_KEY"),
+    },
+    "local": {"directory": env.optional("LOCAL_MEDIA_DIR") or str(BASE_DIR / ".local" / "media")},
+}
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_TZ = True
@@ -162,6 +187,26 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_shell.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "EXCEPTION_HANDLER": "django_shell.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "django_shell.openapi.AutoSchema",
+}
+
+# The OpenAPI schema at /api/schema and Swagger UI at /api/docs; see docs/openapi.md.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cognito-auth",
+    "VERSION": importlib.metadata.version("cognito-auth"),
+    "DESCRIPTION": (
+        "REST user authentication backed by AWS Cognito User Pools. A sign-in returns the tokens as the "
+        "`AccessToken`, `RefreshToken` and `IdToken` headers and as HttpOnly cookies; protected endpoints "
+        "take the access token as the `AccessToken` header, `Authorization: Bearer` or the cookie. Every "
+        'error is `{"error", "code"}` (plus `fields` for validation errors).'
+    ),
+    # Views describe their operations in `extend_schema`; their docstrings are for maintainers.
+    "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    # Served to anyone: a stale or forged token must not hide the documentation.
+    "SERVE_AUTHENTICATION": [],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "django_shell.openapi.add_components"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 AUTH_COOKIE_SECURE = env.boolean("AUTH_COOKIE_SECURE", not DEBUG)
