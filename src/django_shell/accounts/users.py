@@ -55,6 +55,12 @@ class DjangoUserDirectory(UserDirectory):
             self.mirrored_users.forget(sub)
         return found[0] or None
 
+    def forget_user(self, sub: str) -> None:
+        User.objects.filter(sub=sub).delete()
+        if self.mirrored_users is not None:
+            # Only a revoked token could still name the user; dropping the cached row keeps it from resurfacing.
+            self.mirrored_users.forget(sub)
+
 
 class MirroredUsers:
     """The mirrored user of an access token's claims, cached in the process: once warm, finding
