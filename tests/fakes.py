@@ -100,9 +100,9 @@ class InMemoryUserDirectory(UserDirectory):
             self.profile_image_keys[sub] = key
         return previous
 
-    def forget_user(self, sub: str) -> None:
+    def forget_user(self, sub: str) -> str | None:
         self.users.pop(sub, None)
-        self.profile_image_keys.pop(sub, None)
+        return self.profile_image_keys.pop(sub, None)
 
 
 @attrs.define

@@ -164,5 +164,6 @@ class Container(containers.DeclarativeContainer):
         token_verifier=token_verifier,
         revocation_list=revocation_list,
         user_directory=user_directory,
+        profile_images=profile_image_store,
         clock=clock,
     )

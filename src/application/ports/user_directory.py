@@ -22,5 +22,6 @@ class UserDirectory(abc.ABC):
         not in the mirror."""
 
     @abc.abstractmethod
-    def forget_user(self, sub: str) -> None:
-        """Remove the mirrored user, if there is one, so that nothing of a deleted account stays."""
+    def forget_user(self, sub: str) -> str | None:
+        """Remove the mirrored user, if there is one, so that nothing of a deleted account stays, and
+        return their profile image key (None: no image, or no such user) for the caller to delete."""

@@ -6,9 +6,11 @@ import attrs
 
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
+from application.ports.profile_image_store import ProfileImageStore
 from application.ports.revocation_list import RevocationList
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
+from application.use_cases.profile_image import delete_superseded_image
 from domain.values import Password
 
 
@@ -42,9 +44,9 @@ class DeleteAccountCommand:
 
 @attrs.frozen
 class DeleteAccount:
-    """Delete the signed-in user from the pool and from the mirror, and refuse the tokens of this
-    sign-in in every process at once (the pool forgets the user, but our verifier would still
-    accept their access tokens until they expire).
+    """Delete the signed-in user from the pool and from the mirror, with their profile image, and
+    refuse the tokens of this sign-in in every process at once (the pool forgets the user, but our
+    verifier would still accept their access tokens until they expire).
 
     Raises `TokenInvalid` for a forged access token, `NotAuthorized` when the pool refuses it.
     """
@@ -53,6 +55,7 @@ class DeleteAccount:
     token_verifier: TokenVerifier
     revocation_list: RevocationList
     user_directory: UserDirectory
+    profile_images: ProfileImageStore
     clock: Clock
 
     def __call__(self, command: DeleteAccountCommand) -> None:
@@ -61,4 +64,6 @@ class DeleteAccount:
         # sign in to try again, whereas the other order could leave a deleted user's tokens working.
         self.revocation_list.revoke(claims, until=self.clock.now() + claims.lifetime)
         self.identity_provider.delete_user(command.access_token)
-        self.user_directory.forget_user(claims.sub)
+        image_key = self.user_directory.forget_user(claims.sub)
+        if image_key is not None:
+            delete_superseded_image(self.profile_images, image_key)

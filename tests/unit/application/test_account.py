@@ -9,10 +9,12 @@ from application.use_cases.account import (
     DeleteAccount,
     DeleteAccountCommand,
 )
+from application.use_cases.profile_image import UploadProfileImage, UploadProfileImageCommand
 from application.use_cases.sign_in import Login, LoginCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import InvalidPassword, NotAuthorized, TokenInvalid
-from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory
+from tests.fakes import FailingIdentityProvider, InMemoryProfileImageStore, InMemoryUserDirectory
+from tests.images import PNG
 
 USERNAME = "gus@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -65,15 +67,25 @@ class TestDeleteAccount:
     def revocations(self, pool):
         return InMemoryRevocationList(pool.clock)
 
-    def delete(self, pool, directory, revocations, access_token, provider=None):
-        use_case = DeleteAccount(provider or pool.provider, pool.verifier, revocations, directory, pool.clock)
-        use_case(DeleteAccountCommand(access_token))
+    @pytest.fixture
+    def store(self):
+        return InMemoryProfileImageStore()
 
-    def test_removes_the_user_from_the_pool_and_the_mirror(self, pool, directory, revocations, tokens):
+    @pytest.fixture
+    def delete(self, pool, directory, revocations, store):
+        def delete(access_token, provider=None):
+            use_case = DeleteAccount(
+                provider or pool.provider, pool.verifier, revocations, directory, store, pool.clock
+            )
+            use_case(DeleteAccountCommand(access_token))
+
+        return delete
+
+    def test_removes_the_user_from_the_pool_and_the_mirror(self, pool, directory, delete, tokens):
         sub = pool.verifier.verify_access_token(tokens.access_token).sub
         assert sub in directory.users
 
-        self.delete(pool, directory, revocations, tokens.access_token)
+        delete(tokens.access_token)
 
         assert sub not in directory.users
         with pytest.raises(NotAuthorized):
@@ -81,18 +93,28 @@ class TestDeleteAccount:
         with pytest.raises(NotAuthorized):
             pool.provider.refresh(tokens.refresh_token, USERNAME)
 
-    def test_revokes_the_sign_in_at_once(self, pool, directory, revocations, tokens):
-        self.delete(pool, directory, revocations, tokens.access_token)
+    def test_revokes_the_sign_in_at_once(self, pool, revocations, delete, tokens):
+        delete(tokens.access_token)
         assert revocations.is_revoked(pool.verifier.verify_access_token(tokens.access_token))
 
-    def test_refuses_a_forged_token_and_deletes_nothing(self, pool, directory, revocations, tokens):
+    def test_deletes_the_profile_image(self, pool, directory, delete, store, tokens):
+        sub = pool.verifier.verify_access_token(tokens.access_token).sub
+        UploadProfileImage(store, directory, url_seconds=60)(UploadProfileImageCommand(sub, PNG))
+
+        delete(tokens.access_token)
+
+        assert store.images == {}
+
+    def test_refuses_a_forged_token_and_deletes_nothing(self, pool, directory, delete, tokens):
         with pytest.raises(TokenInvalid):
-            self.delete(pool, directory, revocations, "forged.access.token")
+            delete("forged.access.token")
         assert sign_in(pool, directory).access_token
 
-    def test_a_failing_pool_leaves_the_mirror_and_the_sign_in_revoked(self, pool, directory, revocations, tokens):
+    def test_a_failing_pool_leaves_the_mirror_and_the_sign_in_revoked(
+        self, pool, directory, revocations, delete, tokens
+    ):
         claims = pool.verifier.verify_access_token(tokens.access_token)
         with pytest.raises(NotAuthorized):
-            self.delete(pool, directory, revocations, tokens.access_token, FailingIdentityProvider(NotAuthorized()))
+            delete(tokens.access_token, FailingIdentityProvider(NotAuthorized()))
         assert claims.sub in directory.users
         assert revocations.is_revoked(claims)
