@@ -100,6 +100,10 @@ class InMemoryUserDirectory(UserDirectory):
             self.profile_image_keys[sub] = key
         return previous
 
+    def forget_user(self, sub: str) -> str | None:
+        self.users.pop(sub, None)
+        return self.profile_image_keys.pop(sub, None)
+
 
 @attrs.define
 class InMemoryProfileImageStore(ProfileImageStore):
@@ -141,3 +145,4 @@ class FailingIdentityProvider(IdentityProvider):
 
     sign_up = confirm_sign_up = resend_confirmation_code = initiate_auth = respond_to_challenge = _fail
     refresh = global_sign_out = forgot_password = confirm_forgot_password = _fail
+    change_password = delete_user = _fail

@@ -53,6 +53,7 @@ class Gap(enum.Enum):
     FORGOT_PASSWORD_ANSWERS_UNKNOWN_USERS = (
         "moto's ForgotPassword answers 200 for an unknown user instead of UserNotFoundException"
     )
+    NO_DELETE_USER = "moto does not implement DeleteUser (HTTP 500)"
 
 
 class Backend(Protocol):

@@ -17,6 +17,7 @@ from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
+from application.use_cases.account import ChangePassword, DeleteAccount
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
@@ -154,4 +155,15 @@ class Container(containers.DeclarativeContainer):
     )
     profile_image_url = providers.Factory(
         ProfileImageUrl, store=profile_image_store, url_seconds=config.profile_images.url_seconds
+    )
+
+    change_password = providers.Factory(ChangePassword, identity_provider=identity_provider)
+    delete_account = providers.Factory(
+        DeleteAccount,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        revocation_list=revocation_list,
+        user_directory=user_directory,
+        profile_images=profile_image_store,
+        clock=clock,
     )

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from django_shell.accounts import apis, images
+from django_shell.accounts import apis, images, self_service
 from django_shell.errors import json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -20,7 +20,7 @@ _ACCOUNT_APIS = {
 
 urlpatterns = [
     *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
-    re_path(r"^auth/me/?$", apis.MeApi.as_view(), name="me"),
+    re_path(r"^auth/me/?$", self_service.AccountApi.as_view(), name="me"),
     re_path(r"^auth/me/image/?$", images.ProfileImageApi.as_view(), name="me_image"),
     re_path(
         r"^media/profile-images/(?P<token>[^/]+)/?$", images.ProfileImageFileApi.as_view(), name="profile_image_file"
@@ -28,6 +28,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
 ]
 
 handler400 = json_error_view(400, "The request is malformed.", "BadRequest")

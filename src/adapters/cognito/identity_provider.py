@@ -322,3 +322,15 @@ class CognitoIdentityProvider(IdentityProvider):
             request["SecretHash"] = secret_hash
         with _translated_errors():
             self._client.confirm_forgot_password(**request)
+
+    def change_password(self, access_token: str, previous_password: Password, proposed_password: Password) -> None:
+        with _translated_errors():
+            self._client.change_password(
+                AccessToken=access_token,
+                PreviousPassword=previous_password.value,
+                ProposedPassword=proposed_password.value,
+            )
+
+    def delete_user(self, access_token: str) -> None:
+        with _translated_errors():
+            self._client.delete_user(AccessToken=access_token)

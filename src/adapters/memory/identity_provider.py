@@ -629,6 +629,45 @@ class InMemoryIdentityProvider(IdentityProvider):
         """Revoke every token family of the user: their refresh tokens and, through `origin_jti`, access tokens."""
         db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE sub = ?", (sub,))
 
+    # -- self-service --------------------------------------------------------------------------------
+
+    def change_password(self, access_token: str, previous_password: Password, proposed_password: Password) -> None:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            if not _password_matches(previous_password.value, user.password_hash):
+                raise NotAuthorized(_INCORRECT_CREDENTIALS)
+            # Checked after the previous password, as Cognito does: a stranger learns nothing of the policy.
+            self._policy.check(proposed_password)
+            db.execute(
+                "UPDATE users SET password_hash = ?, updated_at = ? WHERE sub = ?",
+                (_hash_password(proposed_password.value), self._clock.now(), user.sub),
+            )
+
+    def delete_user(self, access_token: str) -> None:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            for table in ("codes", "sessions", "refresh_tokens", "users"):
+                db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+
+    def _signed_in_user(self, db: sqlite3.Connection, access_token: str) -> _User:
+        """The user of a valid, unrevoked access token, refused as Cognito refuses it."""
+        try:
+            claims = self._verifier.verify_access_token(access_token)
+        except TokenExpired as error:
+            raise NotAuthorized("Access Token has expired") from error
+        except TokenInvalid as error:
+            raise NotAuthorized("Invalid Access Token") from error
+        row = db.execute(
+            "SELECT * FROM refresh_tokens JOIN users USING (sub) WHERE origin_jti = ? AND sub = ?",
+            (claims.origin_jti, claims.sub),
+        ).fetchone()
+        if row is None or row["revoked"]:
+            raise NotAuthorized("Access Token has been revoked")
+        user = _User.from_row(row)
+        if not user.enabled:
+            raise NotAuthorized(_USER_DISABLED)
+        return user
+
 
 def _load_signing_key(db: sqlite3.Connection, given: rsa.RSAPrivateKey | None) -> rsa.RSAPrivateKey:
     """The pool's key: the one given (and stored for other processes), else the stored one, else a new one."""

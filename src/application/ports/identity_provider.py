@@ -95,3 +95,19 @@ class IdentityProvider(abc.ABC):
 
         Raises `CodeMismatch`, `ExpiredCode`, `InvalidPassword`, `TooManyRequests`, `NotAuthorized`.
         """
+
+    @abc.abstractmethod
+    def change_password(self, access_token: str, previous_password: Password, proposed_password: Password) -> None:
+        """Replace the signed-in user's password; the user's tokens stay valid, as Cognito keeps them.
+
+        Raises `NotAuthorized` (wrong previous password; invalid, expired or revoked access token),
+        `InvalidPassword` (the proposed password breaks the policy).
+        """
+
+    @abc.abstractmethod
+    def delete_user(self, access_token: str) -> None:
+        """Delete the signed-in user with every refresh token; their access tokens are no longer the
+        pool's concern, so callers that verify tokens themselves must refuse them on their own.
+
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """

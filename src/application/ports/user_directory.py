@@ -20,3 +20,8 @@ class UserDirectory(abc.ABC):
         in one atomic step: of concurrent replacements each gets a different previous key, so every
         superseded image is known to exactly one caller. Raises `NotAuthorized` for a user who is
         not in the mirror."""
+
+    @abc.abstractmethod
+    def forget_user(self, sub: str) -> str | None:
+        """Remove the mirrored user, if there is one, so that nothing of a deleted account stays, and
+        return their profile image key (None: no image, or no such user) for the caller to delete."""

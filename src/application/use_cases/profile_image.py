@@ -56,7 +56,7 @@ class UploadProfileImage:
                 self.store.delete(key)
             raise
         if previous is not None:
-            _delete_superseded(self.store, previous)
+            delete_superseded_image(self.store, previous)
         return ProfileImageUploaded(key, self.store.url(key, self.url_seconds))
 
 
@@ -78,10 +78,10 @@ class DeleteProfileImage:
     def __call__(self, command: DeleteProfileImageCommand) -> None:
         previous = self.user_directory.replace_profile_image_key(command.owner_sub, None)
         if previous is not None:
-            _delete_superseded(self.store, previous)
+            delete_superseded_image(self.store, previous)
 
 
-def _delete_superseded(store: ProfileImageStore, key: str) -> None:
+def delete_superseded_image(store: ProfileImageStore, key: str) -> None:
     # The user's profile already no longer shows the image, so the request has done what it was
     # asked: a store failing now leaves an object nobody can find without its key, and saying 503
     # would make the client retry what succeeded. The key in the log lets an operator remove it.

@@ -55,6 +55,18 @@ class DjangoUserDirectory(UserDirectory):
             self.mirrored_users.forget(sub)
         return found[0] or None
 
+    def forget_user(self, sub: str) -> str | None:
+        # Compare and delete, as in `replace_profile_image_key`: an upload racing the deletion
+        # either lands first, and its key is the one returned, or finds no row and fails.
+        while True:
+            found = list(User.objects.filter(sub=sub).values_list("profile_image_key", flat=True))
+            if not found or User.objects.filter(sub=sub, profile_image_key=found[0]).delete()[0]:
+                break
+        if self.mirrored_users is not None:
+            # Only a revoked token could still name the user; dropping the cached row keeps it from resurfacing.
+            self.mirrored_users.forget(sub)
+        return (found[0] or None) if found else None
+
 
 class MirroredUsers:
     """The mirrored user of an access token's claims, cached in the process: once warm, finding

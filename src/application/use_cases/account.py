@@ -1,0 +1,69 @@
+"""Account self-service for a signed-in user: changing the password and deleting the account."""
+
+from __future__ import annotations
+
+import attrs
+
+from application.ports.clock import Clock
+from application.ports.identity_provider import IdentityProvider
+from application.ports.profile_image_store import ProfileImageStore
+from application.ports.revocation_list import RevocationList
+from application.ports.token_verifier import TokenVerifier
+from application.ports.user_directory import UserDirectory
+from application.use_cases.profile_image import delete_superseded_image
+from domain.values import Password
+
+
+@attrs.frozen
+class ChangePasswordCommand:
+    access_token: str = attrs.field(repr=False)
+    previous_password: str = attrs.field(repr=False)
+    proposed_password: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class ChangePassword:
+    """Replace the signed-in user's password, proving the previous one; the user stays signed in.
+
+    Raises `NotAuthorized` for a wrong previous password or a refused access token,
+    `InvalidPassword` when the proposed password breaks the pool's policy.
+    """
+
+    identity_provider: IdentityProvider
+
+    def __call__(self, command: ChangePasswordCommand) -> None:
+        self.identity_provider.change_password(
+            command.access_token, Password(command.previous_password), Password(command.proposed_password)
+        )
+
+
+@attrs.frozen
+class DeleteAccountCommand:
+    access_token: str = attrs.field(repr=False)
+
+
+@attrs.frozen
+class DeleteAccount:
+    """Delete the signed-in user from the pool and from the mirror, with their profile image, and
+    refuse the tokens of this sign-in in every process at once (the pool forgets the user, but our
+    verifier would still accept their access tokens until they expire).
+
+    Raises `TokenInvalid` for a forged access token, `NotAuthorized` when the pool refuses it.
+    """
+
+    identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+    revocation_list: RevocationList
+    user_directory: UserDirectory
+    profile_images: ProfileImageStore
+    clock: Clock
+
+    def __call__(self, command: DeleteAccountCommand) -> None:
+        claims = self.token_verifier.verify_access_token(command.access_token)
+        # Revoking comes first: should the pool then fail, the user is merely signed out and may
+        # sign in to try again, whereas the other order could leave a deleted user's tokens working.
+        self.revocation_list.revoke(claims, until=self.clock.now() + claims.lifetime)
+        self.identity_provider.delete_user(command.access_token)
+        image_key = self.user_directory.forget_user(claims.sub)
+        if image_key is not None:
+            delete_superseded_image(self.profile_images, image_key)
