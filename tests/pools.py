@@ -53,6 +53,9 @@ class Gap(enum.Enum):
     FORGOT_PASSWORD_ANSWERS_UNKNOWN_USERS = (
         "moto's ForgotPassword answers 200 for an unknown user instead of UserNotFoundException"
     )
+    ADMIN_CREATE_SKIPS_PASSWORD_POLICY = (
+        "moto's AdminCreateUser accepts a temporary password that breaks the pool's password policy"
+    )
 
 
 class Backend(Protocol):
