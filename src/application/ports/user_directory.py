@@ -20,3 +20,12 @@ class UserDirectory(abc.ABC):
         in one atomic step: of concurrent replacements each gets a different previous key, so every
         superseded image is known to exactly one caller. Raises `NotAuthorized` for a user who is
         not in the mirror."""
+
+    @abc.abstractmethod
+    def set_active(self, sub: str, active: bool) -> None:
+        """Mark the mirrored user active or not; an inactive user's tokens are refused. Nothing
+        happens for a user who is not in the mirror."""
+
+    @abc.abstractmethod
+    def remove(self, sub: str) -> None:
+        """Drop the mirrored user, if there is one."""
