@@ -87,6 +87,7 @@ class InMemoryUserDirectory(UserDirectory):
     users: dict[str, Claims] = attrs.field(factory=dict)
     sign_ins: int = 0
     profile_image_keys: dict[str, str] = attrs.field(factory=dict)
+    inactive: set[str] = attrs.field(factory=set)
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
@@ -102,7 +103,14 @@ class InMemoryUserDirectory(UserDirectory):
 
     def forget_user(self, sub: str) -> str | None:
         self.users.pop(sub, None)
+        self.inactive.discard(sub)
         return self.profile_image_keys.pop(sub, None)
+
+    def set_active(self, sub: str, active: bool) -> None:
+        if sub in self.users and not active:
+            self.inactive.add(sub)
+        else:
+            self.inactive.discard(sub)
 
 
 @attrs.define

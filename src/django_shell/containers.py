@@ -7,6 +7,7 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
+from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
@@ -14,10 +15,12 @@ from adapters.local_files.profile_image_store import LocalFileProfileImageStore
 from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
+from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
 from application.use_cases.account import ChangePassword, DeleteAccount
+from application.use_cases.administration import CreateUser, DeleteUser, DisableUser, EnableUser, GetUser
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
@@ -166,4 +169,21 @@ class Container(containers.DeclarativeContainer):
         user_directory=user_directory,
         profile_images=profile_image_store,
         clock=clock,
+    )
+    user_pool_administration = providers.Selector(
+        config.identity_provider,
+        memory=providers.Singleton(InMemoryUserPoolAdministration, memory_identity_provider),
+        cognito=providers.Singleton(CognitoUserPoolAdministration, cognito_client, user_pool_id=config.user_pool_id),
+    )
+    create_user = providers.Factory(CreateUser, administration=user_pool_administration)
+    get_user = providers.Factory(GetUser, administration=user_pool_administration)
+    disable_user = providers.Factory(
+        DisableUser, administration=user_pool_administration, user_directory=user_directory
+    )
+    enable_user = providers.Factory(EnableUser, administration=user_pool_administration, user_directory=user_directory)
+    delete_user = providers.Factory(
+        DeleteUser,
+        administration=user_pool_administration,
+        user_directory=user_directory,
+        profile_images=profile_image_store,
     )

@@ -35,6 +35,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     domain.TooManyRequests: status.HTTP_429_TOO_MANY_REQUESTS,
     domain.ProviderUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
+    domain.UserNotFound: status.HTTP_404_NOT_FOUND,
 }
 
 # DRF's failures under our stable codes.

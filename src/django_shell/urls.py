@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from django_shell.accounts import apis, images, self_service
+from django_shell.accounts import administration, apis, images, self_service
 from django_shell.errors import json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -29,6 +29,18 @@ urlpatterns = [
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
+    re_path(r"^admin-api/users/?$", administration.AdminUsersApi.as_view(), name="admin_users"),
+    re_path(r"^admin-api/users/(?P<username>[^/]+)/?$", administration.AdminUserApi.as_view(), name="admin_user"),
+    re_path(
+        r"^admin-api/users/(?P<username>[^/]+)/disable/?$",
+        administration.AdminDisableUserApi.as_view(),
+        name="admin_user_disable",
+    ),
+    re_path(
+        r"^admin-api/users/(?P<username>[^/]+)/enable/?$",
+        administration.AdminEnableUserApi.as_view(),
+        name="admin_user_enable",
+    ),
 ]
 
 handler400 = json_error_view(400, "The request is malformed.", "BadRequest")

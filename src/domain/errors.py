@@ -102,3 +102,9 @@ class TooManyRequests(_RetryLater):
 class ProviderUnavailable(_RetryLater):
     default_message = "The identity provider is unavailable; try again later."
     default_retry_after = 5
+
+
+class UserNotFound(DomainError):
+    """For an administrator only: users signing in get `NotAuthorized`, which names no account."""
+
+    default_message = "No such user."

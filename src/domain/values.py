@@ -341,3 +341,15 @@ class ProfileImage:
         """
         _require(_SUB.fullmatch(owner_sub) is not None, "sub", "must be letters, digits and hyphens")
         return f"profile-images/{owner_sub}/{secrets.token_urlsafe(16)}.{self.format.extension}"
+
+
+@attrs.frozen
+class PoolUser:
+    """A user as the pool's administrator sees them: `status` is Cognito's UserStatus
+    (UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, ...)."""
+
+    username: str
+    sub: str
+    status: str
+    enabled: bool
+    attributes: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)

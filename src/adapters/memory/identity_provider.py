@@ -54,6 +54,7 @@ from domain.values import (
     ConfirmationCode,
     Password,
     PasswordPolicy,
+    PoolUser,
     SignUpOutcome,
     TokenSet,
     Username,
@@ -667,6 +668,27 @@ class InMemoryIdentityProvider(IdentityProvider):
         if not user.enabled:
             raise NotAuthorized(_USER_DISABLED)
         return user
+
+    # -- administration for `InMemoryUserPoolAdministration` -------------------------------------------
+
+    def admin_get_user(self, username: Username) -> PoolUser:
+        """The user as the administrator sees them. Raises `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+        return PoolUser(
+            username=user.username,
+            sub=user.sub,
+            status=user.status.value,
+            enabled=user.enabled,
+            attributes={"sub": user.sub, **user.attributes},
+        )
+
+    def admin_delete_user(self, username: Username) -> None:
+        """Remove the user with their codes, sessions and tokens. Raises `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+            for table in ("codes", "sessions", "refresh_tokens", "users"):
+                db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
 
 
 def _load_signing_key(db: sqlite3.Connection, given: rsa.RSAPrivateKey | None) -> rsa.RSAPrivateKey:

@@ -25,3 +25,8 @@ class UserDirectory(abc.ABC):
     def forget_user(self, sub: str) -> str | None:
         """Remove the mirrored user, if there is one, so that nothing of a deleted account stays, and
         return their profile image key (None: no image, or no such user) for the caller to delete."""
+
+    @abc.abstractmethod
+    def set_active(self, sub: str, active: bool) -> None:
+        """Mark the mirrored user active or not; an inactive user's tokens are refused. Nothing
+        happens for a user who is not in the mirror."""

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 
 from application.use_cases.authenticate import Authenticated, AuthenticateRequestCommand
 from django_shell.accounts import credentials
-from domain.errors import DomainError
+from domain.errors import DomainError, NotAuthorized
 
 
 class TokenAuthenticationMiddleware:
@@ -46,8 +46,13 @@ class TokenAuthenticationMiddleware:
         except DomainError as error:
             request.token_error = error  # type: ignore[attr-defined]
             return
+        user = self.container.mirrored_users().for_claims(authenticated.claims)
+        if not user.is_active:
+            # A disabled user's access token stays valid at the pool until it expires: the mirror refuses it.
+            request.token_error = NotAuthorized("User is disabled.")  # type: ignore[attr-defined]
+            return
         request.token_authentication = authenticated  # type: ignore[attr-defined]
-        request.user = self.container.mirrored_users().for_claims(authenticated.claims)
+        request.user = user
 
 
 def _send_current_tokens(request: HttpRequest, response: HttpResponse, authenticated: Authenticated) -> None:

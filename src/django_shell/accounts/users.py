@@ -67,6 +67,12 @@ class DjangoUserDirectory(UserDirectory):
             self.mirrored_users.forget(sub)
         return (found[0] or None) if found else None
 
+    def set_active(self, sub: str, active: bool) -> None:
+        User.objects.filter(sub=sub).update(is_active=active)
+        if self.mirrored_users is not None:
+            # Refused at once in this process; other processes within the cache's TTL.
+            self.mirrored_users.forget(sub)
+
 
 class MirroredUsers:
     """The mirrored user of an access token's claims, cached in the process: once warm, finding
