@@ -18,6 +18,7 @@ from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
+from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
@@ -155,3 +156,9 @@ class Container(containers.DeclarativeContainer):
     profile_image_url = providers.Factory(
         ProfileImageUrl, store=profile_image_store, url_seconds=config.profile_images.url_seconds
     )
+
+    associate_software_token = providers.Factory(
+        AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier
+    )
+    verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
+    set_mfa_preference = providers.Factory(SetMfaPreference, identity_provider=identity_provider)

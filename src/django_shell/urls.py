@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from django_shell.accounts import apis, images
+from django_shell.accounts import apis, images, mfa
 from django_shell.errors import json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -28,6 +28,9 @@ urlpatterns = [
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
+    re_path(r"^auth/mfa/totp/?$", mfa.TotpApi.as_view(), name="mfa_totp"),
+    re_path(r"^auth/mfa/totp/verify/?$", mfa.VerifyTotpApi.as_view(), name="mfa_totp_verify"),
+    re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),
 ]
 
 handler400 = json_error_view(400, "The request is malformed.", "BadRequest")
