@@ -54,13 +54,14 @@ class TestConfigurationErrors:
 
 
 @pytest.mark.moto
-def test_bootstrap_local_pool_prints_an_environment_that_serves_the_seed_flow(moto_endpoint, capsys):
+def test_bootstrap_local_pool_prints_an_environment_that_serves_the_seed_flow(moto_endpoint, capsys, tmp_path):
     call_command("bootstrap_local_pool", endpoint_url=moto_endpoint)
     environment = exports(capsys.readouterr().out)
     assert environment["IDENTITY_PROVIDER"] == "cognito"
     assert environment["AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER"] == moto_endpoint
 
-    with running_service(service_environment(**environment)) as server:
+    # The default database lives in the checkout's `.local/`, which a fresh worktree lacks.
+    with running_service(service_environment(**environment, SQLITE_PATH=str(tmp_path / "db"))) as server:
         assert "identity provider: cognito" in server.log()
         signed_up = server.post("/auth/signup", headers=basic("zoe@example.com", "Correct-Horse-9"))
         assert signed_up.status == 201, signed_up.body
