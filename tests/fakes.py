@@ -154,3 +154,4 @@ class FailingIdentityProvider(IdentityProvider):
     sign_up = confirm_sign_up = resend_confirmation_code = initiate_auth = respond_to_challenge = _fail
     refresh = global_sign_out = forgot_password = confirm_forgot_password = _fail
     change_password = delete_user = _fail
+    associate_software_token = verify_software_token = set_mfa_preference = _fail

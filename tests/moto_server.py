@@ -7,6 +7,7 @@ then talks real HTTP to a real socket, and nothing of moto patches botocore insi
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -61,6 +62,8 @@ def running_moto_server() -> Iterator[MotoServer]:
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(  # noqa: S603 -- our own interpreter, fixed arguments
             [sys.executable, "-m", "moto.server", "-H", _HOST, "-p", str(port)],
+            # Without it moto accepts any TOTP code, and no test could tell a wrong one from a right one.
+            env={**os.environ, "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP": "true"},
             stdout=output,
             stderr=subprocess.STDOUT,
         )

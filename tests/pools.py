@@ -22,6 +22,7 @@ from application.ports.token_verifier import TokenVerifier
 from domain.values import Attributes, Password, Username
 from tests.fakes import ManualClock, RecordingCodeSender
 from tests.moto_server import ForgotPasswordCodes
+from tests.totp import totp
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -57,6 +58,7 @@ class Gap(enum.Enum):
     ADMIN_CREATE_SKIPS_PASSWORD_POLICY = (
         "moto's AdminCreateUser accepts a temporary password that breaks the pool's password policy"
     )
+    TOTP_CODES_REUSABLE = "moto accepts a TOTP code again within its 30 s step: it keeps no record of used codes"
 
 
 class Backend(Protocol):
@@ -80,6 +82,9 @@ class Backend(Protocol):
     def let_time_pass(self, seconds: float) -> None:
         """Move the clock that tokens are judged by: the fake's pool and verifier alike; with moto, whose
         tokens keep the wall clock, the verifier's only, so tokens expire without waiting (MOTO.md)."""
+
+    def authenticator_code(self, secret: str) -> str:
+        """The code an authenticator app loaded with `secret` shows now, by the pool's clock."""
 
 
 def skip_if(backend: Backend, gap: Gap) -> None:
@@ -127,6 +132,9 @@ class MemoryBackend:
 
     def let_time_pass(self, seconds: float) -> None:
         self.clock.advance(seconds)
+
+    def authenticator_code(self, secret: str) -> str:
+        return totp(secret, self.clock.now())
 
 
 @attrs.define
@@ -180,3 +188,10 @@ class CognitoBackend:
 
     def let_time_pass(self, seconds: float) -> None:
         self.clock.advance(seconds)
+
+    def authenticator_code(self, secret: str) -> str:
+        # moto checks the code against the current 30 s step of the wall clock only: near the end of a
+        # step, wait for the next one rather than send a code that expires on the way.
+        if time.time() % 30 > 28:
+            time.sleep(30 - time.time() % 30 + 0.1)
+        return totp(secret, time.time())

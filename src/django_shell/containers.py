@@ -22,6 +22,7 @@ from adapters.s3.profile_image_store import S3ProfileImageStore
 from application.use_cases.account import ChangePassword, DeleteAccount
 from application.use_cases.administration import CreateUser, DeleteUser, DisableUser, EnableUser, GetUser
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
+from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
@@ -187,3 +188,8 @@ class Container(containers.DeclarativeContainer):
         user_directory=user_directory,
         profile_images=profile_image_store,
     )
+    associate_software_token = providers.Factory(
+        AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier
+    )
+    verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
+    set_mfa_preference = providers.Factory(SetMfaPreference, identity_provider=identity_provider)

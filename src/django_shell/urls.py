@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from django_shell.accounts import administration, apis, images, self_service
+from django_shell.accounts import administration, apis, images, mfa, self_service
 from django_shell.errors import json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -41,6 +41,9 @@ urlpatterns = [
         administration.AdminEnableUserApi.as_view(),
         name="admin_user_enable",
     ),
+    re_path(r"^auth/mfa/totp/?$", mfa.TotpApi.as_view(), name="mfa_totp"),
+    re_path(r"^auth/mfa/totp/verify/?$", mfa.VerifyTotpApi.as_view(), name="mfa_totp_verify"),
+    re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),
 ]
 
 handler400 = json_error_view(400, "The request is malformed.", "BadRequest")

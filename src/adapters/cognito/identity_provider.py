@@ -72,6 +72,10 @@ _ERRORS: Mapping[str, type[DomainError]] = {
     "TooManyFailedAttemptsException": TooManyRequests,
     "InvalidParameterException": ValidationError,
     "CodeDeliveryFailureException": ProviderUnavailable,
+    # VerifySoftwareToken's answer to a wrong code.
+    "EnableSoftwareTokenMFAException": CodeMismatch,
+    # Verifying or preferring TOTP before an authenticator is associated.
+    "SoftwareTokenMFANotFoundException": ValidationError,
 }
 
 # Cognito's messages that are worth showing a user as they are. Every other message is replaced by
@@ -111,6 +115,7 @@ _FIELD_WORDS: tuple[tuple[str, str], ...] = (
     ("refreshtoken", "refresh_token"),
     ("accesstoken", "access_token"),
     ("password", "password"),
+    ("usercode", "code"),
 )
 _REJECTED = "was rejected by the identity provider"
 _PARAMETER_NAME = re.compile(r"parameter ([\w.]+)")
@@ -334,3 +339,24 @@ class CognitoIdentityProvider(IdentityProvider):
     def delete_user(self, access_token: str) -> None:
         with _translated_errors():
             self._client.delete_user(AccessToken=access_token)
+
+    def associate_software_token(self, access_token: str) -> str:
+        with _translated_errors():
+            response = self._client.associate_software_token(AccessToken=access_token)
+        if "SecretCode" not in response:
+            raise ProviderUnavailable()
+        return response["SecretCode"]
+
+    def verify_software_token(self, access_token: str, code: ConfirmationCode) -> None:
+        with _translated_errors():
+            response = self._client.verify_software_token(AccessToken=access_token, UserCode=code.value)
+        # Cognito may answer a wrong code with Status ERROR rather than an exception.
+        if response.get("Status") != "SUCCESS":
+            raise CodeMismatch()
+
+    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
+        with _translated_errors():
+            self._client.set_user_mfa_preference(
+                AccessToken=access_token,
+                SoftwareTokenMfaSettings={"Enabled": totp_enabled, "PreferredMfa": totp_enabled},
+            )

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.jwt.verifier import JwksTokenVerifier
+from adapters.memory import totp
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
 from application.ports.identity_provider import IdentityProvider
@@ -69,6 +70,7 @@ _CODE_ATTEMPTS = 5
 
 _ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 _NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
+_SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # noqa: S105 -- a challenge name, not a secret
 _USER_ATTRIBUTE_PREFIX = "userAttributes."
 
 # Cognito's standard attributes; any other attribute needs the `custom:` prefix.
@@ -143,6 +145,14 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS refresh_tokens_by_sub ON refresh_tokens (sub)",
     "CREATE TABLE IF NOT EXISTS signing_key (id INTEGER PRIMARY KEY CHECK (id = 1), pem TEXT NOT NULL)",
+    # A user's TOTP authenticator; `last_step` is the time step of the last code accepted, never accepted again.
+    """CREATE TABLE IF NOT EXISTS software_tokens (
+        sub TEXT PRIMARY KEY,
+        secret TEXT NOT NULL,
+        verified INTEGER NOT NULL,
+        enabled INTEGER NOT NULL,
+        last_step INTEGER NOT NULL
+    )""",
 )
 
 
@@ -236,6 +246,7 @@ class InMemoryIdentityProvider(IdentityProvider):
             issuer=self._issuer, client_id=client_id, jwks=self.jwks, clock=clock, leeway=0
         )
         self._challenge_answers: dict[str, _ChallengeAnswer] = {_NEW_PASSWORD_REQUIRED: self._answer_new_password}
+        self._challenge_answers[_SOFTWARE_TOKEN_MFA] = self._answer_software_token
 
     @property
     def issuer(self) -> str:
@@ -314,6 +325,8 @@ class InMemoryIdentityProvider(IdentityProvider):
                     "userAttributes": json.dumps(user.attributes),
                 }
                 return self._challenge(db, user, _NEW_PASSWORD_REQUIRED, parameters, now)
+            if self._software_token(db, user.sub, enabled=True) is not None:
+                return self._challenge(db, user, _SOFTWARE_TOKEN_MFA, {}, now)
             return self._sign_in(db, user, now)
 
     def respond_to_challenge(
@@ -647,8 +660,33 @@ class InMemoryIdentityProvider(IdentityProvider):
     def delete_user(self, access_token: str) -> None:
         with self._transaction() as db:
             user = self._signed_in_user(db, access_token)
-            for table in ("codes", "sessions", "refresh_tokens", "users"):
+            for table in ("codes", "sessions", "refresh_tokens", "software_tokens", "users"):
                 db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+
+    # -- multi-factor authentication -----------------------------------------------------------------
+
+    def associate_software_token(self, access_token: str) -> str:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            secret = totp.new_secret()
+            # A new authenticator replaces the old one, which stops counting until the new one is verified.
+            db.execute("INSERT OR REPLACE INTO software_tokens VALUES (?, ?, 0, 0, -1)", (user.sub, secret))
+            return secret
+
+    def verify_software_token(self, access_token: str, code: ConfirmationCode) -> None:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            if self._software_token(db, user.sub) is None:
+                raise ValidationError({"code": "no authenticator is associated with the user"})
+            self._use_totp(db, user.sub, code.value, self._clock.now())
+            db.execute("UPDATE software_tokens SET verified = 1 WHERE sub = ?", (user.sub,))
+
+    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            if totp_enabled and self._software_token(db, user.sub, verified=True) is None:
+                raise ValidationError({"totp": "the user has no verified authenticator"})
+            db.execute("UPDATE software_tokens SET enabled = ? WHERE sub = ?", (int(totp_enabled), user.sub))
 
     def _signed_in_user(self, db: sqlite3.Connection, access_token: str) -> _User:
         """The user of a valid, unrevoked access token, refused as Cognito refuses it."""
@@ -687,8 +725,33 @@ class InMemoryIdentityProvider(IdentityProvider):
         """Remove the user with their codes, sessions and tokens. Raises `NotAuthorized` for an unknown user."""
         with self._transaction() as db:
             user = self._existing_user(db, username)
-            for table in ("codes", "sessions", "refresh_tokens", "users"):
+            for table in ("codes", "sessions", "refresh_tokens", "software_tokens", "users"):
                 db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+
+    def _software_token(
+        self, db: sqlite3.Connection, sub: str, *, verified: bool = False, enabled: bool = False
+    ) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = db.execute("SELECT * FROM software_tokens WHERE sub = ?", (sub,)).fetchone()
+        if row is None or (verified and not row["verified"]) or (enabled and not row["enabled"]):
+            return None
+        return row
+
+    def _use_totp(self, db: sqlite3.Connection, sub: str, code: str, now: float) -> None:
+        """Accept a current code of the user's authenticator once, or raise `CodeMismatch`."""
+        row = db.execute("SELECT secret, last_step FROM software_tokens WHERE sub = ?", (sub,)).fetchone()
+        step = totp.matching_step(row["secret"], code, now, after_step=row["last_step"])
+        if step is None:
+            raise CodeMismatch("Invalid code received for user")
+        db.execute("UPDATE software_tokens SET last_step = ? WHERE sub = ?", (step, sub))
+
+    def _answer_software_token(
+        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], now: float
+    ) -> AuthResult:
+        code = responses.get("SOFTWARE_TOKEN_MFA_CODE")
+        if not code:
+            raise ValidationError({"responses": "SOFTWARE_TOKEN_MFA_CODE is required"})
+        self._use_totp(db, user.sub, code, now)
+        return self._sign_in(db, user, now)
 
 
 def _load_signing_key(db: sqlite3.Connection, given: rsa.RSAPrivateKey | None) -> rsa.RSAPrivateKey:

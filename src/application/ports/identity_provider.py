@@ -111,3 +111,30 @@ class IdentityProvider(abc.ABC):
 
         Raises `NotAuthorized` for an invalid, expired or revoked access token.
         """
+
+    # -- multi-factor authentication -----------------------------------------------------------------
+
+    @abc.abstractmethod
+    def associate_software_token(self, access_token: str) -> str:
+        """Start a TOTP authenticator for the token's user: the base32 secret to load into the app.
+
+        The authenticator counts only once `verify_software_token` accepted a code from it.
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def verify_software_token(self, access_token: str, code: ConfirmationCode) -> None:
+        """Prove the associated authenticator works with one of its codes.
+
+        Raises `CodeMismatch` for a wrong code, `ValidationError` when no authenticator is associated,
+        `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
+        """Turn TOTP MFA on (as the preferred factor) or off for the token's user; while it is on,
+        `initiate_auth` answers the `SOFTWARE_TOKEN_MFA` challenge instead of tokens.
+
+        Raises `ValidationError` when turning it on without a verified authenticator, `NotAuthorized`
+        for an invalid, expired or revoked access token.
+        """

@@ -69,6 +69,8 @@ ERROR_TABLE = [
     ("TooManyFailedAttemptsException", TooManyRequests),
     ("InvalidParameterException", ValidationError),
     ("CodeDeliveryFailureException", ProviderUnavailable),
+    ("EnableSoftwareTokenMFAException", CodeMismatch),
+    ("SoftwareTokenMFANotFoundException", ValidationError),
 ]
 
 
@@ -597,3 +599,13 @@ class TestNothingLeaks:
             assert isinstance(raised.value, ProviderUnavailable)
         assert REQUEST_ID not in str(raised.value)
         assert SECRET not in str(raised.value)
+
+
+class TestSoftwareToken:
+    def test_a_verification_answered_with_status_error_is_a_code_mismatch(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stubber.add_response("verify_software_token", {"Status": "ERROR"})
+
+        with pytest.raises(CodeMismatch):
+            provider.verify_software_token("access-token", ConfirmationCode("123456"))

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from adapters.memory import totp
+
+# RFC 6238 appendix B: the SHA-1 seed "12345678901234567890", 8-digit codes cut here to their last 6.
+RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
+
+
+class TestTotp:
+    @pytest.mark.parametrize(
+        ("at", "code"),
+        [
+            (59, "287082"),
+            (1111111109, "081804"),
+            (1111111111, "050471"),
+            (1234567890, "005924"),
+            (2000000000, "279037"),
+        ],
+    )
+    def test_computes_the_codes_of_rfc_6238(self, at, code):
+        assert totp.code_at_step(RFC_SECRET, totp.step_at(at)) == code
+
+    def test_accepts_the_step_either_side_of_now_and_no_further(self):
+        now = 1111111109
+        step = totp.step_at(now)
+        for offset in (-1, 0, 1):
+            code = totp.code_at_step(RFC_SECRET, step + offset)
+            assert totp.matching_step(RFC_SECRET, code, now, after_step=-1) == step + offset
+        for offset in (-2, 2):
+            assert (
+                totp.matching_step(RFC_SECRET, totp.code_at_step(RFC_SECRET, step + offset), now, after_step=-1) is None
+            )
+
+    def test_never_accepts_a_spent_step(self):
+        now = 1111111109
+        step = totp.step_at(now)
+        assert totp.matching_step(RFC_SECRET, totp.code_at_step(RFC_SECRET, step), now, after_step=step) is None
+
+    def test_new_secrets_are_160_bits_of_unpadded_base32(self):
+        secret = totp.new_secret()
+        assert len(secret) == 32
+        assert len(base64.b32decode(secret)) == 20
