@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
+from adapters.aws import bounded_client
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -40,20 +39,14 @@ def build_cognito_client(
     `None` keys leave credentials to boto3's usual chain (environment, profile, instance role); a
     `None` endpoint leaves it to botocore (`AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER`, else AWS).
     """
-    config = Config(
+    client: CognitoIdentityProviderClient = bounded_client(
+        "cognito-idp",
+        region=region,
+        endpoint_url=endpoint_url,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
         connect_timeout=connect_timeout,
         read_timeout=read_timeout,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-    )
-    # A session of our own: boto3's module-level default session is created lazily and is not
-    # thread-safe, and a client built from it would pick up whatever else configured it.
-    session = boto3.session.Session()
-    client: CognitoIdentityProviderClient = session.client(
-        "cognito-idp",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        config=config,
+        max_attempts=max_attempts,
     )
     return client

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
+from adapters.aws import bounded_client
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -33,24 +32,18 @@ def build_s3_client(
     settings pass `AWS_ENDPOINT_URL_S3` here); `None` means AWS. Presigned URLs are signed with
     SigV4, the only signature newer regions accept, for `region`, which must be the bucket's.
     """
-    config = Config(
-        region_name=region,
+    client: S3Client = bounded_client(
+        "s3",
+        region=region,
+        endpoint_url=endpoint_url,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_attempts=max_attempts,
         signature_version="s3v4",
         # On AWS, virtual-hosted URLs name the bucket's region (botocore's default presigns for the
         # global endpoint, which newer regions refuse); emulators answer on one host, by path.
         s3={"addressing_style": "virtual" if endpoint_url is None else "path"},
-        connect_timeout=connect_timeout,
-        read_timeout=read_timeout,
-        retries={"mode": "standard", "total_max_attempts": max_attempts},
-    )
-    # A session of our own, for the reasons given in `build_cognito_client`.
-    session = boto3.session.Session()
-    client: S3Client = session.client(
-        "s3",
-        region_name=region,
-        endpoint_url=endpoint_url,
-        aws_access_key_id=access_key_id,
-        aws_secret_access_key=secret_access_key,
-        config=config,
     )
     return client
