@@ -5,7 +5,9 @@ Run by hand (needs `wrk`, Debian's package):  .venv/bin/python bench/http_load.p
 Starts gunicorn (sync workers, one per core) on a loopback port with the embedded user pool in a
 temporary SQLite file, signs a user in over HTTP, then alternates wrk runs against /bench/open
 and /bench/protected (the same view behind token authentication) and prints requests/s, p50,
-p99 and the ratio authenticated / open for each round and for the medians.
+p99 and the ratio authenticated / open for each round and for the medians, beside the CPU time
+gunicorn's workers spent per request: on a shared 2-core machine throughput moves with whatever
+else runs, while CPU per request says what the service itself costs.
 """
 
 from __future__ import annotations
@@ -64,7 +66,19 @@ def sign_in(base: str, log_path: Path) -> str:
     return headers["AccessToken"]
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, float]:
+def workers_cpu_seconds(master: int) -> float:
+    """User and system CPU time of the gunicorn master's children, its workers (Linux /proc)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for child in children:
+        # Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: int, headers: dict[str, str], master: int) -> dict[str, float]:
+    cpu_before = workers_cpu_seconds(master)
     command = ["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
@@ -73,7 +87,9 @@ def wrk(url: str, seconds: int, headers: dict[str, str]) -> dict[str, float]:
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non_2xx:
         raise SystemExit(f"{url}: {non_2xx[1]} failed responses\n{output}")
-    return {"rps": rate, "p50": _millis(output, "50%"), "p99": _millis(output, "99%")}
+    requests = int(re.search(r"(\d+) requests in", output)[1])  # type: ignore[index]
+    cpu_micros = (workers_cpu_seconds(master) - cpu_before) / requests * 1e6
+    return {"rps": rate, "p50": _millis(output, "50%"), "p99": _millis(output, "99%"), "cpu": cpu_micros}
 
 
 def _millis(output: str, percentile: str) -> float:
@@ -137,12 +153,12 @@ def main() -> None:
             wait_for(port)
             token = sign_in(base, log_path)
             # Warm every worker: each verifies the token once, then serves it from its cache.
-            wrk(f"{base}/bench/protected", 2, {"AccessToken": token})
-            wrk(f"{base}/bench/open", 2, {})
+            wrk(f"{base}/bench/protected", 2, {"AccessToken": token}, server.pid)
+            wrk(f"{base}/bench/open", 2, {}, server.pid)
             rounds = []
             for _ in range(arguments.rounds):
-                open_run = wrk(f"{base}/bench/open", arguments.seconds, {})
-                auth_run = wrk(f"{base}/bench/protected", arguments.seconds, {"AccessToken": token})
+                open_run = wrk(f"{base}/bench/open", arguments.seconds, {}, server.pid)
+                auth_run = wrk(f"{base}/bench/protected", arguments.seconds, {"AccessToken": token}, server.pid)
                 rounds.append((open_run, auth_run))
         finally:
             server.terminate()
@@ -150,16 +166,20 @@ def main() -> None:
 
     print(
         f"{'round':>5} {'open rps':>10} {'auth rps':>10} {'ratio':>6} {'open p50':>9} {'auth p50':>9} "
-        f"{'open p99':>9} {'auth p99':>9}"
+        f"{'open p99':>9} {'auth p99':>9} {'open cpu':>9} {'auth cpu':>9}"
     )
     for number, (open_run, auth_run) in enumerate(rounds, 1):
         print(
             f"{number:>5} {open_run['rps']:>10.0f} {auth_run['rps']:>10.0f} {auth_run['rps'] / open_run['rps']:>6.3f} "
-            f"{open_run['p50']:>8.2f}m {auth_run['p50']:>8.2f}m {open_run['p99']:>8.2f}m {auth_run['p99']:>8.2f}m"
+            f"{open_run['p50']:>8.2f}m {auth_run['p50']:>8.2f}m {open_run['p99']:>8.2f}m {auth_run['p99']:>8.2f}m "
+            f"{open_run['cpu']:>7.0f}us {auth_run['cpu']:>7.0f}us"
         )
     open_rps = statistics.median(run["rps"] for run, _ in rounds)
     auth_rps = statistics.median(run["rps"] for _, run in rounds)
     print(f"median: open {open_rps:.0f} rps, authenticated {auth_rps:.0f} rps, ratio {auth_rps / open_rps:.3f}")
+    open_cpu = statistics.median(run["cpu"] for run, _ in rounds)
+    auth_cpu = statistics.median(run["cpu"] for _, run in rounds)
+    print(f"median worker CPU per request: open {open_cpu:.0f} us, authenticated {auth_cpu:.0f} us")
 
 
 if __name__ == "__main__":
