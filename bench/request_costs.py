@@ -1,4 +1,4 @@
-"""What one authenticated request costs outside this process: `.venv/bin/python bench/request_costs.py`.
+"""What one authenticated request costs outside this process: `.venv/bin/python -m bench.request_costs`.
 
 Serves `bench.settings` in this process through Django's test client, with the embedded user pool:
 signs a user up and in through /auth/login, then sends GET /bench/protected with the AccessToken
@@ -23,12 +23,9 @@ import json
 import os
 import platform
 import statistics
-import sys
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -48,33 +45,14 @@ from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.redis.revocation_list import RedisRevocationList
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
+from bench.instruments import Counting, redis_commands
 from django_shell.accounts.middleware import TokenAuthenticationMiddleware
 from django_shell.shared_cache import DjangoSharedCache
 
-ROOT = Path(__file__).resolve().parents[1]
 USERNAME, PASSWORD = "costs@example.com", "Bench-Pass-42"
 PROTECTED, OPEN = "/bench/protected", "/bench/open"
 # Names every Redis connection of this process (CLIENT SETNAME), so the server's view can be kept to them.
 CLIENT_NAME = f"request-costs-{os.getpid()}"
-
-
-class Counting:
-    """Hands every call on to `inner`, counting it by method name."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.inner, name)
-        if not callable(attribute):
-            return attribute
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 class MovableClock(Clock):
@@ -99,31 +77,6 @@ class KeptCodes(CodeSender):
 
 
 @attrs.frozen
-class RedisCommands:
-    """The commands Redis executes for this process, as the server sees them: MONITOR's stream, kept
-    to the connections named CLIENT_NAME. The server's total_commands_processed would also count
-    every other client of a shared server."""
-
-    url: str
-
-    @contextlib.contextmanager
-    def watching(self) -> Iterator[Counter[str]]:
-        seen: Counter[str] = Counter()
-        with redis.Redis.from_url(self.url, socket_timeout=10) as client, client.monitor() as monitor:
-            yield seen
-            # After the block, so that connections opened during it count too.
-            ours = {entry["addr"] for entry in client.client_list() if entry["name"] == CLIENT_NAME}
-            # The server runs commands in order: once this one shows, every earlier one has.
-            marker = f"request-costs-end-{uuid.uuid4().hex}"
-            client.echo(marker)
-            for command in monitor.listen():
-                if marker in command["command"]:
-                    break
-                if f"{command['client_address']}:{command['client_port']}" in ours:
-                    seen[command["command"].partition(" ")[0].upper()] += 1
-
-
-@attrs.frozen
 class Costs:
     phase: str
     requests: int
@@ -137,7 +90,7 @@ class Costs:
 class Meter:
     provider: Counting
     cache: Counting
-    redis_commands: RedisCommands | None
+    redis_url: str | None
 
     def measure(self, phase: str, requests: int, send: Callable[[], HttpResponse]) -> tuple[Costs, HttpResponse]:
         """The costs of `requests` calls of `send`, and the last response."""
@@ -145,7 +98,7 @@ class Meter:
         self.cache.calls.clear()
         with contextlib.ExitStack() as stack:
             queries = [stack.enter_context(CaptureQueriesContext(connection)) for connection in connections.all()]
-            commands = stack.enter_context(self.redis_commands.watching()) if self.redis_commands else None
+            commands = stack.enter_context(redis_commands(self.redis_url, CLIENT_NAME)) if self.redis_url else None
             for _ in range(requests):
                 response = send()
                 assert response.status_code == 200, response.content
@@ -169,7 +122,6 @@ def with_client_name(url: str) -> str:
 
 def configure() -> str | None:
     """Settings for this run, before Django reads them; the Redis URL to watch, if any."""
-    sys.path[:0] = [str(ROOT), str(ROOT / "src")]
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ["IDENTITY_PROVIDER"] = "memory"
     # The pool that AppConfig.ready() builds is replaced at once; it need not open anyone's pool file.
@@ -199,7 +151,7 @@ def instrument(container: Any, redis_url: str | None) -> tuple[Meter, MovableClo
     container.shared_cache.override(providers.Object(cache))
     # AppConfig.ready() built the verifier on the original pool and clock.
     container.reset_singletons()
-    return Meter(provider, cache, RedisCommands(redis_url) if redis_url else None), clock, codes
+    return Meter(provider, cache, redis_url), clock, codes
 
 
 def sign_in(client: Client, codes: KeptCodes) -> HttpResponse:

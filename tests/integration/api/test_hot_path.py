@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 import pytest
 import redis
+from bench.instruments import Counting, redis_commands
 from django.test import override_settings
 
 from adapters.jwt.caching_verifier import CachingTokenVerifier
@@ -27,25 +26,6 @@ pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 USERNAME = "warm@example.com"
 PASSWORD = "Correct-Horse-9"
 WARM_REQUESTS = 20
-
-
-class Counting:
-    """Hands every call on to `inner`, counting it by method name: the record that none was made."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.inner, name)
-        if not callable(attribute):
-            return attribute
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 @attrs.frozen
@@ -115,11 +95,11 @@ class TestWarmRequest:
             send = protected(api, sign_in(api, backend))
             send()  # starts the revocation listener, which loads the list from Redis
 
-            with _commands_sent(url, client_name) as commands:
+            with redis_commands(url, client_name) as commands:
                 for _ in range(WARM_REQUESTS):
                     send()
 
-        assert commands == []
+        assert commands == {}
 
 
 class TestColdRequest:
@@ -154,22 +134,3 @@ def _on_redis(redis_url: str, container, clock) -> Iterator[tuple[str, str]]:
             keys = list(client.scan_iter(match=f"{client_name}*"))
             if keys:
                 client.delete(*keys)
-
-
-@contextlib.contextmanager
-def _commands_sent(url: str, client_name: str) -> Iterator[list[str]]:
-    """The commands that the connections named `client_name` send while the block runs, as the server
-    executes them (MONITOR). Counting the server's total_commands_processed would count every other
-    client of a shared server too."""
-    commands: list[str] = []
-    with redis.Redis.from_url(url, socket_timeout=10) as client, client.monitor() as monitor:
-        yield commands
-        ours = {entry["addr"] for entry in client.client_list() if entry["name"] == client_name}
-        # The server runs commands in order: once this one shows, every earlier one has.
-        marker = f"end-of-block-{uuid.uuid4().hex}"
-        client.echo(marker)
-        for seen in monitor.listen():
-            if marker in seen["command"]:
-                break
-            if f"{seen['client_address']}:{seen['client_port']}" in ours:
-                commands.append(seen["command"].partition(" ")[0])
