@@ -6,6 +6,7 @@ from typing import NoReturn
 
 import attrs
 
+from adapters.memory.revocation_list import InMemoryRevocationList
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
 from application.ports.identity_provider import IdentityProvider
@@ -155,3 +156,25 @@ class FailingIdentityProvider(IdentityProvider):
     refresh = global_sign_out = forgot_password = confirm_forgot_password = _fail
     change_password = delete_user = _fail
     associate_software_token = verify_software_token = set_mfa_preference = _fail
+
+
+class PartlyUnreachableRevocationList(InMemoryRevocationList):
+    """Refuses what it is told in this process, then fails to tell the others (`ProviderUnavailable`),
+    as the Redis list does while Redis is down; the first `reachable` revocations get through."""
+
+    def __init__(self, clock: Clock, reachable: int = 0) -> None:
+        super().__init__(clock)
+        self.reachable = reachable
+
+    def revoke(self, claims: Claims, until: float) -> None:
+        super().revoke(claims, until)
+        self._maybe_fail()
+
+    def revoke_user(self, sub: str, issued_before: float, until: float) -> None:
+        super().revoke_user(sub, issued_before, until)
+        self._maybe_fail()
+
+    def _maybe_fail(self) -> None:
+        if self.reachable <= 0:
+            raise ProviderUnavailable("The revocation could not reach the other servers; try again.")
+        self.reachable -= 1

@@ -4,6 +4,7 @@ test needs (reading delivered codes, creating users as an administrator), plus w
 from __future__ import annotations
 
 import enum
+import math
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -11,11 +12,13 @@ import attrs
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.clock import SystemClock
 from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.local_pool import LocalPool
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.memory.identity_provider import InMemoryIdentityProvider
+from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
@@ -83,6 +86,14 @@ class Backend(Protocol):
         """Move the clock that tokens are judged by: the fake's pool and verifier alike; with moto, whose
         tokens keep the wall clock, the verifier's only, so tokens expire without waiting (MOTO.md)."""
 
+    @property
+    def token_clock(self) -> Clock:
+        """The clock that stamps the pool's tokens (`iat`): the fake's own, moto's the wall clock."""
+
+    def start_the_next_second(self) -> None:
+        """Bring `token_clock` to the start of its next whole second, so that tokens issued from now on
+        have a later `iat` than those issued so far."""
+
     def authenticator_code(self, secret: str) -> str:
         """The code an authenticator app loaded with `secret` shows now, by the pool's clock."""
 
@@ -132,6 +143,13 @@ class MemoryBackend:
 
     def let_time_pass(self, seconds: float) -> None:
         self.clock.advance(seconds)
+
+    @property
+    def token_clock(self) -> Clock:
+        return self.clock
+
+    def start_the_next_second(self) -> None:
+        self.clock.advance(math.floor(self.clock.now()) + 1 - self.clock.now())
 
     def authenticator_code(self, secret: str) -> str:
         return totp(secret, self.clock.now())
@@ -188,6 +206,13 @@ class CognitoBackend:
 
     def let_time_pass(self, seconds: float) -> None:
         self.clock.advance(seconds)
+
+    @property
+    def token_clock(self) -> Clock:
+        return SystemClock()
+
+    def start_the_next_second(self) -> None:
+        time.sleep(math.floor(time.time()) + 1 - time.time())
 
     def authenticator_code(self, secret: str) -> str:
         # moto checks the code against the current 30 s step of the wall clock only: near the end of a

@@ -179,14 +179,22 @@ class Container(containers.DeclarativeContainer):
     create_user = providers.Factory(CreateUser, administration=user_pool_administration)
     get_user = providers.Factory(GetUser, administration=user_pool_administration)
     disable_user = providers.Factory(
-        DisableUser, administration=user_pool_administration, user_directory=user_directory
+        DisableUser,
+        administration=user_pool_administration,
+        user_directory=user_directory,
+        revocation_list=revocation_list,
+        clock=clock,
     )
-    enable_user = providers.Factory(EnableUser, administration=user_pool_administration, user_directory=user_directory)
+    enable_user = providers.Factory(
+        EnableUser, administration=user_pool_administration, user_directory=user_directory, clock=clock
+    )
     delete_user = providers.Factory(
         DeleteUser,
         administration=user_pool_administration,
         user_directory=user_directory,
         profile_images=profile_image_store,
+        revocation_list=revocation_list,
+        clock=clock,
     )
     associate_software_token = providers.Factory(
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier

@@ -1,16 +1,21 @@
-"""Revoked sign-ins shared by every process through Redis, answered from each process's memory.
+"""Revoked sign-ins and users shared by every process through Redis, answered from each process's memory.
 
-Redis holds the durable list: a sorted set (`key`) whose members are sign-in ids, each scored with
-the epoch time until which its tokens are refused. `revoke` prunes the expired members, adds the new
-one and publishes it on `channel`, all in one transaction. Every process keeps the live entries in a
-dict filled by a daemon thread, the listener: it subscribes to `channel` and, each time the
-subscription is confirmed (at start and after every reconnection, redis-py's own included), loads
-the sorted set. Subscribing before loading means an entry published during the load is received,
-not lost; entries arrive twice at worst, and merging keeps the later expiry.
+Redis holds the durable list: a sorted set (`key`) whose members are sign-in ids and, for users,
+`user:<issued_before>:<sub>`, each scored with the epoch time until which its tokens are refused.
+A user's `issued_before` lives in the member rather than in a companion hash so that one sorted set
+stays the whole list: pruning by score, loading and the atomic write cover users as they cover
+sign-ins. Revoking a user again with another `issued_before` adds another member; loading merges
+them. `revoke` and `revoke_user` prune the expired members, add the new one and publish it on
+`channel`, all in one transaction. Every process keeps the live entries in two dicts filled by a
+daemon thread, the listener: it subscribes to `channel` and, each time the subscription is
+confirmed (at start and after every reconnection, redis-py's own included), loads the sorted set.
+Subscribing before loading means an entry published during the load is received, not lost; entries
+arrive twice at worst, and merging keeps the later `until` (and the later `issued_before`).
 
-`is_revoked` reads only that dict. While Redis is unreachable the listener retries with a growing
-back-off and the dict keeps answering with what it had; `revoke` raises `ProviderUnavailable`, since
-a logout must not claim that every process refuses the tokens when none but this one was told.
+`is_revoked` reads only those dicts. While Redis is unreachable the listener retries with a growing
+back-off and the dicts keep answering with what they had; `revoke` and `revoke_user` raise
+`ProviderUnavailable`, since a logout must not claim that every process refuses the tokens when
+none but this one was told.
 
 Needs Redis 6.2 or later (`ZADD GT`).
 """
@@ -22,7 +27,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import cast
 
 import redis
@@ -38,6 +43,9 @@ logger = logging.getLogger("cognito_auth.revocations")
 
 DEFAULT_KEY = "cognito-auth:revoked"
 DEFAULT_CHANNEL = "cognito-auth:revocations"
+
+# Sign-in ids are Cognito's origin_jti (a UUID) or `sub@auth_time`, so they never start with this.
+_USER_PREFIX = "user:"
 
 # How often the listener looks at its stop flag between messages: the most `close()` waits.
 _POLL_SECONDS = 0.25
@@ -56,8 +64,8 @@ class RedisRevocationList(RevocationList):
     `startup_timeout` seconds for the listener's first load, so that a fresh worker does not accept
     a token revoked before it started; after that no call waits.
 
-    `revoke` raises `ProviderUnavailable` when Redis cannot store the entry (this process refuses
-    the tokens all the same). `close()` stops the listener and closes the client's connections.
+    `revoke` and `revoke_user` raise `ProviderUnavailable` when Redis cannot store the entry (this
+    process refuses the tokens all the same). `close()` stops the listener and closes the client's connections.
     """
 
     def __init__(
@@ -74,7 +82,8 @@ class RedisRevocationList(RevocationList):
         self._key = key
         self._channel = channel
         self._startup_timeout = startup_timeout
-        self._until: dict[str, float] = {}
+        self._sign_ins: dict[str, float] = {}  # sign-in id -> until
+        self._users: dict[str, tuple[float, float]] = {}  # sub -> (issued_before, until)
         self._start_process_state()
         _INSTANCES.add(self)
 
@@ -110,21 +119,23 @@ class RedisRevocationList(RevocationList):
 
     def revoke(self, claims: Claims, until: float) -> None:
         self._listen()
-        self._merge({claims.sign_in_id: until})
-        entry = json.dumps({"id": claims.sign_in_id, "until": until})
-        try:
-            with self._client.pipeline(transaction=True) as pipeline:
-                pipeline.zremrangebyscore(self._key, "-inf", f"({self._clock.now()}")
-                pipeline.zadd(self._key, {claims.sign_in_id: until}, gt=True)
-                pipeline.publish(self._channel, entry)
-                pipeline.execute()
-        except redis.RedisError as error:
-            raise ProviderUnavailable("The sign-out could not reach the other servers; try again.") from error
+        self._merge(sign_ins=[(claims.sign_in_id, until)])
+        self._store(claims.sign_in_id, until, {"id": claims.sign_in_id, "until": until})
+
+    def revoke_user(self, sub: str, issued_before: float, until: float) -> None:
+        self._listen()
+        self._merge(users=[(sub, (issued_before, until))])
+        message = {"user": sub, "issued_before": issued_before, "until": until}
+        self._store(f"{_USER_PREFIX}{issued_before!r}:{sub}", until, message)
 
     def is_revoked(self, claims: Claims) -> bool:
         self._listen()
-        until = self._until.get(claims.sign_in_id)
-        return until is not None and until > self._clock.now()
+        now = self._clock.now()
+        until = self._sign_ins.get(claims.sign_in_id)
+        if until is not None and until > now:
+            return True
+        user = self._users.get(claims.sub)
+        return user is not None and claims.issued_at < user[0] and user[1] > now
 
     def close(self) -> None:
         self._stop.set()
@@ -132,16 +143,38 @@ class RedisRevocationList(RevocationList):
             self._listener.join()
         self._client.close()
 
-    def _merge(self, entries: Mapping[str, float]) -> None:
+    def _store(self, member: str, until: float, message: Mapping[str, object]) -> None:
+        """Adds `member` to the sorted set and publishes `message`, after pruning what has expired."""
+        try:
+            with self._client.pipeline(transaction=True) as pipeline:
+                pipeline.zremrangebyscore(self._key, "-inf", f"({self._clock.now()}")
+                pipeline.zadd(self._key, {member: until}, gt=True)
+                pipeline.publish(self._channel, json.dumps(message))
+                pipeline.execute()
+        except redis.RedisError as error:
+            raise ProviderUnavailable("The revocation could not reach the other servers; try again.") from error
+
+    def _merge(
+        self,
+        sign_ins: Iterable[tuple[str, float]] = (),
+        users: Iterable[tuple[str, tuple[float, float]]] = (),
+    ) -> None:
+        """Adds (sign-in id, until) and (sub, (issued_before, until)) entries; an entry for a key
+        already held widens it: the later `until`, the later `issued_before`."""
         with self._merge_lock:
             now = self._clock.now()
-            # A new dict, swapped in whole, so `is_revoked` reads without the lock; dropping what has
-            # expired keeps it as small as the live sign-outs.
-            merged = {sign_in_id: until for sign_in_id, until in self._until.items() if until > now}
-            for sign_in_id, until in entries.items():
+            # New dicts, swapped in whole, so `is_revoked` reads without the lock; dropping what has
+            # expired keeps them as small as the live revocations.
+            merged_sign_ins = {sign_in_id: until for sign_in_id, until in self._sign_ins.items() if until > now}
+            for sign_in_id, until in sign_ins:
                 if until > now:
-                    merged[sign_in_id] = max(until, merged.get(sign_in_id, until))
-            self._until = merged
+                    merged_sign_ins[sign_in_id] = max(until, merged_sign_ins.get(sign_in_id, until))
+            merged_users = {sub: entry for sub, entry in self._users.items() if entry[1] > now}
+            for sub, (issued_before, until) in users:
+                if until > now:
+                    known_before, known_until = merged_users.get(sub, (issued_before, until))
+                    merged_users[sub] = (max(issued_before, known_before), max(until, known_until))
+            self._sign_ins, self._users = merged_sign_ins, merged_users
 
     def _listen(self) -> None:
         if self._listener is not None or self._stop.is_set():
@@ -192,18 +225,44 @@ class RedisRevocationList(RevocationList):
             "list[tuple[bytes | str, float]]",
             self._client.zrangebyscore(self._key, f"({self._clock.now()}", "+inf", withscores=True),
         )
-        self._merge({_text(sign_in_id): until for sign_in_id, until in entries})
+        sign_ins: list[tuple[str, float]] = []
+        users: list[tuple[str, tuple[float, float]]] = []
+        for raw_member, until in entries:
+            member = _text(raw_member)
+            if not member.startswith(_USER_PREFIX):
+                sign_ins.append((member, until))
+            elif (user := _user_member(member)) is not None:
+                # A user revoked more than once has several members: merging widens one entry.
+                sub, issued_before = user
+                users.append((sub, (issued_before, until)))
+            else:
+                logger.warning("Ignored a malformed member of the revocation list %s.", self._key)
+        self._merge(sign_ins, users)
 
     def _receive(self, data: bytes | str) -> None:
         try:
             entry = json.loads(data)
-            self._merge({str(entry["id"]): float(entry["until"])})
+            if "user" in entry:
+                self._merge(users=[(str(entry["user"]), (float(entry["issued_before"]), float(entry["until"])))])
+            else:
+                self._merge(sign_ins=[(str(entry["id"]), float(entry["until"]))])
         except (ValueError, TypeError, KeyError):
             logger.warning("Ignored a malformed message on the revocation channel %s.", self._channel)
 
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def _user_member(member: str) -> tuple[str, float] | None:
+    """The sub and `issued_before` of a `user:<issued_before>:<sub>` member; None if it is not one."""
+    issued_before, separator, sub = member.removeprefix(_USER_PREFIX).partition(":")
+    if not separator or not sub:
+        return None
+    try:
+        return sub, float(issued_before)
+    except ValueError:
+        return None
 
 
 def _restart_in_child() -> None:

@@ -11,6 +11,7 @@ from application.ports.revocation_list import RevocationList
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
 from application.use_cases.profile_image import delete_superseded_image
+from application.use_cases.revocation import refusing_every_token
 from domain.values import Password
 
 
@@ -45,10 +46,11 @@ class DeleteAccountCommand:
 @attrs.frozen
 class DeleteAccount:
     """Delete the signed-in user from the pool and from the mirror, with their profile image, and
-    refuse the tokens of this sign-in in every process at once (the pool forgets the user, but our
-    verifier would still accept their access tokens until they expire).
+    refuse every token of the user, from every sign-in, in every process at once (the pool forgets
+    the user, but our verifier would still accept their access tokens until they expire).
 
-    Raises `TokenInvalid` for a forged access token, `NotAuthorized` when the pool refuses it.
+    Raises `TokenInvalid` for a forged access token, `NotAuthorized` when the pool refuses it,
+    `ProviderUnavailable` when the pool or the other processes cannot be reached.
     """
 
     identity_provider: IdentityProvider
@@ -60,10 +62,9 @@ class DeleteAccount:
 
     def __call__(self, command: DeleteAccountCommand) -> None:
         claims = self.token_verifier.verify_access_token(command.access_token)
-        # Revoking comes first: should the pool then fail, the user is merely signed out and may
-        # sign in to try again, whereas the other order could leave a deleted user's tokens working.
-        self.revocation_list.revoke(claims, until=self.clock.now() + claims.lifetime)
-        self.identity_provider.delete_user(command.access_token)
+        # Every token of the user comes from one app client, so this token's lifetime is theirs.
+        with refusing_every_token(self.revocation_list, self.clock, claims.sub, claims.lifetime):
+            self.identity_provider.delete_user(command.access_token)
         image_key = self.user_directory.forget_user(claims.sub)
         if image_key is not None:
             delete_superseded_image(self.profile_images, image_key)

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Iterator
 
 import attrs
 
+from application.ports.clock import Clock
 from application.ports.profile_image_store import ProfileImageStore
+from application.ports.revocation_list import RevocationList
 from application.ports.user_directory import UserDirectory
 from application.ports.user_pool_administration import UserPoolAdministration
 from application.use_cases.profile_image import delete_superseded_image
+from application.use_cases.revocation import (
+    LONGEST_ACCESS_TOKEN_SECONDS,
+    refuse_tokens_issued_so_far,
+    refusing_every_token,
+)
 from domain.errors import NotAuthorized, UserNotFound
 from domain.values import Attributes, Password, PoolUser, Username
 
@@ -70,29 +78,47 @@ class GetUser:
 
 @attrs.frozen
 class DisableUser:
-    """Refuse the user at sign-in, and their tokens at the API. Raises `UserNotFound`."""
+    """Refuse the user at sign-in, and every token they hold in every process at once, for good:
+    enabling them again does not revive those tokens (as Cognito's AdminDisableUser revokes them).
+
+    Raises `UserNotFound`, and `ProviderUnavailable` when the pool or the other processes cannot
+    be reached; a retry is safe, as disabling a disabled user changes nothing.
+    """
 
     administration: UserPoolAdministration
     user_directory: UserDirectory
+    revocation_list: RevocationList
+    clock: Clock
 
     def __call__(self, command: UserCommand) -> PoolUser:
         username = Username(command.username)
         with _user_not_found():
             self.administration.disable_user(username)
             user = self.administration.get_user(username)
+        # The mirror's flag is what the admin shows and what signing in to it checks.
         self.user_directory.set_active(user.sub, active=False)
+        # After the pool's disable, so that no token can be issued after the revocation; should it
+        # fail, retrying the whole repairs it.
+        refuse_tokens_issued_so_far(self.revocation_list, self.clock, user.sub, LONGEST_ACCESS_TOKEN_SECONDS)
         return user
 
 
 @attrs.frozen
 class EnableUser:
-    """Let a disabled user sign in and use their tokens again. Raises `UserNotFound`."""
+    """Let a disabled user sign in again; the tokens they held when disabled stay refused.
+
+    Waits for the next whole second first: the disable refused every token issued in its second,
+    and a sign-in right after the enable must not fall in that second. Raises `UserNotFound`.
+    """
 
     administration: UserPoolAdministration
     user_directory: UserDirectory
+    clock: Clock
 
     def __call__(self, command: UserCommand) -> PoolUser:
         username = Username(command.username)
+        now = self.clock.now()
+        self.clock.sleep(math.floor(now) + 1 - now)
         with _user_not_found():
             self.administration.enable_user(username)
             user = self.administration.get_user(username)
@@ -102,17 +128,25 @@ class EnableUser:
 
 @attrs.frozen
 class DeleteUser:
-    """Remove the user from the pool and the mirror, with their profile image. Raises `UserNotFound`."""
+    """Remove the user from the pool and the mirror, with their profile image, and refuse every
+    token of the user in every process at once.
+
+    Raises `UserNotFound`, and `ProviderUnavailable` when the pool or the other processes cannot
+    be reached.
+    """
 
     administration: UserPoolAdministration
     user_directory: UserDirectory
     profile_images: ProfileImageStore
+    revocation_list: RevocationList
+    clock: Clock
 
     def __call__(self, command: UserCommand) -> None:
         username = Username(command.username)
         with _user_not_found():
             sub = self.administration.get_user(username).sub
-            self.administration.delete_user(username)
+            with refusing_every_token(self.revocation_list, self.clock, sub, LONGEST_ACCESS_TOKEN_SECONDS):
+                self.administration.delete_user(username)
         image_key = self.user_directory.forget_user(sub)
         if image_key is not None:
             delete_superseded_image(self.profile_images, image_key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from application.ports.clock import Clock
@@ -20,8 +22,14 @@ class LogoutCommand:
 
 @attrs.frozen
 class Logout:
-    """Revoke every token of the user, on every device, and refuse the tokens of this sign-in in
-    every process at once (the provider's sign-out reaches access tokens only when asked).
+    """Revoke every token of the user, on every device, and refuse them in every process at once:
+    the provider's sign-out ends the refresh tokens, but our verifier would accept the access
+    tokens until they expire.
+
+    Refused are every token of this sign-in, and every token of the user issued before the
+    current second: `iat` counts whole seconds, and a sign-in made in the same second after the
+    logout must work (another device's token issued earlier in that second is left to expire, its
+    refresh token dead).
 
     An expired access token is no obstacle while the refresh token still works: a user must always
     be able to sign out. Raises `NotAuthenticated` without tokens, `TokenInvalid` for a forged
@@ -53,5 +61,8 @@ class Logout:
         self.identity_provider.global_sign_out(fresh.access_token)
 
     def _revoke(self, claims: Claims) -> None:
-        # Every token of this sign-in was issued by now with the same lifetime, so none outlives this.
-        self.revocation_list.revoke(claims, until=self.clock.now() + claims.lifetime)
+        # Every token of the user was issued by now with the same lifetime (one app client), so none outlives this.
+        now = self.clock.now()
+        until = now + claims.lifetime
+        self.revocation_list.revoke(claims, until=until)
+        self.revocation_list.revoke_user(claims.sub, issued_before=math.floor(now), until=until)

@@ -118,6 +118,7 @@ class AdminUserApi(_AdminApi):
 
     @openapi.operation(
         summary="Delete a user from the pool and the mirror.",
+        description="Every token of the user, from every sign-in, is refused at once by every process.",
         responses={204: None},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
@@ -133,7 +134,8 @@ class AdminDisableUserApi(_AdminApi):
 
     @openapi.operation(
         summary="Refuse the user at sign-in and their tokens on every request.",
-        description="Other processes refuse the tokens within a minute, when their cache of the mirror expires.",
+        description="Every token the user holds is refused at once by every process (401 `TokenInvalid`), "
+        "and stays refused after the user is enabled again.",
         request=None,
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
@@ -149,6 +151,8 @@ class AdminEnableUserApi(_AdminApi):
 
     @openapi.operation(
         summary="Let a disabled user sign in again.",
+        description="The tokens the user held when disabled stay refused. Answers after up to a second: "
+        "token times count whole seconds, and a sign-in must not fall in the second the user was disabled.",
         request=None,
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),

@@ -268,7 +268,9 @@ class RefreshApi(_PostApi):
 class LogoutApi(_PostApi):
     @openapi.operation(
         summary="Revoke every token of the user, on every device.",
-        description="Works with an expired access token, or none, while the refresh token still works.",
+        description="Every process refuses the user's tokens at once: this sign-in's, and every other "
+        "device's issued before the current second (token times count whole seconds; a sign-in right after "
+        "the logout must work). Works with an expired access token, or none, while the refresh token still works.",
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthenticated", "NotAuthorized", "TokenInvalid"),
         security=[*openapi.ACCESS, *openapi.REFRESH],

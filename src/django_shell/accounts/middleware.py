@@ -48,7 +48,9 @@ class TokenAuthenticationMiddleware:
             return
         user = self.container.mirrored_users().for_claims(authenticated.claims)
         if not user.is_active:
-            # A disabled user's access token stays valid at the pool until it expires: the mirror refuses it.
+            # A user disabled through the administration API was refused earlier, by the revocation
+            # list; the flag also lets staff lock a user out from Django's admin (in every process
+            # within the mirror cache's 60 s).
             request.token_error = NotAuthorized("User is disabled.")  # type: ignore[attr-defined]
             return
         request.token_authentication = authenticated  # type: ignore[attr-defined]

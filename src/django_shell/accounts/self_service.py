@@ -74,8 +74,8 @@ class AccountApi(MeApi):
 
     @openapi.operation(
         summary="Delete the signed-in user's account.",
-        description="The account leaves the pool and the service's mirror; every token of this sign-in is "
-        "refused at once, and the pool refuses the refresh tokens of every other device.",
+        description="The account leaves the pool and the service's mirror; every token of the user, from "
+        "every sign-in, is refused at once by every process.",
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS),
         security=openapi.ACCESS,

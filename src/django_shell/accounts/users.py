@@ -63,14 +63,16 @@ class DjangoUserDirectory(UserDirectory):
             if not found or User.objects.filter(sub=sub, profile_image_key=found[0]).delete()[0]:
                 break
         if self.mirrored_users is not None:
-            # Only a revoked token could still name the user; dropping the cached row keeps it from resurfacing.
+            # Only a revoked token could still name the user, and it is refused before the mirror is
+            # read; dropping the cached row frees the memory.
             self.mirrored_users.forget(sub)
         return (found[0] or None) if found else None
 
     def set_active(self, sub: str, active: bool) -> None:
         User.objects.filter(sub=sub).update(is_active=active)
         if self.mirrored_users is not None:
-            # Refused at once in this process; other processes within the cache's TTL.
+            # Seen at once in this process, in others within the cache's TTL; tokens of a user
+            # disabled at the pool are refused everywhere at once by the revocation list.
             self.mirrored_users.forget(sub)
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from adapters.memory.revocation_list import InMemoryRevocationList
 from django_shell.containers import Container
 from tests.pools import Backend
 
@@ -51,6 +52,18 @@ def api() -> Iterator[Api]:
 
 @pytest.fixture
 def backend(backend: Backend, container: Container) -> Iterator[Backend]:
-    """The API wired to the pool of the integration suite's `backend`, one identity provider in turn."""
-    with container.identity_provider.override(backend.provider), container.token_verifier.override(backend.verifier):
+    """The API wired to the pool of the integration suite's `backend`, one identity provider in turn.
+
+    The use-cases run on the clock that stamps the pool's tokens, as they do in production (both
+    the wall clock): a revocation compares the tokens' `iat` with its own time. Each test gets a
+    revocation list of its own, on that clock.
+    """
+    # Built before the clock is overridden, the mirror keeps the system clock it runs on in production.
+    container.user_directory()
+    with (
+        container.identity_provider.override(backend.provider),
+        container.token_verifier.override(backend.verifier),
+        container.clock.override(backend.token_clock),
+        container.revocation_list.override(InMemoryRevocationList(backend.token_clock)),
+    ):
         yield backend

@@ -38,6 +38,18 @@ def signed_in(api, backend, username, password, *, staff=False):
     return response["AccessToken"]
 
 
+def sign_in_again(api, username, password):
+    """The access token of another sign-in of an existing user, as from a second device."""
+    response = api.post("/auth/login", HTTP_AUTHORIZATION=basic(username, password))
+    assert response.status_code == 200, response.json()
+    api.client.cookies.clear()
+    return response["AccessToken"]
+
+
+def me(api, token):
+    return api.client.get("/auth/me", HTTP_ACCESSTOKEN=token)
+
+
 @pytest.fixture
 def admin_token(api, backend, administration):
     return signed_in(api, backend, ADMIN, ADMIN_PASSWORD, staff=True)
@@ -91,23 +103,33 @@ class TestUserLifecycle:
         shown = api.client.get(f"/admin-api/users/{USERNAME}", HTTP_ACCESSTOKEN=admin_token).json()
         assert shown["status"] == "CONFIRMED"
 
-    def test_a_disabled_user_is_refused_at_login_and_on_every_request_until_enabled(self, api, backend, admin_token):
-        token = signed_in(api, backend, USERNAME, NEW_PASSWORD)
-        assert api.client.get("/auth/me", HTTP_ACCESSTOKEN=token).status_code == 200
+    def test_a_disabled_user_is_refused_at_login_and_every_sign_in_at_once(self, api, backend, admin_token):
+        first = signed_in(api, backend, USERNAME, NEW_PASSWORD)
+        second = sign_in_again(api, USERNAME, NEW_PASSWORD)
+        for token in (first, second):
+            assert me(api, token).status_code == 200
 
         disabled = api.post(f"/admin-api/users/{USERNAME}/disable", HTTP_ACCESSTOKEN=admin_token)
+
         assert disabled.status_code == 200, disabled.json()
         assert disabled.json()["enabled"] is False
         assert api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, NEW_PASSWORD)).status_code == 401
-        refused = api.client.get("/auth/me", HTTP_ACCESSTOKEN=token)
-        assert refused.status_code == 401
-        assert refused.json()["code"] == "NotAuthorized"
+        for token in (first, second):
+            refused = me(api, token)
+            assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
+        assert not User.objects.get(username=USERNAME).is_active
+
+    def test_an_enabled_user_signs_in_again_but_the_old_tokens_stay_refused(self, api, backend, admin_token):
+        token = signed_in(api, backend, USERNAME, NEW_PASSWORD)
+        api.post(f"/admin-api/users/{USERNAME}/disable", HTTP_ACCESSTOKEN=admin_token)
 
         enabled = api.post(f"/admin-api/users/{USERNAME}/enable", HTTP_ACCESSTOKEN=admin_token)
+
         assert enabled.json()["enabled"] is True
-        fresh = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, NEW_PASSWORD))
-        assert fresh.status_code == 200
-        assert api.client.get("/auth/me", HTTP_ACCESSTOKEN=fresh["AccessToken"]).status_code == 200
+        fresh = sign_in_again(api, USERNAME, NEW_PASSWORD)
+        assert me(api, fresh).status_code == 200
+        refused = me(api, token)
+        assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
 
     def test_a_deleted_user_leaves_the_pool_and_the_mirror(self, api, backend, admin_token):
         signed_in(api, backend, USERNAME, NEW_PASSWORD)
@@ -119,6 +141,18 @@ class TestUserLifecycle:
         missing = api.client.get(f"/admin-api/users/{USERNAME}", HTTP_ACCESSTOKEN=admin_token)
         assert missing.status_code == 404
         assert missing.json()["code"] == "UserNotFound"
+
+    def test_a_deleted_users_every_sign_in_is_refused_and_no_mirrored_user_comes_back(self, api, backend, admin_token):
+        first = signed_in(api, backend, USERNAME, NEW_PASSWORD)
+        second = sign_in_again(api, USERNAME, NEW_PASSWORD)
+        assert me(api, second).status_code == 200
+
+        assert api.client.delete(f"/admin-api/users/{USERNAME}", HTTP_ACCESSTOKEN=admin_token).status_code == 204
+
+        for token in (first, second):
+            refused = me(api, token)
+            assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
+        assert not User.objects.filter(username=USERNAME).exists()
 
     def test_a_taken_username_is_a_conflict(self, api, admin_token):
         create(api, admin_token)

@@ -69,6 +69,30 @@ class TestMe:
         response = me(api, **tokens)
         assert (response.status_code, response.json()["code"]) == (401, "TokenInvalid")
 
+    def test_logout_on_one_device_refuses_the_other_devices_tokens_at_once(self, api, backend, signed_in):
+        other_device = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+        api.client.cookies.clear()
+        other_tokens = {
+            "HTTP_ACCESSTOKEN": other_device["AccessToken"],
+            "HTTP_REFRESHTOKEN": other_device["RefreshToken"],
+        }
+        assert me(api, **other_tokens).status_code == 200
+        # `iat` counts whole seconds: a token of the logout's own second is not told from a later sign-in.
+        backend.start_the_next_second()
+
+        assert api.post("/auth/logout", HTTP_ACCESSTOKEN=signed_in["AccessToken"]).status_code == 200
+
+        refused = me(api, **other_tokens)
+        assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
+
+    def test_a_sign_in_right_after_logout_works(self, api, signed_in):
+        assert api.post("/auth/logout", HTTP_ACCESSTOKEN=signed_in["AccessToken"]).status_code == 200
+
+        again = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+        api.client.cookies.clear()
+
+        assert me(api, HTTP_ACCESSTOKEN=again["AccessToken"]).status_code == 200
+
 
 class TestTransparentRefresh:
     @pytest.fixture

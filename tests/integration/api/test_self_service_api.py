@@ -69,6 +69,22 @@ class TestDeleteAccount:
         assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
         assert (login(api, PASSWORD).status_code, login(api, PASSWORD).json()["code"]) == (401, "NotAuthorized")
 
+    def test_refuses_every_other_sign_in_at_once_and_no_mirrored_user_comes_back(self, api, backend, signed_in):
+        skip_if(backend, Gap.NO_DELETE_USER)
+        other_device = login(api, PASSWORD)
+        api.client.cookies.clear()
+        other_tokens = {
+            "HTTP_ACCESSTOKEN": other_device["AccessToken"],
+            "HTTP_REFRESHTOKEN": other_device["RefreshToken"],
+        }
+        assert api.client.get("/auth/me", **other_tokens).status_code == 200
+
+        assert api.client.delete("/auth/me", **signed_in).status_code == 200
+
+        refused = api.client.get("/auth/me", **other_tokens)
+        assert (refused.status_code, refused.json()["code"]) == (401, "TokenInvalid")
+        assert not User.objects.filter(username=USERNAME).exists()
+
     def test_removes_the_mirrored_user(self, api, backend, signed_in):
         skip_if(backend, Gap.NO_DELETE_USER)
         assert User.objects.filter(username=USERNAME).exists()

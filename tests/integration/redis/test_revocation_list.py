@@ -55,6 +55,90 @@ class TestRedisRevocationList(RevocationListContract):
         assert not revocations.is_revoked(expired)
         assert not revocation_lists(clock=clock).is_revoked(expired)
 
+    def test_forgets_user_entries_once_they_expire(self, revocation_lists, clock, redis_url):
+        revocations = revocation_lists(clock=clock)
+        revocations.revoke_user("user-expired", issued_before=clock.now(), until=clock.now() + 10)
+        time.sleep(0.05)  # the listener's echo
+        clock.advance(11)
+        revocations.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+        time.sleep(0.05)
+
+        with redis.Redis.from_url(redis_url) as client:
+            members = [member.decode() for member in client.zrange(revocation_lists.key, 0, -1)]
+        assert [member for member in members if "user-expired" in member] == []
+        assert len([member for member in members if member.endswith(":user-1")]) == 1
+        clock.advance(-11)
+        expired = claims_of(clock, sub="user-expired", issued_ago=1)
+        assert not revocations.is_revoked(expired)
+        assert not revocation_lists(clock=clock).is_revoked(expired)
+
+
+class TestSharingUsersBetweenProcesses:
+    def test_a_user_revocation_reaches_the_other_instances_within_100_ms(self, revocation_lists):
+        here, elsewhere = revocation_lists(), revocation_lists()
+        clock = SystemClock()
+        one_sign_in, another = claims_of(clock, issued_ago=1), claims_of(clock, origin_jti="origin-2", issued_ago=5)
+        assert not here.is_revoked(one_sign_in)
+        assert not elsewhere.is_revoked(another)
+
+        start = time.perf_counter()
+        here.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+        assert here.is_revoked(one_sign_in)
+        seconds_until(lambda: elsewhere.is_revoked(another))
+
+        assert time.perf_counter() - start < PROPAGATION_LIMIT
+        assert elsewhere.is_revoked(one_sign_in)
+        assert not elsewhere.is_revoked(claims_of(clock, sub="user-2", issued_ago=1))
+
+    def test_an_instance_started_after_a_user_revocation_loads_it(self, revocation_lists, clock):
+        revocation_lists(clock=clock).revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+
+        newcomer = revocation_lists(clock=clock)
+        assert newcomer.is_revoked(claims_of(clock, issued_ago=1))
+        assert not newcomer.is_revoked(claims_of(clock))
+
+    def test_a_newcomer_merges_every_entry_of_a_user(self, revocation_lists, clock, redis_url):
+        now = clock.now()
+        here = revocation_lists(clock=clock)
+        # Three members: a logout's, a disable's later time with a shorter life, and the first again.
+        here.revoke_user("user-1", issued_before=now - 100, until=now + 1000)
+        here.revoke_user("user-1", issued_before=now, until=now + 10)
+        here.revoke_user("user-1", issued_before=now - 100, until=now + 20)
+
+        with redis.Redis.from_url(redis_url) as client:
+            assert client.zcard(revocation_lists.key) == 2
+        newcomer = revocation_lists(clock=clock)
+        assert newcomer.is_revoked(claims_of(clock, issued_ago=1))  # loads while every member lives
+        clock.advance(500)
+        assert newcomer.is_revoked(claims_of(clock, issued_ago=501))
+        assert not newcomer.is_revoked(claims_of(clock, issued_ago=500))
+
+    def test_a_newcomer_skips_members_it_cannot_read(self, revocation_lists, clock, redis_url):
+        with redis.Redis.from_url(redis_url) as client:
+            client.zadd(
+                revocation_lists.key, {"user:not-a-time:user-1": clock.now() + HOUR, "user:5": clock.now() + HOUR}
+            )
+        revocation_lists(clock=clock).revoke_user("user-2", issued_before=clock.now(), until=clock.now() + HOUR)
+
+        newcomer = revocation_lists(clock=clock)
+        assert newcomer.is_revoked(claims_of(clock, sub="user-2", issued_ago=1))
+        assert not newcomer.is_revoked(claims_of(clock, issued_ago=1))
+
+    def test_catches_up_on_a_user_revocation_made_while_it_was_cut_off(self, revocation_lists, proxied_redis_url):
+        url, proxy = proxied_redis_url
+        clock = SystemClock()
+        here, elsewhere = revocation_lists(), revocation_lists(url=url)
+        assert not elsewhere.is_revoked(claims_of(clock, issued_ago=1))
+
+        proxy.cut()
+        here.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+        time.sleep(0.2)
+        assert not elsewhere.is_revoked(claims_of(clock, issued_ago=1))
+
+        proxy.restore()
+        # Reconnecting reloads the list, user entries included.
+        seconds_until(lambda: elsewhere.is_revoked(claims_of(clock, issued_ago=1)), patience=10.0)
+
 
 class TestSharingBetweenProcesses:
     def test_a_revocation_reaches_the_other_instances_within_100_ms(self, revocation_lists):

@@ -27,8 +27,9 @@ def claims_of(
     auth_time_ago: int = 60,
     jti: str = "jti-1",
     token_use: str = "access",
+    issued_ago: int = 0,
 ) -> Claims:
-    issued_at = int(clock.now())
+    issued_at = int(clock.now()) - issued_ago
     return Claims(
         sub=sub,
         username="gus",
@@ -89,6 +90,77 @@ class RevocationListContract:
         clock.advance(-11)
         assert not revocations.is_revoked(expired)
 
+    def test_a_user_revocation_refuses_every_sign_in_of_the_user(self, revocations, clock):
+        revocations.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock, issued_ago=1))
+        assert revocations.is_revoked(claims_of(clock, origin_jti="origin-2", issued_ago=1800))
+        assert revocations.is_revoked(claims_of(clock, origin_jti=None, issued_ago=1, token_use="id"))
+        assert not revocations.is_revoked(claims_of(clock, sub="user-2", issued_ago=1))
+
+    def test_a_user_revocation_spares_tokens_issued_at_or_after_its_time(self, revocations, clock):
+        # What a logout needs: a sign-in in the same whole second as the logout keeps working.
+        clock.advance(0.5)
+        revocations.revoke_user("user-1", issued_before=int(clock.now()), until=clock.now() + HOUR)
+
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-new"))
+        assert revocations.is_revoked(claims_of(clock, origin_jti="origin-old", issued_ago=1))
+
+    def test_a_user_revocation_past_the_current_second_refuses_the_whole_second(self, revocations, clock):
+        # What a disable needs: every token issued up to now, in whichever part of this second.
+        clock.advance(0.5)
+        revocations.revoke_user("user-1", issued_before=int(clock.now()) + 1, until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock))
+        clock.advance(1)
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-after-the-second"))
+
+    def test_a_user_revocation_up_to_its_end_refuses_every_token_of_the_user(self, revocations, clock):
+        # What a deletion needs: a token issued at any time is refused while the entry lives.
+        until = clock.now() + HOUR
+        revocations.revoke_user("user-1", issued_before=until, until=until)
+
+        clock.advance(HOUR - 1)
+        assert revocations.is_revoked(claims_of(clock, origin_jti="origin-issued-late"))
+        clock.advance(1)
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-issued-late", issued_ago=1))
+
+    def test_a_user_revocation_refuses_until_the_given_time_and_no_longer(self, revocations, clock):
+        revocations.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + 100)
+        old = claims_of(clock, issued_ago=10)
+
+        clock.advance(99)
+        assert revocations.is_revoked(old)
+        clock.advance(1)
+        assert not revocations.is_revoked(old)
+
+    def test_a_second_user_revocation_widens_the_first_and_never_narrows_it(self, revocations, clock):
+        now = clock.now()
+        revocations.revoke_user("user-1", issued_before=now - 100, until=now + 1000)
+        revocations.revoke_user("user-1", issued_before=now - 200, until=now + 10)
+        assert revocations.is_revoked(claims_of(clock, issued_ago=150))
+
+        revocations.revoke_user("user-1", issued_before=now, until=now + 10)
+        clock.advance(500)
+        assert revocations.is_revoked(claims_of(clock, issued_ago=501))
+        assert not revocations.is_revoked(claims_of(clock, issued_ago=500))
+
+    def test_user_and_sign_in_revocations_stand_side_by_side(self, revocations, clock):
+        revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+        revocations.revoke_user("user-1", issued_before=clock.now() - 10, until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock))  # issued after the user's time, of the revoked sign-in
+        assert revocations.is_revoked(claims_of(clock, origin_jti="origin-2", issued_ago=11))
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-2"))
+
+    def test_forgets_user_entries_once_they_expire(self, revocations, clock):
+        revocations.revoke_user("user-expired", issued_before=clock.now(), until=clock.now() + 10)
+        clock.advance(11)
+        revocations.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+
+        clock.advance(-11)
+        assert not revocations.is_revoked(claims_of(clock, sub="user-expired", issued_ago=1))
+
 
 class TestInMemoryRevocationList(RevocationListContract):
     @pytest.fixture
@@ -118,6 +190,13 @@ class TestRedisRevocationListWithoutRedis:
 
         assert revocations.is_revoked(claims_of(clock))
         assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-2"))
+
+    def test_a_user_revocation_redis_cannot_store_is_reported_yet_refused_here(self, revocations, clock):
+        with pytest.raises(ProviderUnavailable):
+            revocations.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
+
+        assert revocations.is_revoked(claims_of(clock, issued_ago=1))
+        assert not revocations.is_revoked(claims_of(clock, sub="user-2", issued_ago=1))
 
     def test_starts_listening_on_first_use_not_on_construction(self, unreachable, clock):
         before = _listeners()

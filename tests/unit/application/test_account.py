@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from adapters.memory.revocation_list import InMemoryRevocationList
@@ -12,8 +13,13 @@ from application.use_cases.account import (
 from application.use_cases.profile_image import UploadProfileImage, UploadProfileImageCommand
 from application.use_cases.sign_in import Login, LoginCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import InvalidPassword, NotAuthorized, TokenInvalid
-from tests.fakes import FailingIdentityProvider, InMemoryProfileImageStore, InMemoryUserDirectory
+from domain.errors import InvalidPassword, NotAuthorized, ProviderUnavailable, TokenInvalid
+from tests.fakes import (
+    FailingIdentityProvider,
+    InMemoryProfileImageStore,
+    InMemoryUserDirectory,
+    PartlyUnreachableRevocationList,
+)
 from tests.images import PNG
 
 USERNAME = "gus@example.com"
@@ -73,9 +79,9 @@ class TestDeleteAccount:
 
     @pytest.fixture
     def delete(self, pool, directory, revocations, store):
-        def delete(access_token, provider=None):
+        def delete(access_token, provider=None, revocation_list=None):
             use_case = DeleteAccount(
-                provider or pool.provider, pool.verifier, revocations, directory, store, pool.clock
+                provider or pool.provider, pool.verifier, revocation_list or revocations, directory, store, pool.clock
             )
             use_case(DeleteAccountCommand(access_token))
 
@@ -97,6 +103,18 @@ class TestDeleteAccount:
         delete(tokens.access_token)
         assert revocations.is_revoked(pool.verifier.verify_access_token(tokens.access_token))
 
+    def test_refuses_every_token_of_the_user_from_every_sign_in(self, pool, directory, revocations, delete, tokens):
+        other_device = pool.verifier.verify_access_token(sign_in(pool, directory).access_token)
+
+        delete(tokens.access_token)
+
+        assert revocations.is_revoked(other_device)
+        # Even a token stamped later, as one from a sign-in racing the deletion would be.
+        pool.clock.advance(60)
+        assert revocations.is_revoked(attrs.evolve(other_device, issued_at=int(pool.clock.now()), origin_jti="late"))
+        pool.clock.advance(other_device.lifetime)
+        assert not revocations.is_revoked(other_device)
+
     def test_deletes_the_profile_image(self, pool, directory, delete, store, tokens):
         sub = pool.verifier.verify_access_token(tokens.access_token).sub
         UploadProfileImage(store, directory, url_seconds=60)(UploadProfileImageCommand(sub, PNG))
@@ -110,11 +128,38 @@ class TestDeleteAccount:
             delete("forged.access.token")
         assert sign_in(pool, directory).access_token
 
-    def test_a_failing_pool_leaves_the_mirror_and_the_sign_in_revoked(
+    def test_a_failing_pool_leaves_the_mirror_and_the_user_signed_out(
         self, pool, directory, revocations, delete, tokens
     ):
         claims = pool.verifier.verify_access_token(tokens.access_token)
+        other_device = pool.verifier.verify_access_token(sign_in(pool, directory).access_token)
         with pytest.raises(NotAuthorized):
             delete(tokens.access_token, FailingIdentityProvider(NotAuthorized()))
         assert claims.sub in directory.users
         assert revocations.is_revoked(claims)
+        assert revocations.is_revoked(other_device)
+        # The account still exists: from the next second, signing in again works, and so may a retry.
+        pool.clock.advance(1)
+        again = sign_in(pool, directory)
+        assert not revocations.is_revoked(pool.verifier.verify_access_token(again.access_token))
+        delete(again.access_token)
+        assert claims.sub not in directory.users
+
+    def test_a_revocation_the_other_processes_miss_deletes_nothing(self, pool, directory, delete, tokens):
+        claims = pool.verifier.verify_access_token(tokens.access_token)
+        with pytest.raises(ProviderUnavailable):
+            delete(tokens.access_token, revocation_list=PartlyUnreachableRevocationList(pool.clock))
+        assert claims.sub in directory.users
+        assert sign_in(pool, directory).access_token
+
+    def test_a_final_revocation_the_other_processes_miss_is_logged_not_raised(
+        self, pool, directory, delete, tokens, caplog
+    ):
+        claims = pool.verifier.verify_access_token(tokens.access_token)
+        revocations = PartlyUnreachableRevocationList(pool.clock, reachable=1)
+
+        delete(tokens.access_token, revocation_list=revocations)
+
+        assert claims.sub not in directory.users
+        assert revocations.is_revoked(claims)
+        assert "were not told" in caplog.text

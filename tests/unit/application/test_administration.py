@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from application.use_cases.administration import (
     CreateUser,
@@ -13,9 +14,15 @@ from application.use_cases.administration import (
     GetUser,
     UserCommand,
 )
-from domain.errors import NotAuthorized, UserNotFound
+from application.use_cases.revocation import LONGEST_ACCESS_TOKEN_SECONDS
+from domain.errors import NotAuthorized, ProviderUnavailable, UserNotFound
 from domain.values import Challenge, Claims, Password, ProfileImage, Username
-from tests.fakes import InMemoryProfileImageStore, InMemoryUserDirectory
+from tests.fakes import (
+    InMemoryProfileImageStore,
+    InMemoryUserDirectory,
+    ManualClock,
+    PartlyUnreachableRevocationList,
+)
 from tests.images import PNG
 
 TEMPORARY = "Temp0rary-pass"
@@ -57,56 +64,161 @@ class TestCreateUser:
         assert result.name == "NEW_PASSWORD_REQUIRED"
 
 
+def token_of(sub: str, clock: ManualClock, *, origin_jti: str = "origin-1") -> Claims:
+    """The claims of an access token of `sub` issued now, by the pool's clock."""
+    issued_at = int(clock.now())
+    return Claims(
+        sub=sub,
+        username="dana",
+        token_use="access",
+        client_id="test-client",
+        issued_at=issued_at,
+        expires_at=issued_at + 3600,
+        auth_time=issued_at,
+        jti=f"jti-{origin_jti}",
+        origin_jti=origin_jti,
+    )
+
+
+@pytest.fixture
+def revocations(clock: ManualClock) -> InMemoryRevocationList:
+    return InMemoryRevocationList(clock)
+
+
+@pytest.fixture
+def disable(administration, directory, revocations, clock):
+    return DisableUser(administration, directory, revocations, clock)
+
+
+@pytest.fixture
+def enable(administration, directory, clock):
+    return EnableUser(administration, directory, clock)
+
+
+@pytest.fixture
+def delete(administration, directory, revocations, clock):
+    return DeleteUser(administration, directory, InMemoryProfileImageStore(), revocations, clock)
+
+
 class TestDisableAndEnable:
-    def test_disabling_refuses_sign_in_and_marks_the_mirror_inactive(self, administration, memory_provider, directory):
+    def test_disabling_refuses_sign_in_and_marks_the_mirror_inactive(
+        self, administration, memory_provider, directory, disable
+    ):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
 
-        disabled = DisableUser(administration, directory)(UserCommand("dana"))
+        disabled = disable(UserCommand("dana"))
 
         assert not disabled.enabled
         assert user.sub in directory.inactive
         with pytest.raises(NotAuthorized):
             memory_provider.initiate_auth(Username("dana"), Password(TEMPORARY))
 
-    def test_enabling_makes_the_mirror_active_again(self, administration, directory):
+    def test_disabling_refuses_every_token_issued_up_to_now(self, administration, revocations, clock, disable):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        earlier = token_of(user.sub, clock, origin_jti="earlier")
+        clock.advance(0.5)
+        this_second = token_of(user.sub, clock, origin_jti="this-second")
+
+        disable(UserCommand("dana"))
+
+        assert revocations.is_revoked(earlier)
+        assert revocations.is_revoked(this_second)
+        assert not revocations.is_revoked(token_of("someone-else", clock))
+        # With no token in hand, the entry outlives the longest access token Cognito allows.
+        clock.advance(LONGEST_ACCESS_TOKEN_SECONDS - 1)
+        assert revocations.is_revoked(earlier)
+        clock.advance(1)
+        assert not revocations.is_revoked(earlier)
+
+    def test_enabling_makes_the_mirror_active_again(self, administration, directory, disable, enable):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
-        DisableUser(administration, directory)(UserCommand("dana"))
+        disable(UserCommand("dana"))
 
-        assert EnableUser(administration, directory)(UserCommand("dana")).enabled
+        assert enable(UserCommand("dana")).enabled
         assert user.sub not in directory.inactive
+
+    def test_enabling_revives_no_token_yet_a_sign_in_right_after_works(
+        self, administration, revocations, clock, disable, enable
+    ):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        before = token_of(user.sub, clock, origin_jti="before")
+        disable(UserCommand("dana"))
+
+        enable(UserCommand("dana"))
+
+        assert revocations.is_revoked(before)
+        # The enable waited for the next second, so a token issued now is past the disable's.
+        assert not revocations.is_revoked(token_of(user.sub, clock, origin_jti="after"))
+
+    def test_a_revocation_the_other_processes_miss_is_reported_and_a_retry_completes_it(
+        self, administration, memory_provider, directory, clock
+    ):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        mirrored(directory, user.sub, "dana")
+        token = token_of(user.sub, clock)
+
+        with pytest.raises(ProviderUnavailable):
+            DisableUser(administration, directory, PartlyUnreachableRevocationList(clock), clock)(UserCommand("dana"))
+        assert user.sub in directory.inactive
+        assert not GetUser(administration)(UserCommand("dana")).enabled
+
+        retried = InMemoryRevocationList(clock)
+        DisableUser(administration, directory, retried, clock)(UserCommand("dana"))
+        assert retried.is_revoked(token)
 
 
 class TestDeleteUser:
-    def test_removes_the_user_from_the_pool_and_the_mirror(self, administration, directory):
+    def test_removes_the_user_from_the_pool_and_the_mirror(self, administration, directory, delete):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
 
-        DeleteUser(administration, directory, InMemoryProfileImageStore())(UserCommand("dana"))
+        delete(UserCommand("dana"))
 
         assert user.sub not in directory.users
         with pytest.raises(UserNotFound):
             GetUser(administration)(UserCommand("dana"))
 
-    def test_deletes_the_profile_image_too(self, administration, directory):
+    def test_refuses_every_token_of_the_user(self, administration, revocations, clock, delete):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        earlier = token_of(user.sub, clock, origin_jti="earlier")
+
+        delete(UserCommand("dana"))
+
+        assert revocations.is_revoked(earlier)
+        clock.advance(600)
+        assert revocations.is_revoked(token_of(user.sub, clock, origin_jti="stamped-later"))
+        assert not revocations.is_revoked(token_of("someone-else", clock))
+
+    def test_a_revocation_the_other_processes_miss_deletes_nothing(self, administration, directory, clock):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        mirrored(directory, user.sub, "dana")
+        use_case = DeleteUser(
+            administration, directory, InMemoryProfileImageStore(), PartlyUnreachableRevocationList(clock), clock
+        )
+
+        with pytest.raises(ProviderUnavailable):
+            use_case(UserCommand("dana"))
+
+        assert user.sub in directory.users
+        assert GetUser(administration)(UserCommand("dana")).sub == user.sub
+
+    def test_deletes_the_profile_image_too(self, administration, directory, revocations, clock):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
         images = InMemoryProfileImageStore()
         key = images.put(user.sub, ProfileImage(PNG))
         directory.replace_profile_image_key(user.sub, key)
 
-        DeleteUser(administration, directory, images)(UserCommand("dana"))
+        DeleteUser(administration, directory, images, revocations, clock)(UserCommand("dana"))
 
         assert images.images == {}
 
 
 class TestUnknownUsers:
-    @pytest.mark.parametrize("use_case", [GetUser, DisableUser, EnableUser, DeleteUser])
-    def test_an_administrator_is_told_the_user_does_not_exist(self, administration, directory, use_case):
-        built = {
-            GetUser: lambda: GetUser(administration),
-            DeleteUser: lambda: DeleteUser(administration, directory, InMemoryProfileImageStore()),
-        }.get(use_case, lambda: use_case(administration, directory))()
+    @pytest.mark.parametrize("name", ["get", "disable", "enable", "delete"])
+    def test_an_administrator_is_told_the_user_does_not_exist(self, request, administration, name):
+        built = GetUser(administration) if name == "get" else request.getfixturevalue(name)
         with pytest.raises(UserNotFound):
             built(UserCommand("nobody"))

@@ -6,8 +6,8 @@ from adapters.memory.revocation_list import InMemoryRevocationList
 from application.use_cases.sign_in import Login, LoginCommand, RefreshTokens, RefreshTokensCommand
 from application.use_cases.sign_out import Logout, LogoutCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import NotAuthenticated, NotAuthorized, TokenInvalid
-from tests.fakes import InMemoryUserDirectory
+from domain.errors import NotAuthenticated, NotAuthorized, ProviderUnavailable, TokenInvalid
+from tests.fakes import InMemoryUserDirectory, PartlyUnreachableRevocationList
 
 USERNAME = "gus@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -59,11 +59,40 @@ class TestLogout:
         pool.clock.advance(refreshed_claims.lifetime + 1)
         assert not revocations.is_revoked(refreshed_claims)
 
-    def test_leaves_other_sign_ins_of_the_user_listed_as_live(self, pool, tokens, logout, revocations):
+    def test_refuses_the_other_sign_ins_of_the_user_at_once(self, pool, tokens, logout, revocations):
+        other_device = sign_in(pool)
+        other_claims = pool.verifier.verify_access_token(other_device.access_token)
+        pool.clock.advance(1)
+
+        logout(tokens.access_token)
+
+        assert revocations.is_revoked(other_claims)
+        pool.clock.advance(other_claims.lifetime)
+        assert not revocations.is_revoked(other_claims)
+
+    def test_a_sign_in_in_the_same_second_after_the_logout_is_accepted(self, pool, tokens, logout, revocations):
+        pool.clock.advance(1.5)
+        logout(tokens.access_token)
+
+        again = sign_in(pool)
+
+        assert not revocations.is_revoked(pool.verifier.verify_access_token(again.access_token))
+        assert revocations.is_revoked(pool.verifier.verify_access_token(tokens.access_token))
+
+    def test_leaves_another_device_of_the_same_second_to_its_expiry(self, pool, tokens, logout, revocations):
         other_device = sign_in(pool)
         logout(tokens.access_token)
-        # The provider's sign-out ends them; the list only covers the sign-in that logged out.
+        # Whole-second `iat` cannot tell it from a sign-in after the logout; its refresh token is dead.
         assert not revocations.is_revoked(pool.verifier.verify_access_token(other_device.access_token))
+        with pytest.raises(NotAuthorized):
+            refresh(pool, other_device)
+
+    def test_a_revocation_the_other_processes_miss_fails_the_logout_before_the_sign_out(self, pool, tokens):
+        revocations = PartlyUnreachableRevocationList(pool.clock)
+        with pytest.raises(ProviderUnavailable):
+            Logout(pool.provider, pool.verifier, revocations, pool.clock)(LogoutCommand(tokens.access_token))
+        # Still signed in at the pool, so a retried logout finds the tokens alive.
+        assert refresh(pool, tokens).tokens.access_token
 
     def test_works_with_an_expired_access_token_and_a_live_refresh_token(self, pool, tokens, logout, revocations):
         pool.clock.advance(2 * 3600)
