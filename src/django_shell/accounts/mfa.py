@@ -122,8 +122,9 @@ class MfaPreferenceApi(APIView):
         summary="Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in.",
         description="Name at least one of `sms`, `totp` and `preferred`. The one factor a request turns on "
         'becomes the preferred one (`{"totp": true}` turns TOTP on as the preferred factor); a request '
-        "turning both on names `preferred`; turning the preferred factor off makes the other one, if on, "
-        "preferred. While a factor is on, `/auth/login` answers its challenge: `SMS_MFA` (a code sent by SMS; "
+        "turning both on names `preferred`, and naming `preferred` turns that factor on; turning the preferred "
+        "factor off makes the other one, if on, preferred. While a factor is on, `/auth/login` answers its "
+        "challenge: `SMS_MFA` (a code sent by SMS; "
         "`parameters` say where: `CODE_DELIVERY_DESTINATION`, the masked number, and "
         "`CODE_DELIVERY_DELIVERY_MEDIUM`) or `SOFTWARE_TOKEN_MFA`. TOTP needs a verified authenticator, SMS a "
         "phone number.",
