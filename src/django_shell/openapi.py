@@ -155,9 +155,20 @@ class SignUpResultSerializer(serializers.Serializer):
 
 
 class ChallengeSerializer(serializers.Serializer):
-    challenge = serializers.CharField(help_text="The challenge to answer, e.g. `NEW_PASSWORD_REQUIRED`.")
-    session = serializers.CharField(help_text="Send it back with the answer to /auth/confirm_login.")
-    parameters = serializers.DictField(child=serializers.CharField(), help_text="What the challenge tells.")
+    challenge = serializers.CharField(
+        help_text="The challenge to answer: `NEW_PASSWORD_REQUIRED`, `SMS_MFA` or `SOFTWARE_TOKEN_MFA` "
+        "(Cognito may name others, passed on as they are)."
+    )
+    session = serializers.CharField(
+        help_text="Send it back with the answer to /auth/confirm_login; good for 3 minutes and one successful "
+        "answer, and spent by the third wrong MFA code."
+    )
+    parameters = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="What the challenge tells: for `SMS_MFA`, `CODE_DELIVERY_DESTINATION` (the masked phone "
+        "number, `+*******0123`) and `CODE_DELIVERY_DELIVERY_MEDIUM` (`SMS`); for `NEW_PASSWORD_REQUIRED`, "
+        "`userAttributes` and `requiredAttributes` (JSON texts); for `SOFTWARE_TOKEN_MFA`, nothing.",
+    )
 
 
 SIGN_IN_RESULT = OpenApiResponse(

@@ -225,6 +225,61 @@ class Challenge:
 AuthResult = TokenSet | Challenge
 
 
+class MfaFactor(enum.Enum):
+    """A second factor, valued as the name of the sign-in challenge that asks for it."""
+
+    SMS = "SMS_MFA"
+    TOTP = "SOFTWARE_TOKEN_MFA"
+
+
+def _mfa_preference_valid(
+    instance: MfaPreference, attribute: attrs.Attribute[MfaFactor | None], value: MfaFactor | None
+) -> None:
+    named = instance.named()
+    _require(bool(named) or value is not None, "preferred", "name a factor to change: sms, totp or preferred")
+    _require(value is None or named.get(value) is not False, "preferred", "must not be a factor turned off")
+    _require(
+        value is not None or list(named.values()).count(True) < 2,
+        "preferred",
+        "is required when turning both factors on",
+    )
+
+
+@attrs.frozen
+class MfaPreference:
+    """A change to a user's second factors, as Cognito's SetUserMFAPreference takes it.
+
+    `sms` and `totp` turn a factor on (true) or off (false); a factor left at None stays as it is.
+    `preferred` is the factor the pool asks for at sign-in, and naming it turns it on. A change that
+    turns both factors on names the preferred one, so a user with two factors always has one (Cognito
+    would otherwise ask which, with the SELECT_MFA_TYPE challenge).
+    """
+
+    sms: bool | None = None
+    totp: bool | None = None
+    preferred: MfaFactor | None = attrs.field(default=None, validator=_mfa_preference_valid)
+
+    def named(self) -> dict[MfaFactor, bool]:
+        """The factors `sms` and `totp` turn on or off."""
+        settings = {MfaFactor.SMS: self.sms, MfaFactor.TOTP: self.totp}
+        return {factor: setting for factor, setting in settings.items() if setting is not None}
+
+    @property
+    def preferred_factor(self) -> MfaFactor | None:
+        """The factor asked for at sign-in from now on: `preferred`, else the one factor this change
+        turns on; None when it only turns factors off."""
+        if self.preferred is not None:
+            return self.preferred
+        return next((factor for factor, setting in self.named().items() if setting), None)
+
+    def changes(self) -> dict[MfaFactor, bool]:
+        """Every factor this change turns on (the preferred one included) or off."""
+        changes = self.named()
+        if self.preferred is not None:
+            changes[self.preferred] = True
+        return changes
+
+
 @attrs.frozen
 class Claims:
     """The verified content of an access or id token, in Cognito's claim names where they differ."""

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
@@ -33,6 +33,8 @@ from domain.values import (
     Challenge,
     CodeDelivery,
     ConfirmationCode,
+    MfaFactor,
+    MfaPreference,
     Password,
     SignUpOutcome,
     TokenSet,
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
         InitiateAuthResponseTypeDef,
         ResendConfirmationCodeRequestTypeDef,
         RespondToAuthChallengeResponseTypeDef,
+        SetUserMFAPreferenceRequestTypeDef,
         SignUpRequestTypeDef,
     )
 
@@ -76,6 +79,12 @@ _ERRORS: Mapping[str, type[DomainError]] = {
     "EnableSoftwareTokenMFAException": CodeMismatch,
     # Verifying or preferring TOTP before an authenticator is associated.
     "SoftwareTokenMFANotFoundException": ValidationError,
+}
+
+# Where SetUserMFAPreference takes each factor's settings.
+_MFA_SETTINGS: Mapping[MfaFactor, Literal["SMSMfaSettings", "SoftwareTokenMfaSettings"]] = {
+    MfaFactor.SMS: "SMSMfaSettings",
+    MfaFactor.TOTP: "SoftwareTokenMfaSettings",
 }
 
 # Cognito's messages that are worth showing a user as they are. Every other message is replaced by
@@ -354,9 +363,25 @@ class CognitoIdentityProvider(IdentityProvider):
         if response.get("Status") != "SUCCESS":
             raise CodeMismatch()
 
-    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
+    def set_mfa_preference(self, access_token: str, preference: MfaPreference) -> None:
+        changes = preference.changes()
+        preferred = preference.preferred_factor
+        if preferred is None:
+            # Turning factors off only. A factor left on but not preferred is asked for or not at the
+            # pool's discretion (moto then asks for none), so it is made the preferred one, as the
+            # port promises; that needs the user's factors, which only GetUser tells.
+            with _translated_errors():
+                user = self._client.get_user(AccessToken=access_token)
+            left_on = [
+                factor
+                for factor in MfaFactor
+                if factor.value in user.get("UserMFASettingList", []) and factor not in changes
+            ]
+            if left_on:
+                preferred = left_on[0]
+                changes[preferred] = True
+        request: SetUserMFAPreferenceRequestTypeDef = {"AccessToken": access_token}
+        for factor, enabled in changes.items():
+            request[_MFA_SETTINGS[factor]] = {"Enabled": enabled, "PreferredMfa": factor is preferred}
         with _translated_errors():
-            self._client.set_user_mfa_preference(
-                AccessToken=access_token,
-                SoftwareTokenMfaSettings={"Enabled": totp_enabled, "PreferredMfa": totp_enabled},
-            )
+            self._client.set_user_mfa_preference(**request)

@@ -53,6 +53,8 @@ from domain.values import (
     Challenge,
     CodeDelivery,
     ConfirmationCode,
+    MfaFactor,
+    MfaPreference,
     Password,
     PasswordPolicy,
     PoolUser,
@@ -67,10 +69,11 @@ DEFAULT_PASSWORD_POLICY = PasswordPolicy()
 _CODE_LIFETIMES = {CodePurpose.SIGN_UP: 24 * 3600, CodePurpose.PASSWORD_RESET: 3600}
 _SESSION_LIFETIME = 3 * 60
 _CODE_ATTEMPTS = 5
+# Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
+_WRONG_MFA_CODES = 3
 
 _ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 _NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
-_SOFTWARE_TOKEN_MFA = "SOFTWARE_TOKEN_MFA"  # noqa: S105 -- a challenge name, not a secret
 _USER_ATTRIBUTE_PREFIX = "userAttributes."
 
 # Cognito's standard attributes; any other attribute needs the `custom:` prefix.
@@ -129,11 +132,14 @@ _SCHEMA = (
         attempts_left INTEGER NOT NULL,
         PRIMARY KEY (sub, purpose)
     )""",
+    # A challenge in progress: how many more wrong MFA codes it takes, and the SMS code it sent.
     """CREATE TABLE IF NOT EXISTS sessions (
         digest TEXT PRIMARY KEY,
         sub TEXT NOT NULL,
         challenge_name TEXT NOT NULL,
-        expires_at REAL NOT NULL
+        expires_at REAL NOT NULL,
+        wrong_codes_left INTEGER NOT NULL,
+        code TEXT
     )""",
     """CREATE TABLE IF NOT EXISTS refresh_tokens (
         digest TEXT PRIMARY KEY,
@@ -153,7 +159,15 @@ _SCHEMA = (
         enabled INTEGER NOT NULL,
         last_step INTEGER NOT NULL
     )""",
+    # Whether SMS MFA is on, and the factor asked for at sign-in; TOTP's switch is software_tokens.enabled.
+    """CREATE TABLE IF NOT EXISTS mfa_preferences (
+        sub TEXT PRIMARY KEY,
+        sms_enabled INTEGER NOT NULL,
+        preferred TEXT
+    )""",
 )
+# Every table that holds rows of a user, the users table last.
+_USER_TABLES = ("codes", "sessions", "refresh_tokens", "software_tokens", "mfa_preferences", "users")
 
 
 class _Status(enum.StrEnum):
@@ -198,7 +212,15 @@ class _Delivery:
     code: str = attrs.field(repr=False)
 
 
-_ChallengeAnswer = Callable[[sqlite3.Connection, _User, Mapping[str, str], float], AuthResult]
+@attrs.frozen
+class _Step:
+    """Where a sign-in step leads, and the code to deliver once its transaction has committed."""
+
+    result: AuthResult
+    delivery: _Delivery | None = None
+
+
+_ChallengeAnswer = Callable[[sqlite3.Connection, _User, Mapping[str, str], sqlite3.Row, float], _Step]
 
 
 class InMemoryIdentityProvider(IdentityProvider):
@@ -238,6 +260,7 @@ class InMemoryIdentityProvider(IdentityProvider):
         # WAL lets readers of a shared file go on while one process writes; an in-memory database ignores it.
         self._db.execute("PRAGMA journal_mode=WAL")
         with self._transaction() as db:
+            _drop_outdated_sessions(db)
             for statement in _SCHEMA:
                 db.execute(statement)
             self._signing_key = _load_signing_key(db, signing_key)
@@ -245,8 +268,11 @@ class InMemoryIdentityProvider(IdentityProvider):
         self._verifier = JwksTokenVerifier(
             issuer=self._issuer, client_id=client_id, jwks=self.jwks, clock=clock, leeway=0
         )
-        self._challenge_answers: dict[str, _ChallengeAnswer] = {_NEW_PASSWORD_REQUIRED: self._answer_new_password}
-        self._challenge_answers[_SOFTWARE_TOKEN_MFA] = self._answer_software_token
+        self._challenge_answers: dict[str, _ChallengeAnswer] = {
+            _NEW_PASSWORD_REQUIRED: self._answer_new_password,
+            MfaFactor.SMS.value: self._answer_sms_code,
+            MfaFactor.TOTP.value: self._answer_software_token,
+        }
 
     @property
     def issuer(self) -> str:
@@ -325,9 +351,8 @@ class InMemoryIdentityProvider(IdentityProvider):
                     "userAttributes": json.dumps(user.attributes),
                 }
                 return self._challenge(db, user, _NEW_PASSWORD_REQUIRED, parameters, now)
-            if self._software_token(db, user.sub, enabled=True) is not None:
-                return self._challenge(db, user, _SOFTWARE_TOKEN_MFA, {}, now)
-            return self._sign_in(db, user, now)
+            step = self._second_factor_or_tokens(db, user, now)
+        return self._delivered(step)
 
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
@@ -345,10 +370,16 @@ class InMemoryIdentityProvider(IdentityProvider):
                 raise ValidationError({"challenge_name": f"this session answers {row['challenge_name']}"})
             if not user.enabled:
                 raise NotAuthorized(_USER_DISABLED)
-            result = self._challenge_answers[challenge_name](db, user, responses, now)
-            # Only a successful answer uses the session up; a rejected one may be corrected and sent again.
+            try:
+                step = self._challenge_answers[challenge_name](db, user, responses, row, now)
+            except CodeMismatch:
+                # A rejected answer may be corrected and sent again, but a wrong code only a few times.
+                db.execute("UPDATE sessions SET wrong_codes_left = wrong_codes_left - 1 WHERE digest = ?", (digest,))
+                db.execute("DELETE FROM sessions WHERE digest = ? AND wrong_codes_left <= 0", (digest,))
+                raise
+            # A successful answer uses the session up; a next challenge comes with a session of its own.
             db.execute("DELETE FROM sessions WHERE digest = ?", (digest,))
-            return result
+        return self._delivered(step)
 
     def refresh(self, refresh_token: str, username: str | None) -> TokenSet:
         with self._transaction() as db:
@@ -514,7 +545,7 @@ class InMemoryIdentityProvider(IdentityProvider):
         self, db: sqlite3.Connection, user: _User, purpose: CodePurpose, now: float, *, destination: str | None
     ) -> _Delivery:
         """Issue a code for `purpose`, replacing the user's previous one with fresh attempts."""
-        code = f"{secrets.randbelow(10**6):06d}"
+        code = _random_code()
         db.execute(
             "INSERT OR REPLACE INTO codes VALUES (?, ?, ?, ?, ?)",
             (user.sub, purpose.name, code, now + _CODE_LIFETIMES[purpose], _CODE_ATTEMPTS),
@@ -541,6 +572,11 @@ class InMemoryIdentityProvider(IdentityProvider):
     def _deliver(self, delivery: _Delivery) -> None:
         self._code_sender.send(delivery.username, delivery.destination, delivery.purpose, delivery.code)
 
+    def _delivered(self, step: _Step) -> AuthResult:
+        if step.delivery is not None:
+            self._deliver(step.delivery)
+        return step.result
+
     def _start_password_reset(self, db: sqlite3.Connection, user: _User, now: float) -> _Delivery:
         if not user.enabled:
             raise NotAuthorized(_USER_DISABLED)
@@ -552,18 +588,42 @@ class InMemoryIdentityProvider(IdentityProvider):
         return self._new_code(db, user, CodePurpose.PASSWORD_RESET, now, destination=user.verified_email)
 
     def _challenge(
-        self, db: sqlite3.Connection, user: _User, name: str, parameters: dict[str, str], now: float
+        self,
+        db: sqlite3.Connection,
+        user: _User,
+        name: str,
+        parameters: dict[str, str],
+        now: float,
+        *,
+        code: str | None = None,
     ) -> Challenge:
         session = secrets.token_urlsafe(48)
         db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
         db.execute(
-            "INSERT INTO sessions VALUES (?, ?, ?, ?)", (_digest(session), user.sub, name, now + _SESSION_LIFETIME)
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+            (_digest(session), user.sub, name, now + _SESSION_LIFETIME, _WRONG_MFA_CODES, code),
         )
         return Challenge(name=name, session=session, parameters=parameters)
 
+    def _second_factor_or_tokens(self, db: sqlite3.Connection, user: _User, now: float) -> _Step:
+        """What a user who has proved their password gets: the challenge of their MFA factor, or tokens."""
+        factor = self._challenged_factor(db, user.sub)
+        if factor is MfaFactor.TOTP:
+            return _Step(self._challenge(db, user, factor.value, {}, now))
+        if factor is MfaFactor.SMS:
+            code = _random_code()
+            phone_number = user.attributes.get("phone_number")
+            parameters = {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+                "CODE_DELIVERY_DESTINATION": _masked_phone_number(phone_number or ""),
+            }
+            challenge = self._challenge(db, user, factor.value, parameters, now, code=code)
+            return _Step(challenge, _Delivery(user.username, phone_number, CodePurpose.SIGN_IN, code))
+        return _Step(self._sign_in(db, user, now))
+
     def _answer_new_password(
-        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], now: float
-    ) -> AuthResult:
+        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> _Step:
         if not responses.get("NEW_PASSWORD"):
             raise ValidationError({"responses": "NEW_PASSWORD is required"})
         password = Password(responses["NEW_PASSWORD"])
@@ -584,7 +644,8 @@ class InMemoryIdentityProvider(IdentityProvider):
             "UPDATE users SET password_hash = ?, status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
             (user.password_hash, user.status, json.dumps(user.attributes), now, user.sub),
         )
-        return self._sign_in(db, user, now)
+        # The new password proves no more than the temporary one did: a user with MFA on still owes a code.
+        return self._second_factor_or_tokens(db, user, now)
 
     def _sign_in(self, db: sqlite3.Connection, user: _User, now: float) -> TokenSet:
         """Start a token family: a refresh token whose access and id tokens share its `origin_jti`."""
@@ -660,7 +721,7 @@ class InMemoryIdentityProvider(IdentityProvider):
     def delete_user(self, access_token: str) -> None:
         with self._transaction() as db:
             user = self._signed_in_user(db, access_token)
-            for table in ("codes", "sessions", "refresh_tokens", "software_tokens", "users"):
+            for table in _USER_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
 
     # -- multi-factor authentication -----------------------------------------------------------------
@@ -681,12 +742,9 @@ class InMemoryIdentityProvider(IdentityProvider):
             self._use_totp(db, user.sub, code.value, self._clock.now())
             db.execute("UPDATE software_tokens SET verified = 1 WHERE sub = ?", (user.sub,))
 
-    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
+    def set_mfa_preference(self, access_token: str, preference: MfaPreference) -> None:
         with self._transaction() as db:
-            user = self._signed_in_user(db, access_token)
-            if totp_enabled and self._software_token(db, user.sub, verified=True) is None:
-                raise ValidationError({"totp": "the user has no verified authenticator"})
-            db.execute("UPDATE software_tokens SET enabled = ? WHERE sub = ?", (int(totp_enabled), user.sub))
+            self._set_mfa_preference(db, self._signed_in_user(db, access_token), preference)
 
     def _signed_in_user(self, db: sqlite3.Connection, access_token: str) -> _User:
         """The user of a valid, unrevoked access token, refused as Cognito refuses it."""
@@ -725,8 +783,47 @@ class InMemoryIdentityProvider(IdentityProvider):
         """Remove the user with their codes, sessions and tokens. Raises `NotAuthorized` for an unknown user."""
         with self._transaction() as db:
             user = self._existing_user(db, username)
-            for table in ("codes", "sessions", "refresh_tokens", "software_tokens", "users"):
+            for table in _USER_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+
+    def admin_set_user_mfa_preference(self, username: Username, preference: MfaPreference) -> None:
+        """Turn the user's second factors on or off as `set_mfa_preference` does, for a user in any
+        status (AdminSetUserMFAPreference). Raises what it raises, and `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            self._set_mfa_preference(db, self._existing_user(db, username), preference)
+
+    def _set_mfa_preference(self, db: sqlite3.Connection, user: _User, preference: MfaPreference) -> None:
+        changes = preference.changes()
+        if changes.get(MfaFactor.TOTP) and self._software_token(db, user.sub, verified=True) is None:
+            raise ValidationError({"totp": "the user has no verified authenticator"})
+        # The pool takes a phone number given at sign-up or by an administrator as it is: it has no
+        # flow that verifies one, and the first code sent to it shows whether it works.
+        if changes.get(MfaFactor.SMS) and not user.attributes.get("phone_number"):
+            raise ValidationError({"sms": "the user has no phone number"})
+        if MfaFactor.TOTP in changes:
+            db.execute("UPDATE software_tokens SET enabled = ? WHERE sub = ?", (int(changes[MfaFactor.TOTP]), user.sub))
+        sms_enabled, preferred = _mfa_preferences(db, user.sub)
+        sms_enabled = changes.get(MfaFactor.SMS, sms_enabled)
+        preferred = preference.preferred_factor or preferred
+        enabled = self._enabled_factors(db, user.sub, sms_enabled=sms_enabled)
+        # With the preferred factor turned off, the one left on (if any) is asked for instead.
+        if preferred not in enabled:
+            preferred = next(iter(enabled), None)
+        db.execute(
+            "INSERT OR REPLACE INTO mfa_preferences VALUES (?, ?, ?)",
+            (user.sub, int(sms_enabled), preferred and preferred.value),
+        )
+
+    def _enabled_factors(self, db: sqlite3.Connection, sub: str, *, sms_enabled: bool) -> list[MfaFactor]:
+        totp_enabled = self._software_token(db, sub, enabled=True) is not None
+        return [factor for factor, on in ((MfaFactor.TOTP, totp_enabled), (MfaFactor.SMS, sms_enabled)) if on]
+
+    def _challenged_factor(self, db: sqlite3.Connection, sub: str) -> MfaFactor | None:
+        """The factor sign-in asks for: the preferred one; or the only one on, for a pool file from
+        before SMS MFA, whose TOTP users have no preference recorded."""
+        sms_enabled, preferred = _mfa_preferences(db, sub)
+        enabled = self._enabled_factors(db, sub, sms_enabled=sms_enabled)
+        return preferred if preferred in enabled else next(iter(enabled), None)
 
     def _software_token(
         self, db: sqlite3.Connection, sub: str, *, verified: bool = False, enabled: bool = False
@@ -745,13 +842,23 @@ class InMemoryIdentityProvider(IdentityProvider):
         db.execute("UPDATE software_tokens SET last_step = ? WHERE sub = ?", (step, sub))
 
     def _answer_software_token(
-        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], now: float
-    ) -> AuthResult:
+        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> _Step:
         code = responses.get("SOFTWARE_TOKEN_MFA_CODE")
         if not code:
             raise ValidationError({"responses": "SOFTWARE_TOKEN_MFA_CODE is required"})
         self._use_totp(db, user.sub, code, now)
-        return self._sign_in(db, user, now)
+        return _Step(self._sign_in(db, user, now))
+
+    def _answer_sms_code(
+        self, db: sqlite3.Connection, user: _User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> _Step:
+        code = responses.get("SMS_MFA_CODE")
+        if not code:
+            raise ValidationError({"responses": "SMS_MFA_CODE is required"})
+        if not hmac.compare_digest(session["code"].encode(), code.encode()):
+            raise CodeMismatch("Invalid code or auth state for the user.")
+        return _Step(self._sign_in(db, user, now))
 
 
 def _load_signing_key(db: sqlite3.Connection, given: rsa.RSAPrivateKey | None) -> rsa.RSAPrivateKey:
@@ -782,6 +889,26 @@ def _public_jwk(key: rsa.RSAPublicKey) -> dict[str, str]:
 
 def _base64url_uint(value: int) -> str:
     return base64.urlsafe_b64encode(value.to_bytes((value.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+
+def _mfa_preferences(db: sqlite3.Connection, sub: str) -> tuple[bool, MfaFactor | None]:
+    """Whether the user's SMS MFA is on, and their preferred factor, as recorded."""
+    row = db.execute("SELECT sms_enabled, preferred FROM mfa_preferences WHERE sub = ?", (sub,)).fetchone()
+    if row is None:
+        return False, None
+    return bool(row["sms_enabled"]), MfaFactor(row["preferred"]) if row["preferred"] else None
+
+
+def _drop_outdated_sessions(db: sqlite3.Connection) -> None:
+    """A pool file from before the sessions table counted wrong codes drops its sessions: they live
+    three minutes, so signing in again costs less than a migration."""
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(sessions)")}
+    if columns and "wrong_codes_left" not in columns:
+        db.execute("DROP TABLE sessions")
+
+
+def _random_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
 
 
 def _digest(secret: str) -> str:
@@ -841,3 +968,9 @@ def _masked(destination: str | None) -> CodeDelivery | None:
         return None
     local, _, domain = destination.partition("@")
     return CodeDelivery(destination=f"{local[0]}***@{domain[0]}***", medium="EMAIL", attribute_name="email")
+
+
+def _masked_phone_number(phone_number: str) -> str:
+    """Where an SMS code went, masked as Cognito masks it: `+15555550123` becomes `+*******0123`."""
+    digits = phone_number.removeprefix("+")
+    return "+" + "*" * max(len(digits) - 4, 0) + digits[-4:]

@@ -1,4 +1,4 @@
-"""The code sender port: how a self-hosted pool delivers confirmation and reset codes."""
+"""The code sender port: how a self-hosted pool delivers confirmation, reset and sign-in (SMS MFA) codes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import enum
 class CodePurpose(enum.Enum):
     SIGN_UP = "sign-up confirmation"
     PASSWORD_RESET = "password reset"  # noqa: S105 -- a label, not a secret
+    SIGN_IN = "sign-in"
 
 
 class CodeSender(abc.ABC):
     @abc.abstractmethod
     def send(self, username: str, destination: str | None, purpose: CodePurpose, code: str) -> None:
-        """Deliver `code` to the user; `destination` is the e-mail address, if the user has one."""
+        """Deliver `code` to the user; `destination` is the e-mail address (the phone number for
+        `SIGN_IN` codes), if the user has one."""

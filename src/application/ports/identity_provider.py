@@ -10,6 +10,7 @@ from domain.values import (
     AuthResult,
     CodeDelivery,
     ConfirmationCode,
+    MfaPreference,
     Password,
     SignUpOutcome,
     TokenSet,
@@ -60,9 +61,13 @@ class IdentityProvider(abc.ABC):
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
     ) -> AuthResult:
-        """Answer a challenge from `initiate_auth`: tokens, or the next challenge.
+        """Answer a challenge from `initiate_auth`: tokens, or the next challenge (a user who chose a
+        new password may still owe an MFA code).
 
-        Raises `CodeMismatch`, `ExpiredSession`, `InvalidPassword`, `NotAuthorized`, `ValidationError`.
+        A wrong MFA code raises `CodeMismatch` and leaves the session usable, up to a few wrong codes,
+        after which the session is spent; a successful answer spends it at once. Raises `CodeMismatch`,
+        `ExpiredSession` (an expired, spent or unknown session), `InvalidPassword`, `NotAuthorized`,
+        `ValidationError`.
         """
 
     @abc.abstractmethod
@@ -131,10 +136,12 @@ class IdentityProvider(abc.ABC):
         """
 
     @abc.abstractmethod
-    def set_mfa_preference(self, access_token: str, *, totp_enabled: bool) -> None:
-        """Turn TOTP MFA on (as the preferred factor) or off for the token's user; while it is on,
-        `initiate_auth` answers the `SOFTWARE_TOKEN_MFA` challenge instead of tokens.
+    def set_mfa_preference(self, access_token: str, preference: MfaPreference) -> None:
+        """Turn the token's user's second factors on or off; while one is on, `initiate_auth` answers
+        its challenge (`SMS_MFA` or `SOFTWARE_TOKEN_MFA`) instead of tokens, the preferred one's when
+        both are on. When a change turns the preferred factor off and the other stays on, the other
+        becomes the preferred one.
 
-        Raises `ValidationError` when turning it on without a verified authenticator, `NotAuthorized`
-        for an invalid, expired or revoked access token.
+        Raises `ValidationError` when turning TOTP on without a verified authenticator or SMS on for a
+        user without a phone number, `NotAuthorized` for an invalid, expired or revoked access token.
         """

@@ -1,5 +1,6 @@
-"""Setting up TOTP multi-factor authentication for a signed-in user; the sign-in challenge it leads to
-is answered through `RespondToChallenge` with `SOFTWARE_TOKEN_MFA_CODE`."""
+"""Multi-factor authentication for a signed-in user: setting up TOTP, and turning SMS and TOTP on or
+off. The sign-in challenges they lead to are answered through `RespondToChallenge`, with
+`SMS_MFA_CODE` or `SOFTWARE_TOKEN_MFA_CODE`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import attrs
 
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
-from domain.values import ConfirmationCode
+from domain.errors import ValidationError
+from domain.values import ConfirmationCode, MfaFactor, MfaPreference
 
 # The name authenticator apps show above the user's codes.
 DEFAULT_ISSUER = "cognito-auth"
@@ -68,17 +70,35 @@ class VerifySoftwareToken:
 @attrs.frozen
 class SetMfaPreferenceCommand:
     access_token: str = attrs.field(repr=False)
-    totp_enabled: bool
+    sms: bool | None = None
+    totp: bool | None = None
+    preferred: str | None = None
+    """`sms` or `totp`."""
+
+
+FACTORS = {"sms": MfaFactor.SMS, "totp": MfaFactor.TOTP}
+"""The names the factors go by in a command."""
 
 
 @attrs.frozen
 class SetMfaPreference:
-    """Turn TOTP MFA on, as the preferred factor, or off; while on, every sign-in asks for a code.
+    """Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in when both are on.
 
-    Raises `ValidationError` (turning it on without a verified authenticator), `NotAuthorized`.
+    A factor left out stays as it is; the one factor a change turns on becomes the preferred one, and
+    naming a preferred factor turns it on. Returns the change as made. Raises `ValidationError` (no
+    factor named, both turned on with no preferred one, TOTP without a verified authenticator, SMS
+    without a phone number), `NotAuthorized`.
     """
 
     identity_provider: IdentityProvider
 
-    def __call__(self, command: SetMfaPreferenceCommand) -> None:
-        self.identity_provider.set_mfa_preference(command.access_token, totp_enabled=command.totp_enabled)
+    def __call__(self, command: SetMfaPreferenceCommand) -> MfaPreference:
+        if command.preferred is not None and command.preferred not in FACTORS:
+            raise ValidationError({"preferred": f"must be one of {', '.join(FACTORS)}"})
+        preference = MfaPreference(
+            sms=command.sms,
+            totp=command.totp,
+            preferred=FACTORS[command.preferred] if command.preferred is not None else None,
+        )
+        self.identity_provider.set_mfa_preference(command.access_token, preference)
+        return preference

@@ -209,7 +209,13 @@ class ConfirmLoginApi(_PostApi):
 
     @openapi.operation(
         summary="Answer the challenge a sign-in returned.",
-        description='`responses` holds the challenge\'s answers, e.g. `{"NEW_PASSWORD": ...}`.',
+        description='`responses` holds the challenge\'s answers: `{"NEW_PASSWORD": ...}` (and '
+        '`userAttributes.<name>` for attributes to set) for `NEW_PASSWORD_REQUIRED`, `{"SMS_MFA_CODE": ...}` '
+        'for `SMS_MFA`, `{"SOFTWARE_TOKEN_MFA_CODE": ...}` for `SOFTWARE_TOKEN_MFA`. The answer is the tokens, '
+        "or the next challenge in the same shape as from `/auth/login`: a user with MFA on who has just chosen "
+        "a new password owes a code too. A wrong code is 400 `CodeMismatch` and the session may be tried again; "
+        "the third wrong code spends it, and an expired, spent or reused session is 400 `ExpiredSession`: "
+        "log in again.",
         request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(

@@ -1,5 +1,5 @@
-"""The TOTP set-up endpoints of a signed-in user, under `/auth/mfa/`; the sign-in challenge that
-follows is answered at `/auth/confirm_login`."""
+"""The MFA endpoints of a signed-in user, under `/auth/mfa/`: TOTP set-up, and turning SMS and TOTP
+on or off. The sign-in challenges that follow are answered at `/auth/confirm_login`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from application.use_cases.authenticate import Authenticated
 from application.use_cases.mfa import (
+    FACTORS,
     AssociateSoftwareToken,
     AssociateSoftwareTokenCommand,
     SetMfaPreference,
@@ -24,7 +25,9 @@ from application.use_cases.mfa import (
 from django_shell import openapi
 from django_shell.accounts import credentials
 from django_shell.accounts.fields import StrictBooleanField, StrictCharField
-from domain.values import CODE_MAX_LENGTH
+from domain.values import CODE_MAX_LENGTH, MfaFactor, MfaPreference
+
+_LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
 # What any request with a token may be refused for, the refresh of an expired one included.
 _TOKEN_ERRORS = (
@@ -107,12 +110,24 @@ class MfaPreferenceApi(APIView):
     http_method_names = ["put", "options"]
 
     class InputSerializer(serializers.Serializer):
-        totp = StrictBooleanField()
+        sms = StrictBooleanField(required=False, help_text="Turn SMS MFA on or off; left out, it stays as it is.")
+        totp = StrictBooleanField(required=False, help_text="Turn TOTP MFA on or off; left out, it stays as it is.")
+        preferred = serializers.ChoiceField(
+            choices=tuple(FACTORS),
+            required=False,
+            help_text="The factor asked for at sign-in when both are on; naming it turns it on.",
+        )
 
     @openapi.operation(
-        summary="Turn TOTP MFA on (as the preferred factor) or off.",
-        description="While it is on, `/auth/login` answers the `SOFTWARE_TOKEN_MFA` challenge; "
-        "turning it on needs a verified authenticator.",
+        summary="Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in.",
+        description="Name at least one of `sms`, `totp` and `preferred`. The one factor a request turns on "
+        'becomes the preferred one (`{"totp": true}` turns TOTP on as the preferred factor); a request '
+        "turning both on names `preferred`, and naming `preferred` turns that factor on; turning the preferred "
+        "factor off makes the other one, if on, preferred. While a factor is on, `/auth/login` answers its "
+        "challenge: `SMS_MFA` (a code sent by SMS; "
+        "`parameters` say where: `CODE_DELIVERY_DESTINATION`, the masked number, and "
+        "`CODE_DELIVERY_DELIVERY_MEDIUM`) or `SOFTWARE_TOKEN_MFA`. TOTP needs a verified authenticator, SMS a "
+        "phone number.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS),
@@ -122,5 +137,13 @@ class MfaPreferenceApi(APIView):
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
-        set_preference(SetMfaPreferenceCommand(access_token=_access_token(request), totp_enabled=data["totp"]))
-        return Response({"msg": "TOTP MFA is on." if data["totp"] else "TOTP MFA is off."})
+        preference = set_preference(SetMfaPreferenceCommand(access_token=_access_token(request), **data))
+        return Response({"msg": _described(preference)})
+
+
+def _described(preference: MfaPreference) -> str:
+    """`SMS MFA is on. TOTP MFA is off. Sign-in asks for the SMS code.`"""
+    sentences = [f"{_LABELS[factor]} MFA is {'on' if on else 'off'}." for factor, on in preference.changes().items()]
+    if preference.preferred_factor is not None:
+        sentences.append(f"Sign-in asks for the {_LABELS[preference.preferred_factor]} code.")
+    return " ".join(sentences)

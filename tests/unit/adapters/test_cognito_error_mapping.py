@@ -40,7 +40,17 @@ from domain.errors import (
     UserNotConfirmed,
     ValidationError,
 )
-from domain.values import Attributes, Challenge, CodeDelivery, ConfirmationCode, Password, TokenSet, Username
+from domain.values import (
+    Attributes,
+    Challenge,
+    CodeDelivery,
+    ConfirmationCode,
+    MfaFactor,
+    MfaPreference,
+    Password,
+    TokenSet,
+    Username,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -609,3 +619,50 @@ class TestSoftwareToken:
 
         with pytest.raises(CodeMismatch):
             provider.verify_software_token("access-token", ConfirmationCode("123456"))
+
+
+class TestMfaPreference:
+    """What SetUserMFAPreference is sent: Cognito's settings per factor, the preferred one flagged."""
+
+    def test_turning_both_on_flags_the_preferred_one(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "set_user_mfa_preference",
+            {},
+            {
+                "AccessToken": "access-token",
+                "SMSMfaSettings": {"Enabled": True, "PreferredMfa": True},
+                "SoftwareTokenMfaSettings": {"Enabled": True, "PreferredMfa": False},
+            },
+        )
+
+        provider.set_mfa_preference("access-token", MfaPreference(sms=True, totp=True, preferred=MfaFactor.SMS))
+
+    def test_turning_a_factor_off_prefers_the_one_left_on(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "get_user",
+            {"Username": USERNAME, "UserAttributes": [], "UserMFASettingList": ["SOFTWARE_TOKEN_MFA", "SMS_MFA"]},
+            {"AccessToken": "access-token"},
+        )
+        stubber.add_response(
+            "set_user_mfa_preference",
+            {},
+            {
+                "AccessToken": "access-token",
+                "SMSMfaSettings": {"Enabled": True, "PreferredMfa": True},
+                "SoftwareTokenMfaSettings": {"Enabled": False, "PreferredMfa": False},
+            },
+        )
+
+        provider.set_mfa_preference("access-token", MfaPreference(totp=False))
+
+    def test_turning_the_last_factor_off_prefers_none(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "get_user", {"Username": USERNAME, "UserAttributes": [], "UserMFASettingList": ["SMS_MFA"]}
+        )
+        stubber.add_response(
+            "set_user_mfa_preference",
+            {},
+            {"AccessToken": "access-token", "SMSMfaSettings": {"Enabled": False, "PreferredMfa": False}},
+        )
+
+        provider.set_mfa_preference("access-token", MfaPreference(sms=False))

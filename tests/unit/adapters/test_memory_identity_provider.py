@@ -36,12 +36,14 @@ from domain.values import (
     Challenge,
     CodeDelivery,
     ConfirmationCode,
+    MfaPreference,
     Password,
     PasswordPolicy,
     TokenSet,
     Username,
 )
 from tests.fakes import ManualClock, RecordingCodeSender
+from tests.totp import totp
 
 ALICE = "alice@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -681,6 +683,30 @@ class TestNewPasswordChallenge:
             )
 
 
+class TestSmsMfa:
+    @pytest.mark.parametrize(
+        ("phone_number", "masked"), [("+15555550123", "+*******0123"), ("+4915112345678", "+*********5678")]
+    )
+    def test_says_where_the_code_went_as_cognito_does(
+        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender, phone_number: str, masked: str
+    ) -> None:
+        sign_up(provider, attributes=(("email", ALICE), ("phone_number", phone_number)))
+        confirm(provider, sign_up_code(code_sender))
+        provider.admin_set_user_mfa_preference(Username(ALICE), MfaPreference(sms=True))
+
+        challenge = provider.initiate_auth(Username(ALICE), Password(PASSWORD))
+
+        assert isinstance(challenge, Challenge)
+        assert challenge.parameters["CODE_DELIVERY_DESTINATION"] == masked
+        assert code_sender.sent[-1].destination == phone_number
+
+    def test_an_administrator_cannot_set_the_preference_of_an_unknown_user(
+        self, provider: InMemoryIdentityProvider
+    ) -> None:
+        with pytest.raises(NotAuthorized):
+            provider.admin_set_user_mfa_preference(Username(ALICE), MfaPreference(sms=True))
+
+
 class TestAdminCreateUser:
     def test_returns_the_new_user_s_sub(self, invited: InMemoryIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
@@ -1116,6 +1142,43 @@ class TestPoolFile:
         assert tokens.refresh_token.encode() not in stored
         assert challenge.session.encode() not in stored
         assert PASSWORD.encode() not in stored
+
+    def test_a_file_from_before_sms_mfa_drops_its_sessions(self, path: str, make_provider: MakeProvider) -> None:
+        old = sqlite3.connect(path)
+        old.execute(
+            "CREATE TABLE sessions (digest TEXT PRIMARY KEY, sub TEXT NOT NULL, challenge_name TEXT NOT NULL, "
+            "expires_at REAL NOT NULL)"
+        )
+        old.commit()
+        old.close()
+        provider = make_provider(database=path)
+        provider.admin_create_user(Username(ALICE), Password(PASSWORD), Attributes())
+        challenge = new_password_challenge(provider)
+
+        result = provider.respond_to_challenge(
+            Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session
+        )
+
+        assert isinstance(result, TokenSet)
+
+    def test_a_totp_user_from_before_sms_mfa_is_still_asked_for_a_code(
+        self, path: str, clock: ManualClock, code_sender: RecordingCodeSender, make_provider: MakeProvider
+    ) -> None:
+        provider = make_provider(database=path)
+        sign_up(provider)
+        confirm(provider, sign_up_code(code_sender))
+        access_token = sign_in(provider).access_token
+        secret = provider.associate_software_token(access_token)
+        provider.verify_software_token(access_token, ConfirmationCode(totp(secret, clock.now())))
+        provider.set_mfa_preference(access_token, MfaPreference(totp=True))
+        # What a file written before SMS MFA holds: the authenticator's switch, and no preference.
+        with sqlite3.connect(path) as db:
+            db.execute("DELETE FROM mfa_preferences")
+
+        challenge = provider.initiate_auth(Username(ALICE), Password(PASSWORD))
+
+        assert isinstance(challenge, Challenge)
+        assert challenge.name == "SOFTWARE_TOKEN_MFA"
 
     def test_instances_on_one_file_never_admit_a_username_twice(self, path: str, make_provider: MakeProvider) -> None:
         pools = [make_provider(database=path) for _ in range(2)]

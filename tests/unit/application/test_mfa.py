@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 import pytest
 
+from application.ports.code_sender import CodePurpose
 from application.use_cases.mfa import (
     AssociateSoftwareToken,
     AssociateSoftwareTokenCommand,
@@ -21,7 +23,7 @@ from application.use_cases.sign_in import (
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import CodeMismatch, ExpiredSession, NotAuthorized, ValidationError
-from domain.values import Challenge
+from domain.values import Challenge, MfaFactor
 from tests.fakes import InMemoryUserDirectory
 from tests.totp import totp
 
@@ -50,14 +52,23 @@ def verify(pool, access_token, code):
     VerifySoftwareToken(pool.provider)(VerifySoftwareTokenCommand(access_token, code))
 
 
+def set_preference(pool, access_token, **preference):
+    return SetMfaPreference(pool.provider)(SetMfaPreferenceCommand(access_token, **preference))
+
+
 def prefer_totp(pool, access_token, enabled=True):
-    SetMfaPreference(pool.provider)(SetMfaPreferenceCommand(access_token, enabled))
+    set_preference(pool, access_token, totp=enabled)
 
 
-def answer(pool, challenge, code):
-    return RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())(
-        RespondToChallengeCommand(USERNAME, challenge.name, {"SOFTWARE_TOKEN_MFA_CODE": code}, challenge.session)
+def answer(pool, challenge, code, directory=None):
+    key = f"{challenge.name}_CODE"
+    return RespondToChallenge(pool.provider, pool.verifier, directory or InMemoryUserDirectory())(
+        RespondToChallengeCommand(USERNAME, challenge.name, {key: code}, challenge.session)
     )
+
+
+def wrong(code):
+    return f"{(int(code) + 500_000) % 1_000_000:06d}"
 
 
 @pytest.fixture
@@ -147,3 +158,212 @@ class TestSetMfaPreference:
         tokens = answer(pool, login(pool), totp(totp_on, pool.clock.now())).tokens
         prefer_totp(pool, tokens.access_token, enabled=False)
         assert isinstance(login(pool), SignedIn)
+
+
+PHONE_NUMBER = "+15555550123"
+TEMPORARY_PASSWORD = "Temporary-Pass-1"
+
+
+@pytest.fixture
+def with_phone(pool):
+    """`USERNAME` signed up with a phone number and is signed in: their access token."""
+    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD, (("phone_number", PHONE_NUMBER),)))
+    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    result = login(pool)
+    assert isinstance(result, SignedIn)
+    return result.tokens.access_token
+
+
+@pytest.fixture
+def sms_on(pool, with_phone):
+    set_preference(pool, with_phone, sms=True)
+    return with_phone
+
+
+@pytest.fixture
+def both_ready(pool, with_phone):
+    """`USERNAME` has a phone number and a verified authenticator, and no factor on yet: the secret."""
+    secret = associate(pool, with_phone).secret
+    verify(pool, with_phone, totp(secret, pool.clock.now()))
+    pool.clock.advance(30)
+    return secret
+
+
+def sms_challenge(pool):
+    challenge = login(pool)
+    assert isinstance(challenge, Challenge)
+    assert challenge.name == "SMS_MFA"
+    return challenge, pool.sms_code(USERNAME)
+
+
+class TestSmsMfaPreference:
+    def test_turning_sms_on_needs_a_phone_number(self, pool, signed_in):
+        with pytest.raises(ValidationError) as refused:
+            set_preference(pool, signed_in, sms=True)
+        assert "sms" in refused.value.fields
+        assert isinstance(login(pool), SignedIn)
+
+    def test_the_one_factor_turned_on_becomes_the_preferred_one(self, pool, with_phone):
+        applied = set_preference(pool, with_phone, sms=True)
+        assert applied.preferred_factor is MfaFactor.SMS
+
+    def test_naming_the_preferred_factor_turns_it_on(self, pool, with_phone):
+        set_preference(pool, with_phone, preferred="sms")
+        sms_challenge(pool)
+
+    def test_turning_both_on_needs_the_preferred_one(self, pool, with_phone, both_ready):
+        with pytest.raises(ValidationError) as refused:
+            set_preference(pool, with_phone, sms=True, totp=True)
+        assert "preferred" in refused.value.fields
+        assert isinstance(login(pool), SignedIn)
+
+    @pytest.mark.parametrize(
+        "preference",
+        [{}, {"preferred": "email"}, {"sms": False, "preferred": "sms"}],
+        ids=["nothing", "an unknown factor", "preferring a factor turned off"],
+    )
+    def test_refuses_a_change_that_makes_no_sense(self, pool, with_phone, preference):
+        with pytest.raises(ValidationError) as refused:
+            set_preference(pool, with_phone, **preference)
+        assert "preferred" in refused.value.fields
+
+
+class TestSmsMfaChallenge:
+    def test_a_user_with_sms_on_signs_in_only_with_the_code_sent_to_their_phone(self, pool, sms_on):
+        challenge = login(pool)
+        assert isinstance(challenge, Challenge)
+        assert challenge.name == "SMS_MFA"
+        assert challenge.parameters == {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+            "CODE_DELIVERY_DESTINATION": "+*******0123",
+        }
+        sent = pool.sender.sent[-1]
+        assert (sent.username, sent.destination, sent.purpose) == (USERNAME, PHONE_NUMBER, CodePurpose.SIGN_IN)
+        assert re.fullmatch(r"[0-9]{6}", sent.code)
+        directory = InMemoryUserDirectory()
+        with pytest.raises(CodeMismatch):
+            answer(pool, challenge, wrong(sent.code), directory)
+        assert directory.sign_ins == 0
+
+        signed_in = answer(pool, challenge, sent.code, directory)
+
+        assert isinstance(signed_in, SignedIn)
+        assert signed_in.claims.username == USERNAME
+        assert directory.sign_ins == 1
+
+    def test_two_wrong_codes_leave_the_session_usable(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        for _ in range(2):
+            with pytest.raises(CodeMismatch):
+                answer(pool, challenge, wrong(code))
+        assert isinstance(answer(pool, challenge, code), SignedIn)
+
+    def test_the_third_wrong_code_spends_the_session(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        for _ in range(3):
+            with pytest.raises(CodeMismatch):
+                answer(pool, challenge, wrong(code))
+
+        with pytest.raises(ExpiredSession):
+            answer(pool, challenge, code)
+        challenge, code = sms_challenge(pool)
+        assert isinstance(answer(pool, challenge, code), SignedIn)
+
+    def test_a_missing_code_is_refused_without_costing_an_attempt(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        respond = RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())
+        for _ in range(3):
+            with pytest.raises(ValidationError):
+                respond(RespondToChallengeCommand(USERNAME, challenge.name, {}, challenge.session))
+        assert isinstance(answer(pool, challenge, code), SignedIn)
+
+    def test_a_session_is_good_once(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        answer(pool, challenge, code)
+        with pytest.raises(ExpiredSession):
+            answer(pool, challenge, code)
+
+    def test_the_code_lasts_as_long_as_its_session(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        pool.clock.advance(181)
+        with pytest.raises(ExpiredSession):
+            answer(pool, challenge, code)
+
+    def test_each_sign_in_sends_a_code_of_its_own(self, pool, sms_on):
+        first, first_code = sms_challenge(pool)
+        second, second_code = sms_challenge(pool)
+        assert len([sent for sent in pool.sender.sent if sent.purpose is CodePurpose.SIGN_IN]) == 2
+        assert isinstance(answer(pool, first, first_code), SignedIn)
+        assert isinstance(answer(pool, second, second_code), SignedIn)
+
+    def test_turning_sms_off_signs_in_with_the_password_alone(self, pool, sms_on):
+        challenge, code = sms_challenge(pool)
+        tokens = answer(pool, challenge, code).tokens
+        set_preference(pool, tokens.access_token, sms=False)
+        assert isinstance(login(pool), SignedIn)
+
+
+class TestWrongTotpCodes:
+    def test_the_third_wrong_code_spends_the_session(self, pool, totp_on):
+        challenge = login(pool)
+        code = totp(totp_on, pool.clock.now())
+        for _ in range(3):
+            with pytest.raises(CodeMismatch):
+                answer(pool, challenge, wrong(code))
+        with pytest.raises(ExpiredSession):
+            answer(pool, challenge, code)
+
+
+class TestTwoFactors:
+    @pytest.mark.parametrize(("preferred", "challenge_name"), [("sms", "SMS_MFA"), ("totp", "SOFTWARE_TOKEN_MFA")])
+    def test_sign_in_asks_for_the_preferred_factor(self, pool, with_phone, both_ready, preferred, challenge_name):
+        set_preference(pool, with_phone, sms=True, totp=True, preferred=preferred)
+        challenge = login(pool)
+        assert isinstance(challenge, Challenge)
+        assert challenge.name == challenge_name
+
+    def test_turning_a_second_factor_on_makes_it_the_preferred_one(self, pool, with_phone, both_ready):
+        set_preference(pool, with_phone, sms=True)
+        set_preference(pool, with_phone, totp=True)
+        assert login(pool).name == "SOFTWARE_TOKEN_MFA"
+
+    def test_turning_the_preferred_factor_off_asks_for_the_other(self, pool, with_phone, both_ready):
+        set_preference(pool, with_phone, sms=True, totp=True, preferred="totp")
+        set_preference(pool, with_phone, totp=False)
+        sms_challenge(pool)
+
+    def test_turning_the_other_factor_off_keeps_the_preferred_one(self, pool, with_phone, both_ready):
+        set_preference(pool, with_phone, sms=True, totp=True, preferred="sms")
+        set_preference(pool, with_phone, totp=False)
+        sms_challenge(pool)
+
+    def test_a_factor_may_be_preferred_once_on(self, pool, with_phone, both_ready):
+        set_preference(pool, with_phone, sms=True, totp=True, preferred="sms")
+        set_preference(pool, with_phone, preferred="totp")
+        assert login(pool).name == "SOFTWARE_TOKEN_MFA"
+
+
+class TestChallengeChain:
+    def test_a_new_password_leads_to_the_sms_challenge_and_its_code_to_tokens(self, pool):
+        pool.admin_create_user_with_sms_mfa(USERNAME, TEMPORARY_PASSWORD, PHONE_NUMBER)
+        directory = InMemoryUserDirectory()
+        respond = RespondToChallenge(pool.provider, pool.verifier, directory)
+        first = Login(pool.provider, pool.verifier, directory)(LoginCommand(USERNAME, TEMPORARY_PASSWORD))
+        assert isinstance(first, Challenge)
+        assert first.name == "NEW_PASSWORD_REQUIRED"
+
+        second = respond(RespondToChallengeCommand(USERNAME, first.name, {"NEW_PASSWORD": PASSWORD}, first.session))
+
+        assert isinstance(second, Challenge)
+        assert (second.name, second.parameters["CODE_DELIVERY_DESTINATION"]) == ("SMS_MFA", "+*******0123")
+        assert second.session != first.session
+        assert directory.sign_ins == 0
+        with pytest.raises(ExpiredSession):
+            respond(RespondToChallengeCommand(USERNAME, first.name, {"NEW_PASSWORD": PASSWORD}, first.session))
+
+        third = answer(pool, second, pool.sms_code(USERNAME), directory)
+
+        assert isinstance(third, SignedIn)
+        assert directory.sign_ins == 1
+        # The new password holds, and so does the factor.
+        sms_challenge(pool)

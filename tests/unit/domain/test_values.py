@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidPassword, ValidationError
-from domain.values import Attributes, Password, PasswordPolicy, Username
+from domain.values import Attributes, MfaFactor, MfaPreference, Password, PasswordPolicy, Username
 
 
 class TestUsername:
@@ -68,3 +68,39 @@ class TestAttributes:
     def test_refuses_what_the_pool_would(self, pairs):
         with pytest.raises(ValidationError):
             Attributes.from_pairs(pairs)
+
+
+factor_settings = st.sampled_from([None, True, False])
+
+
+class TestMfaPreference:
+    def test_the_one_factor_turned_on_is_the_preferred_one(self):
+        preference = MfaPreference(sms=True, totp=False)
+        assert preference.preferred_factor is MfaFactor.SMS
+        assert preference.changes() == {MfaFactor.SMS: True, MfaFactor.TOTP: False}
+
+    def test_naming_the_preferred_factor_turns_it_on(self):
+        assert MfaPreference(preferred=MfaFactor.TOTP).changes() == {MfaFactor.TOTP: True}
+
+    def test_turning_factors_off_only_prefers_none(self):
+        assert MfaPreference(totp=False).preferred_factor is None
+
+    @pytest.mark.parametrize(
+        "arguments",
+        [{}, {"sms": True, "totp": True}, {"totp": False, "preferred": MfaFactor.TOTP}],
+        ids=["nothing named", "both on, none preferred", "preferring a factor turned off"],
+    )
+    def test_refuses_a_change_that_makes_no_sense(self, arguments):
+        with pytest.raises(ValidationError) as refused:
+            MfaPreference(**arguments)
+        assert set(refused.value.fields) == {"preferred"}
+
+    @given(sms=factor_settings, totp=factor_settings, preferred=st.sampled_from([None, *MfaFactor]))
+    def test_a_valid_change_leaves_no_factor_on_without_a_preferred_one(self, sms, totp, preferred):
+        try:
+            preference = MfaPreference(sms=sms, totp=totp, preferred=preferred)
+        except ValidationError:
+            return
+        turned_on = [factor for factor, on in preference.changes().items() if on]
+        assert preference.changes()
+        assert (preference.preferred_factor in turned_on) if turned_on else preference.preferred_factor is None
