@@ -9,6 +9,7 @@ import enum
 class CodePurpose(enum.Enum):
     SIGN_UP = "sign-up confirmation"
     PASSWORD_RESET = "password reset"  # noqa: S105 -- a label, not a secret
+    EMAIL_VERIFICATION = "e-mail verification"
 
 
 class CodeSender(abc.ABC):
