@@ -68,6 +68,16 @@ class TestUpdateProfile:
         assert {key: value for key, value in response.json().items() if key != "code_deliveries"} == profile
         assert profile["attributes"]["locale"] == "en-GB"
 
+    def test_the_next_sign_in_mirrors_the_same_attributes(self, api, signed_in):
+        changed = patch(api, attributes(("locale", "en-GB"), ("phone_number", "+441234567890")), **signed_in)
+        assert changed.status_code == 200, changed.json()
+
+        login = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+
+        assert login.status_code == 200
+        assert mirrored().attributes == changed.json()["attributes"]
+        assert mirrored().phone_number == "+441234567890"
+
     def test_a_new_email_is_unverified_and_gets_a_code(self, request, api, backend, signed_in):
         xfail_if(request, backend, Gap.EMAIL_CHANGE_STAYS_VERIFIED)
 
