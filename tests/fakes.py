@@ -14,7 +14,7 @@ from application.ports.profile_image_store import ProfileImageStore
 from application.ports.shared_cache import SharedCache
 from application.ports.user_directory import UserDirectory
 from domain.errors import DomainError, NotAuthorized, ProviderUnavailable
-from domain.values import Claims, ProfileImage
+from domain.values import Claims, ProfileImage, UserProfile
 
 
 @attrs.define
@@ -89,10 +89,16 @@ class InMemoryUserDirectory(UserDirectory):
     sign_ins: int = 0
     profile_image_keys: dict[str, str] = attrs.field(factory=dict)
     inactive: set[str] = attrs.field(factory=set)
+    profiles: dict[str, UserProfile] = attrs.field(factory=dict)
+    """The pool's answers that `update_profile` mirrored, by sub."""
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
         self.sign_ins += 1
+
+    def update_profile(self, profile: UserProfile) -> None:
+        if profile.sub in self.users:
+            self.profiles[profile.sub] = profile
 
     def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
         if sub not in self.users:
@@ -155,6 +161,7 @@ class FailingIdentityProvider(IdentityProvider):
     sign_up = confirm_sign_up = resend_confirmation_code = initiate_auth = respond_to_challenge = _fail
     refresh = global_sign_out = forgot_password = confirm_forgot_password = _fail
     change_password = delete_user = _fail
+    get_user = update_user_attributes = get_user_attribute_verification_code = verify_user_attribute = _fail
     associate_software_token = verify_software_token = set_mfa_preference = _fail
 
 

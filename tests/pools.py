@@ -71,6 +71,17 @@ class Gap(enum.Enum):
     NO_MFA_AFTER_NEW_PASSWORD = (
         "moto signs a user in after NEW_PASSWORD_REQUIRED without asking for the code of their MFA factor"
     )
+    NO_ATTRIBUTE_VERIFICATION = (
+        "moto does not implement GetUserAttributeVerificationCode or VerifyUserAttribute (HTTP 500)"
+    )
+    EMAIL_CHANGE_STAYS_VERIFIED = (
+        "moto's UpdateUserAttributes leaves a changed e-mail's email_verified as it was and sends no code "
+        "(no CodeDeliveryDetailsList)"
+    )
+    ATTRIBUTE_SCHEMA_UNCHECKED = (
+        "moto's UpdateUserAttributes accepts any attribute name, outside the pool's schema and the verified flags too"
+    )
+    CONFIRMATION_LEAVES_EMAIL_UNVERIFIED = "moto's ConfirmSignUp does not set email_verified"
 
 
 class Backend(Protocol):
@@ -88,6 +99,9 @@ class Backend(Protocol):
     def sign_up_code(self, username: str) -> str: ...
 
     def reset_code(self, username: str) -> str: ...
+
+    def verification_code(self, username: str) -> str:
+        """The last code that verifies the user's e-mail address."""
 
     def admin_create_user(self, username: str, temporary_password: str) -> None: ...
 
@@ -158,6 +172,9 @@ class MemoryBackend:
     def reset_code(self, username: str) -> str:
         return self.sender.last_code(username, CodePurpose.PASSWORD_RESET)
 
+    def verification_code(self, username: str) -> str:
+        return self.sender.last_code(username, CodePurpose.EMAIL_VERIFICATION)
+
     def admin_create_user(self, username: str, temporary_password: str) -> None:
         self.provider.admin_create_user(
             Username(username), Password(temporary_password), Attributes.from_pairs([("email", username)])
@@ -226,6 +243,9 @@ class CognitoBackend:
 
     def reset_code(self, username: str) -> str:
         return self.reset_codes.last
+
+    def verification_code(self, username: str) -> str:
+        raise LookupError(Gap.EMAIL_CHANGE_STAYS_VERIFIED.value)
 
     def admin_create_user(self, username: str, temporary_password: str) -> None:
         self.client.admin_create_user(

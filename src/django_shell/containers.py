@@ -24,6 +24,7 @@ from application.use_cases.administration import CreateUser, DeleteUser, Disable
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
+from application.use_cases.profile import ResendAttributeCode, UpdateProfile, VerifyAttribute
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
 from application.use_cases.sign_out import Logout
@@ -170,6 +171,13 @@ class Container(containers.DeclarativeContainer):
         user_directory=user_directory,
         profile_images=profile_image_store,
         clock=clock,
+    )
+    update_profile = providers.Factory(
+        UpdateProfile, identity_provider=identity_provider, user_directory=user_directory
+    )
+    resend_attribute_code = providers.Factory(ResendAttributeCode, identity_provider=identity_provider)
+    verify_attribute = providers.Factory(
+        VerifyAttribute, identity_provider=identity_provider, user_directory=user_directory
     )
     user_pool_administration = providers.Selector(
         config.identity_provider,

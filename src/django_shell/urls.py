@@ -29,6 +29,10 @@ urlpatterns = [
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
+    re_path(r"^auth/me/verify_email/?$", self_service.VerifyEmailApi.as_view(), name="me_verify_email"),
+    re_path(
+        r"^auth/me/verify_email/resend/?$", self_service.ResendEmailCodeApi.as_view(), name="me_verify_email_resend"
+    ),
     re_path(r"^admin-api/users/?$", administration.AdminUsersApi.as_view(), name="admin_users"),
     re_path(r"^admin-api/users/(?P<username>[^/]+)/?$", administration.AdminUserApi.as_view(), name="admin_user"),
     re_path(

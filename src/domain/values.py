@@ -25,6 +25,31 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ATTRIBUTE_NAME = re.compile(r"^[A-Za-z0-9_:.-]+$")
 # Attributes that the pool owns: a client may never set them.
 _READ_ONLY_ATTRIBUTES = frozenset({"sub", "cognito:username", "cognito:groups", "identities"})
+# Cognito's standard attributes; any other attribute of a user needs the `custom:` prefix.
+STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "email",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    }
+)
+# Attributes the pool verifies by sending a code, each with its `<name>_verified` flag.
+VERIFIABLE_ATTRIBUTES = ("email", "phone_number")
+VERIFIED_FLAGS = frozenset(f"{name}_verified" for name in VERIFIABLE_ATTRIBUTES)
 
 
 def _is_visible_text(text: str) -> bool:
@@ -298,6 +323,9 @@ class Claims:
     family_name: str | None = None
     groups: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
     scopes: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
+    attributes: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)
+    """The user's attributes an id token carries, `sub` apart (access tokens carry none); verified
+    flags as "true" or "false", as the pool keeps them."""
 
     @property
     def sign_in_id(self) -> str:
@@ -327,7 +355,47 @@ class Claims:
             family_name=payload.get("family_name"),
             groups=payload.get("cognito:groups", ()),
             scopes=str(payload.get("scope", "")).split(),
+            attributes=_attribute_claims(payload),
         )
+
+
+def is_user_attribute(name: str) -> bool:
+    """Whether `name` is a user attribute of a pool (standard, verified flag or custom), not a claim of
+    the token itself (`iss`, `aud`, `cognito:groups`, ...)."""
+    return name in STANDARD_ATTRIBUTES or name in VERIFIED_FLAGS or name.startswith("custom:")
+
+
+def _attribute_claims(payload: Mapping[str, Any]) -> dict[str, str]:
+    """The user attributes among an id token's claims, as the strings the pool keeps: id tokens carry
+    the verified flags as booleans, `updated_at` as a number and `address` as `{"formatted": ...}`."""
+    found: dict[str, str] = {}
+    for name, value in payload.items():
+        if not is_user_attribute(name):
+            continue
+        if isinstance(value, bool):
+            found[name] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            found[name] = str(value)
+        elif isinstance(value, dict) and isinstance(value.get("formatted"), str):
+            found[name] = value["formatted"]
+    return found
+
+
+@attrs.frozen
+class UserProfile:
+    """A user as they see themselves in the pool (Cognito's GetUser): every attribute with its current
+    value, the verified flags as "true" or "false"."""
+
+    username: str
+    sub: str
+    attributes: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)
+    """Every attribute but `sub`."""
+
+    @classmethod
+    def from_attributes(cls, username: str, attributes: Mapping[str, str]) -> UserProfile:
+        """From the pool's attribute list, which names the `sub` among the attributes."""
+        rest = {name: value for name, value in attributes.items() if name != "sub"}
+        return cls(username=username, sub=attributes.get("sub", ""), attributes=rest)
 
 
 PROFILE_IMAGE_MAX_BYTES = 5 * 1024 * 1024

@@ -39,6 +39,7 @@ from domain.values import (
     SignUpOutcome,
     TokenSet,
     Username,
+    UserProfile,
 )
 
 if TYPE_CHECKING:
@@ -104,6 +105,11 @@ _SESSION_REFUSED = re.compile(r"invalid session", re.IGNORECASE)
 # not enabled for this client") is our misconfiguration: the user can do nothing about it.
 _CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|auth method", re.IGNORECASE)
 
+# An app client writing an attribute it has no write permission for (WriteAttributes) gets
+# NotAuthorizedException "A client attempted to write unauthorized attribute": the input's fault,
+# not the token's.
+_UNWRITABLE_ATTRIBUTE = re.compile(r"unauthorized attribute", re.IGNORECASE)
+
 # Cognito refuses to resend a code to a confirmed user with InvalidParameterException "User is
 # already confirmed."; the port calls that NotAuthorized, as it does for confirming one twice.
 _ALREADY_CONFIRMED = re.compile(r"already confirmed", re.IGNORECASE)
@@ -114,6 +120,7 @@ _ALREADY_CONFIRMED = re.compile(r"already confirmed", re.IGNORECASE)
 # removed before matching, so `REFRESH_TOKEN` reads as `refreshtoken`.
 _FIELD_WORDS: tuple[tuple[str, str], ...] = (
     ("username", "username"),
+    ("attributename", "attribute_name"),
     ("attribute", "user_attributes"),
     ("email", "user_attributes"),
     ("phone", "user_attributes"),
@@ -152,6 +159,8 @@ def _domain_error(error: ClientError) -> DomainError:
         return ValidationError(_fields(message))
     if kind is NotAuthorized and error.operation_name == "RespondToAuthChallenge" and _SESSION_REFUSED.search(message):
         return ExpiredSession()
+    if kind is NotAuthorized and _UNWRITABLE_ATTRIBUTE.search(message):
+        return ValidationError({"user_attributes": _REJECTED})
     return kind(message if _USER_FACING_MESSAGE.fullmatch(message) else None)
 
 
@@ -170,6 +179,20 @@ def _translated_errors() -> Iterator[None]:
     except BotoCoreError as error:
         # Connection refused or reset, connect and read timeouts, TLS failures, missing credentials.
         raise ProviderUnavailable() from error
+
+
+def _naming_the_attribute(error: ValidationError, attributes: Attributes) -> ValidationError:
+    """`error` on `user_attributes`, naming the attribute when Cognito's message names one of those
+    sent (`Type for attribute {custom:shoe_size} could not be determined`, `custom:x: Attribute does
+    not exist in the schema.`). Only a name the request sent is shown, never Cognito's other words."""
+    cause = error.__cause__
+    message = str(cause.response.get("Error", {}).get("Message", "")) if isinstance(cause, ClientError) else ""
+    named = next(
+        (item.name for item in attributes.items if f"{{{item.name}}}" in message or f"{item.name}: " in message), None
+    )
+    if named is None or "user_attributes" not in error.fields:
+        return error
+    return ValidationError({"user_attributes": f"attribute {named!r} {_REJECTED}"})
 
 
 def _code_delivery(details: CodeDeliveryDetailsTypeTypeDef | None) -> CodeDelivery | None:
@@ -348,6 +371,36 @@ class CognitoIdentityProvider(IdentityProvider):
     def delete_user(self, access_token: str) -> None:
         with _translated_errors():
             self._client.delete_user(AccessToken=access_token)
+
+    def get_user(self, access_token: str) -> UserProfile:
+        with _translated_errors():
+            response = self._client.get_user(AccessToken=access_token)
+        attributes = {item["Name"]: item.get("Value", "") for item in response.get("UserAttributes", [])}
+        return UserProfile.from_attributes(response["Username"], attributes)
+
+    def update_user_attributes(self, access_token: str, attributes: Attributes) -> tuple[CodeDelivery, ...]:
+        try:
+            with _translated_errors():
+                response = self._client.update_user_attributes(
+                    AccessToken=access_token,
+                    UserAttributes=[{"Name": item.name, "Value": item.value} for item in attributes.items],
+                )
+        except ValidationError as error:
+            raise _naming_the_attribute(error, attributes) from error.__cause__
+        deliveries = (_code_delivery(details) for details in response.get("CodeDeliveryDetailsList", []))
+        return tuple(delivery for delivery in deliveries if delivery is not None)
+
+    def get_user_attribute_verification_code(self, access_token: str, name: str) -> CodeDelivery:
+        with _translated_errors():
+            response = self._client.get_user_attribute_verification_code(AccessToken=access_token, AttributeName=name)
+        delivery = _code_delivery(response.get("CodeDeliveryDetails"))
+        if delivery is None:
+            raise ProviderUnavailable()
+        return delivery
+
+    def verify_user_attribute(self, access_token: str, name: str, code: ConfirmationCode) -> None:
+        with _translated_errors():
+            self._client.verify_user_attribute(AccessToken=access_token, AttributeName=name, Code=code.value)
 
     def associate_software_token(self, access_token: str) -> str:
         with _translated_errors():

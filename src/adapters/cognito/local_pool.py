@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from domain.values import STANDARD_ATTRIBUTES, VERIFIED_FLAGS
+
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
@@ -47,7 +49,8 @@ def create_local_pool(client: CognitoIdentityProviderClient, *, pool_name: str =
         GenerateSecret=True,
         ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"],
         # Cognito puts every readable attribute in the id token when none are named; moto puts only
-        # the named ones, so they are named: the user mirror is built from them.
-        ReadAttributes=["email", "email_verified", "given_name", "family_name", "name", "preferred_username"],
+        # the named ones, so every standard one is named: the user mirror is built from them, and
+        # after a profile change from GetUser, which should agree.
+        ReadAttributes=sorted(STANDARD_ATTRIBUTES | VERIFIED_FLAGS),
     )["UserPoolClient"]
     return LocalPool(pool_id=pool["Id"], client_id=app_client["ClientId"], client_secret=app_client["ClientSecret"])

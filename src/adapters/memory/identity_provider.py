@@ -47,6 +47,8 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import (
+    VERIFIABLE_ATTRIBUTES,
+    VERIFIED_FLAGS,
     Attribute,
     Attributes,
     AuthResult,
@@ -61,12 +63,18 @@ from domain.values import (
     SignUpOutcome,
     TokenSet,
     Username,
+    UserProfile,
+    is_user_attribute,
 )
 
 DEFAULT_PASSWORD_POLICY = PasswordPolicy()
 
 # Lifetimes Cognito uses, in seconds.
-_CODE_LIFETIMES = {CodePurpose.SIGN_UP: 24 * 3600, CodePurpose.PASSWORD_RESET: 3600}
+_CODE_LIFETIMES = {
+    CodePurpose.SIGN_UP: 24 * 3600,
+    CodePurpose.PASSWORD_RESET: 3600,
+    CodePurpose.EMAIL_VERIFICATION: 24 * 3600,
+}
 _SESSION_LIFETIME = 3 * 60
 _CODE_ATTEMPTS = 5
 # Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
@@ -76,31 +84,8 @@ _ACCESS_SCOPE = "aws.cognito.signin.user.admin"
 _NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
 _USER_ATTRIBUTE_PREFIX = "userAttributes."
 
-# Cognito's standard attributes; any other attribute needs the `custom:` prefix.
-_STANDARD_ATTRIBUTES = frozenset(
-    {
-        "address",
-        "birthdate",
-        "email",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "picture",
-        "preferred_username",
-        "profile",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    }
-)
-# Attributes the pool verifies by sending a code, each with its `<name>_verified` flag.
-_VERIFIABLE_ATTRIBUTES = ("email", "phone_number")
-_VERIFIED_FLAGS = frozenset(f"{name}_verified" for name in _VERIFIABLE_ATTRIBUTES)
+# Attributes the pool verifies by sending a code, and the purpose of each one's code.
+_VERIFICATION_PURPOSES = {"email": CodePurpose.EMAIL_VERIFICATION}
 
 # Cognito's own messages, so that the model reads like the real pool.
 _INCORRECT_CREDENTIALS = "Incorrect username or password."
@@ -724,6 +709,55 @@ class InMemoryIdentityProvider(IdentityProvider):
             for table in _USER_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
 
+    # -- user attributes -----------------------------------------------------------------------------
+
+    def get_user(self, access_token: str) -> UserProfile:
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+        return UserProfile(username=user.username, sub=user.sub, attributes=user.attributes)
+
+    def update_user_attributes(self, access_token: str, attributes: Attributes) -> tuple[CodeDelivery, ...]:
+        _check_schema(attributes, allow_verified_flags=False)
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._signed_in_user(db, access_token)
+            merged = _merge_attributes(user.attributes, attributes)
+            db.execute(
+                "UPDATE users SET attributes = ?, updated_at = ? WHERE sub = ?", (json.dumps(merged), now, user.sub)
+            )
+            # A new address is unverified until the user proves it with the code sent there, as
+            # Cognito does for attributes it verifies automatically. The pool sends no SMS, so a new
+            # phone number is only marked unverified.
+            email = merged.get("email")
+            if email is None or email == user.attributes.get("email"):
+                return ()
+            delivery = self._new_code(db, user, CodePurpose.EMAIL_VERIFICATION, now, destination=email)
+        self._deliver(delivery)
+        return (_masked_address(email),)
+
+    def get_user_attribute_verification_code(self, access_token: str, name: str) -> CodeDelivery:
+        purpose = _verification_purpose(name)
+        with self._transaction() as db:
+            user = self._signed_in_user(db, access_token)
+            destination = user.attributes.get(name)
+            if destination is None:
+                raise ValidationError({"attribute_name": f"the user has no {name!r} to verify"})
+            delivery = self._new_code(db, user, purpose, self._clock.now(), destination=destination)
+        self._deliver(delivery)
+        return _masked_address(destination)
+
+    def verify_user_attribute(self, access_token: str, name: str, code: ConfirmationCode) -> None:
+        purpose = _verification_purpose(name)
+        with self._transaction() as db:
+            now = self._clock.now()
+            user = self._signed_in_user(db, access_token)
+            # Every change of the attribute issued a new code, so a code still on record went to its current value.
+            self._use_code(db, user, purpose, code, now)
+            attributes = {**user.attributes, f"{name}_verified": "true"}
+            db.execute(
+                "UPDATE users SET attributes = ?, updated_at = ? WHERE sub = ?", (json.dumps(attributes), now, user.sub)
+            )
+
     # -- multi-factor authentication -----------------------------------------------------------------
 
     def associate_software_token(self, access_token: str) -> str:
@@ -937,9 +971,9 @@ def _check_schema(attributes: Attributes, *, allow_verified_flags: bool) -> None
     """Refuse what Cognito's schema refuses: unknown names, and verified flags set by an app client."""
     for attribute in attributes.items:
         name = attribute.name
-        if name in _VERIFIED_FLAGS and not allow_verified_flags:
+        if name in VERIFIED_FLAGS and not allow_verified_flags:
             raise ValidationError({"user_attributes": f"attribute {name!r} cannot be set by the client"})
-        if name not in _STANDARD_ATTRIBUTES and name not in _VERIFIED_FLAGS and not name.startswith("custom:"):
+        if not is_user_attribute(name):
             message = f"Attributes did not conform to the schema: Type for attribute {{{name}}} could not be determined"
             raise ValidationError({"user_attributes": message})
 
@@ -948,7 +982,7 @@ def _merge_attributes(current: Mapping[str, str], updates: Attributes) -> dict[s
     """Apply `updates`; a new or changed e-mail or phone number is unverified unless the update says otherwise."""
     new = updates.as_dict()
     merged = {**current, **new}
-    for name in _VERIFIABLE_ATTRIBUTES:
+    for name in VERIFIABLE_ATTRIBUTES:
         flag = f"{name}_verified"
         changed = name in new and new[name] != current.get(name)
         if name in merged and flag not in new and (changed or flag not in merged):
@@ -959,13 +993,15 @@ def _merge_attributes(current: Mapping[str, str], updates: Attributes) -> dict[s
 
 def _attribute_claims(attributes: Mapping[str, str]) -> dict[str, Any]:
     """The user's attributes as id-token claims; the verified flags are booleans there."""
-    return {name: value == "true" if name in _VERIFIED_FLAGS else value for name, value in attributes.items()}
+    return {name: value == "true" if name in VERIFIED_FLAGS else value for name, value in attributes.items()}
 
 
 def _masked(destination: str | None) -> CodeDelivery | None:
     """Where the code went, masked as Cognito masks it: `alice@example.com` becomes `a***@e***`."""
-    if destination is None:
-        return None
+    return None if destination is None else _masked_address(destination)
+
+
+def _masked_address(destination: str) -> CodeDelivery:
     local, _, domain = destination.partition("@")
     return CodeDelivery(destination=f"{local[0]}***@{domain[0]}***", medium="EMAIL", attribute_name="email")
 
@@ -974,3 +1010,12 @@ def _masked_phone_number(phone_number: str) -> str:
     """Where an SMS code went, masked as Cognito masks it: `+15555550123` becomes `+*******0123`."""
     digits = phone_number.removeprefix("+")
     return "+" + "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+def _verification_purpose(name: str) -> CodePurpose:
+    """The purpose of the codes that verify attribute `name`; `ValidationError` for an attribute the
+    pool verifies by no code it can send (it sends no SMS)."""
+    purpose = _VERIFICATION_PURPOSES.get(name)
+    if purpose is None:
+        raise ValidationError({"attribute_name": f"the pool sends no code that verifies {name!r}"})
+    return purpose

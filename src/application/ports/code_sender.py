@@ -10,6 +10,7 @@ class CodePurpose(enum.Enum):
     SIGN_UP = "sign-up confirmation"
     PASSWORD_RESET = "password reset"  # noqa: S105 -- a label, not a secret
     SIGN_IN = "sign-in"
+    EMAIL_VERIFICATION = "e-mail verification"
 
 
 class CodeSender(abc.ABC):

@@ -15,6 +15,7 @@ from domain.values import (
     SignUpOutcome,
     TokenSet,
     Username,
+    UserProfile,
 )
 
 
@@ -115,6 +116,44 @@ class IdentityProvider(abc.ABC):
         pool's concern, so callers that verify tokens themselves must refuse them on their own.
 
         Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    # -- user attributes -----------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def get_user(self, access_token: str) -> UserProfile:
+        """The signed-in user with every attribute's current value, the verified flags included.
+
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def update_user_attributes(self, access_token: str, attributes: Attributes) -> tuple[CodeDelivery, ...]:
+        """Set the signed-in user's `attributes`, leaving the others as they are, and return where
+        verification codes went (none when no verified attribute changed).
+
+        A changed `email` becomes unverified (`email_verified` "false") and a code goes to the new
+        address, to be given to `verify_user_attribute`. Raises `ValidationError` on
+        `user_attributes`, naming the attribute, for one the user may not write (`sub`, the verified
+        flags) or that is not in the pool's schema; `UsernameExists` when the new e-mail is another
+        user's alias; `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def get_user_attribute_verification_code(self, access_token: str, name: str) -> CodeDelivery:
+        """Send a fresh code that verifies the signed-in user's attribute `name`, replacing any earlier one.
+
+        Raises `ValidationError` on `attribute_name` when the user has no such attribute or the pool
+        cannot verify it; `TooManyRequests`; `NotAuthorized` for a refused access token.
+        """
+
+    @abc.abstractmethod
+    def verify_user_attribute(self, access_token: str, name: str, code: ConfirmationCode) -> None:
+        """Mark the signed-in user's attribute `name` verified with the code it was sent.
+
+        Raises `CodeMismatch` for a wrong code, `ExpiredCode` for an expired one or when none was
+        sent, `TooManyRequests` after too many wrong codes, `ValidationError` on `attribute_name`,
+        `NotAuthorized` for a refused access token.
         """
 
     # -- multi-factor authentication -----------------------------------------------------------------

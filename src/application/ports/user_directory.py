@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import abc
 
-from domain.values import Claims
+from domain.values import Claims, UserProfile
 
 
 class UserDirectory(abc.ABC):
@@ -13,6 +13,12 @@ class UserDirectory(abc.ABC):
         """Create or update the mirrored user from an id token's claims, keyed by the immutable
         `sub`, and note the sign-in time. Safe under concurrent calls for the same user: one
         record results."""
+
+    @abc.abstractmethod
+    def update_profile(self, profile: UserProfile) -> None:
+        """Make the mirrored user's pool attributes (username, e-mail, names, every attribute) those
+        of `profile`, as the pool answered them, keyed by `profile.sub`. Nothing happens for a user
+        who is not in the mirror: their first sign-in brings them in."""
 
     @abc.abstractmethod
     def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:

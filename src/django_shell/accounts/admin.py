@@ -10,7 +10,17 @@ from django_shell.accounts.models import User
 from domain.values import USERNAME_MAX_LENGTH
 
 # The pool's, refreshed by every sign-in (an edit would not last), and the mirror's own record.
-_READ_ONLY = ("sub", "username", "email", "given_name", "family_name", "cognito_groups", "date_joined", "last_login")
+_READ_ONLY = (
+    "sub",
+    "username",
+    "email",
+    "given_name",
+    "family_name",
+    "attributes",
+    "cognito_groups",
+    "date_joined",
+    "last_login",
+)
 
 
 class PoolAuthenticationForm(AdminAuthenticationForm):

@@ -354,6 +354,12 @@ class MeApi(APIView):
         email = serializers.CharField()
         given_name = serializers.CharField()
         family_name = serializers.CharField()
+        email_verified = serializers.BooleanField(help_text="Whether the user proved the e-mail address with a code.")
+        phone_number = serializers.CharField(allow_null=True, help_text="Null without one.")
+        attributes = serializers.DictField(
+            child=serializers.CharField(),
+            help_text='Every attribute the pool holds, `sub` apart; verified flags as "true" or "false".',
+        )
         groups = serializers.ListField(child=serializers.CharField(), source="cognito_groups")
         is_staff = serializers.BooleanField()
         date_joined = serializers.DateTimeField()
@@ -369,8 +375,9 @@ class MeApi(APIView):
 
     @openapi.operation(
         summary="The signed-in user's profile, from the local mirror.",
-        description="With an expired access token and the refresh token beside it, the request is served and "
-        "the response carries the new tokens; it always carries the current ones.",
+        description="The mirror holds the pool's attributes as of the user's last sign-in or profile change "
+        "through this service. With an expired access token and the refresh token beside it, the request is "
+        "served and the response carries the new tokens; it always carries the current ones.",
         responses={200: OutputSerializer},
         errors=(
             "BadRequest",

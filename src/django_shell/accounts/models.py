@@ -56,6 +56,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, blank=True)
     given_name = models.CharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, blank=True)
     family_name = models.CharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, blank=True)
+    # Every attribute the pool holds for the user (verified flags as "true"/"false"), as last seen in
+    # an id token or the pool's own answer; the three above are copies that the admin can search.
+    attributes = models.JSONField(default=dict, blank=True)
     # The pool's groups, apart from Django's own `groups` that grant admin permissions.
     cognito_groups = models.JSONField(default=list, blank=True)
     # The object key of the profile image in the image store; empty without one.
@@ -72,6 +75,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def email_verified(self) -> bool:
+        return bool(self.attributes.get("email_verified") == "true")
+
+    @property
+    def phone_number(self) -> str | None:
+        value: str | None = self.attributes.get("phone_number")
+        return value
 
     def get_short_name(self) -> str:
         """How the admin greets the user."""

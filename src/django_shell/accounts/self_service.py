@@ -1,9 +1,13 @@
-"""Account self-service for a signed-in user: changing the password and deleting the account.
+"""Account self-service for a signed-in user: changing the profile's attributes and verifying a new
+e-mail address, changing the password and deleting the account.
 
 Signing out of every device is `POST /auth/logout`, which already revokes every token of the user.
 """
 
 from __future__ import annotations
+
+import copy
+from typing import Any
 
 from dependency_injector.wiring import Provide, inject
 from rest_framework import exceptions, serializers
@@ -14,11 +18,20 @@ from rest_framework.views import APIView
 
 from application.use_cases.account import ChangePassword, ChangePasswordCommand, DeleteAccount, DeleteAccountCommand
 from application.use_cases.authenticate import Authenticated
+from application.use_cases.profile import (
+    ResendAttributeCode,
+    ResendAttributeCodeCommand,
+    UpdateProfile,
+    UpdateProfileCommand,
+    VerifyAttribute,
+    VerifyAttributeCommand,
+)
 from django_shell import openapi
-from django_shell.accounts import credentials
-from django_shell.accounts.apis import MeApi
+from django_shell.accounts import credentials, images
+from django_shell.accounts.apis import MeApi, SignUpApi
 from django_shell.accounts.fields import StrictCharField
-from domain.values import PASSWORD_MAX_LENGTH
+from django_shell.accounts.users import profile_fields
+from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, CodeDelivery, UserProfile
 
 _TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
 
@@ -67,10 +80,61 @@ class ChangePasswordApi(APIView):
         return Response({"msg": "Password changed."})
 
 
-class AccountApi(MeApi):
-    """`GET /auth/me` reads the profile; `DELETE /auth/me` deletes the account."""
+def _code_delivery(delivery: CodeDelivery) -> dict[str, str]:
+    return {
+        "destination": delivery.destination,
+        "delivery_medium": delivery.medium,
+        "attribute_name": delivery.attribute_name,
+    }
 
-    http_method_names = ["get", "delete", "options"]
+
+def _profile(request: Request, profile: UserProfile) -> dict[str, Any]:
+    """The profile as `GET /auth/me` shows it, with the pool's answer in place of what the request's
+    user (a cached copy, read-only) held before the change."""
+    user = copy.copy(request.user)
+    for name, value in profile_fields(profile).items():
+        setattr(user, name, value)
+    return dict(MeApi.OutputSerializer(user, context={"image_url": images.profile_image_url(request)}).data)
+
+
+class AccountApi(MeApi):
+    """`GET /auth/me` reads the profile, `PATCH /auth/me` changes its attributes, `DELETE /auth/me`
+    deletes the account."""
+
+    http_method_names = ["get", "patch", "delete", "options"]
+
+    class UpdateInputSerializer(serializers.Serializer):
+        # The shape sign-up takes, so that one client-side builder serves both.
+        user_attributes = serializers.ListField(
+            child=SignUpApi.InputSerializer.AttributeSerializer(), min_length=1, max_length=MAX_ATTRIBUTES
+        )
+
+    class UpdateOutputSerializer(MeApi.OutputSerializer):
+        code_deliveries = serializers.ListField(
+            child=openapi.CodeDeliverySerializer(),
+            help_text="Where verification codes went: one for a changed e-mail address, else none.",
+        )
+
+    @openapi.operation(
+        summary="Change attributes of the signed-in user's profile.",
+        description="Only the attributes named change. A new `email` is unverified (`email_verified` false) "
+        "until confirmed at /auth/me/verify_email with the code sent to it; `code_deliveries` says where it "
+        "went. `sub` and the verified flags cannot be written, nor attributes outside the pool's schema "
+        "(400 `ValidationError` naming the attribute). Answers the profile as the pool now holds it.",
+        request=UpdateInputSerializer,
+        responses={200: UpdateOutputSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS, "UsernameExists"),
+        security=openapi.ACCESS,
+        headers=openapi.ISSUED_TOKENS,
+    )
+    @inject
+    def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
+        serializer = self.UpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        pairs = tuple((item["Name"], item["Value"]) for item in serializer.validated_data["user_attributes"])
+        result = update_profile(UpdateProfileCommand(access_token=_access_token(request), attributes=pairs))
+        deliveries = [_code_delivery(delivery) for delivery in result.code_deliveries]
+        return Response({**_profile(request, result.profile), "code_deliveries": deliveries})
 
     @openapi.operation(
         summary="Delete the signed-in user's account.",
@@ -87,3 +151,55 @@ class AccountApi(MeApi):
         response = Response({"msg": "Account deleted."})
         credentials.clear_tokens(response)
         return response
+
+
+class VerifyEmailApi(APIView):
+    permission_classes = (IsAuthenticated,)
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer):
+        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+
+    @openapi.operation(
+        summary="Verify the signed-in user's e-mail address with the code sent to it.",
+        description="Answers the profile, now with `email_verified` true. A wrong code: 400 `CodeMismatch` "
+        "(a few tries, then 429); an expired one, or none sent: 400 `ExpiredCode`.",
+        request=InputSerializer,
+        responses={200: MeApi.OutputSerializer},
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
+        security=openapi.ACCESS,
+        headers=openapi.ISSUED_TOKENS,
+    )
+    @inject
+    def post(self, request: Request, verify: VerifyAttribute = Provide["verify_attribute"]) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = verify(
+            VerifyAttributeCommand(
+                access_token=_access_token(request), attribute_name="email", code=serializer.validated_data["code"]
+            )
+        )
+        return Response(_profile(request, profile))
+
+
+class ResendEmailCodeApi(APIView):
+    permission_classes = (IsAuthenticated,)
+    http_method_names = ["post", "options"]
+
+    class OutputSerializer(serializers.Serializer):
+        msg = serializers.CharField()
+        code_delivery = openapi.CodeDeliverySerializer()
+
+    @openapi.operation(
+        summary="Send a new code that verifies the signed-in user's e-mail address.",
+        description="The new code replaces the one sent before. A user without an e-mail address: 400 "
+        "`ValidationError`.",
+        responses={200: OutputSerializer},
+        errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS),
+        security=openapi.ACCESS,
+        headers=openapi.ISSUED_TOKENS,
+    )
+    @inject
+    def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:
+        delivery = resend(ResendAttributeCodeCommand(access_token=_access_token(request), attribute_name="email"))
+        return Response({"msg": "A new code was sent.", "code_delivery": _code_delivery(delivery)})

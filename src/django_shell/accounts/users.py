@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import attrs
 
@@ -12,11 +13,11 @@ from application.ports.clock import Clock
 from application.ports.user_directory import UserDirectory
 from django_shell.accounts.models import User
 from domain.errors import NotAuthorized
-from domain.values import Claims
+from domain.values import Claims, UserProfile
 
 # What the pool owns and every sign-in refreshes; the rest of a row (is_staff, is_active,
 # date_joined, permissions) is the service's own and survives sign-ins.
-_FROM_ID_TOKEN = ["username", "email", "given_name", "family_name", "cognito_groups", "last_login"]
+_FROM_ID_TOKEN = ["username", "email", "given_name", "family_name", "attributes", "cognito_groups", "last_login"]
 
 
 @attrs.frozen
@@ -32,6 +33,7 @@ class DjangoUserDirectory(UserDirectory):
             email=claims.email or "",
             given_name=claims.given_name or "",
             family_name=claims.family_name or "",
+            attributes=claims.attributes,
             cognito_groups=list(claims.groups),
             last_login=datetime.fromtimestamp(self.clock.now(), UTC),
         )
@@ -39,6 +41,12 @@ class DjangoUserDirectory(UserDirectory):
         # One INSERT ... ON CONFLICT (sub) DO UPDATE: concurrent first sign-ins of one user cannot
         # both insert, and none needs a transaction or a retry.
         User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
+
+    def update_profile(self, profile: UserProfile) -> None:
+        User.objects.filter(sub=profile.sub).update(**profile_fields(profile))
+        if self.mirrored_users is not None:
+            # This process's next request shows the change; other processes within the cache's TTL.
+            self.mirrored_users.forget(profile.sub)
 
     def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
         # Compare and set: the UPDATE applies only while the row still holds the key read before
@@ -74,6 +82,17 @@ class DjangoUserDirectory(UserDirectory):
             # Seen at once in this process, in others within the cache's TTL; tokens of a user
             # disabled at the pool are refused everywhere at once by the revocation list.
             self.mirrored_users.forget(sub)
+
+
+def profile_fields(profile: UserProfile) -> dict[str, Any]:
+    """The mirror's columns that hold the pool's answer, with their values from `profile`."""
+    return {
+        "username": profile.username,
+        "email": profile.attributes.get("email", ""),
+        "given_name": profile.attributes.get("given_name", ""),
+        "family_name": profile.attributes.get("family_name", ""),
+        "attributes": profile.attributes,
+    }
 
 
 class MirroredUsers:

@@ -202,6 +202,9 @@ SPECTACULAR_SETTINGS = {
     ),
     # Views describe their operations in `extend_schema`; their docstrings are for maintainers.
     "DISABLE_DOCSTRING_DESCRIPTIONS": True,
+    # spectacular assumes DRF's partial validation for PATCH and drops every `required`; the views
+    # validate PATCH bodies in full (`PATCH /auth/me` needs `user_attributes`).
+    "COMPONENT_SPLIT_PATCH": False,
     # Served to anyone: a stale or forged token must not hide the documentation.
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "django_shell.openapi.add_components"],

@@ -292,3 +292,36 @@ class TestForgotPassword:
     def test_refuses_an_unknown_user(self, provider: CognitoIdentityProvider):
         with pytest.raises(NotAuthorized):
             provider.forgot_password(Username("nobody@example.com"))
+
+
+class TestUserAttributes:
+    def test_reads_the_users_attributes_with_the_sub_apart(self, provider: CognitoIdentityProvider):
+        confirmed_user(provider)
+        tokens = log_in(provider)
+
+        profile = provider.get_user(tokens.access_token)
+
+        assert profile.username == EMAIL
+        assert profile.sub == jwt.decode(tokens.access_token, options={"verify_signature": False})["sub"]
+        assert profile.attributes["email"] == EMAIL
+        assert "sub" not in profile.attributes
+
+    def test_a_change_reads_back(self, provider: CognitoIdentityProvider):
+        confirmed_user(provider)
+        tokens = log_in(provider)
+
+        provider.update_user_attributes(tokens.access_token, Attributes.from_pairs([("given_name", "Augusta")]))
+
+        assert provider.get_user(tokens.access_token).attributes["given_name"] == "Augusta"
+
+    def test_verification_is_unavailable_on_moto(self, provider: CognitoIdentityProvider):
+        """moto implements neither GetUserAttributeVerificationCode nor VerifyUserAttribute and answers
+        HTTP 500, which must read as an unavailable provider; verification proper is tested against the
+        in-memory provider."""
+        confirmed_user(provider)
+        tokens = log_in(provider)
+
+        with pytest.raises(ProviderUnavailable):
+            provider.get_user_attribute_verification_code(tokens.access_token, "email")
+        with pytest.raises(ProviderUnavailable):
+            provider.verify_user_attribute(tokens.access_token, "email", ANY_CODE)

@@ -27,6 +27,7 @@ def claims(
     given_name: str | None = None,
     family_name: str | None = None,
     groups: tuple[str, ...] = (),
+    attributes: dict[str, str] | None = None,
 ) -> Claims:
     """The claims of a token of the pool, with what a test cares about."""
     return Claims(
@@ -42,6 +43,7 @@ def claims(
         given_name=given_name,
         family_name=family_name,
         groups=groups,
+        attributes=attributes or {},
     )
 
 

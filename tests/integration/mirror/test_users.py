@@ -10,6 +10,7 @@ from django.db import connections
 
 from django_shell.accounts.models import User
 from django_shell.accounts.users import DjangoUserDirectory, MirroredUsers
+from domain.values import UserProfile
 from tests.fakes import ManualClock
 from tests.integration.mirror.conftest import claims
 
@@ -83,11 +84,52 @@ class TestRecordSignIn:
 
         assert User.objects.get(sub=SUB).email == ""
 
+    def test_keeps_every_attribute_of_the_id_token(self, directory):
+        attributes = {"email": "ada@example.com", "email_verified": "true", "phone_number": "+441234567890"}
+        directory.record_sign_in(claims(SUB, email="ada@example.com", attributes=attributes))
+
+        user = User.objects.get(sub=SUB)
+        assert user.attributes == attributes
+        assert (user.email_verified, user.phone_number) == (True, "+441234567890")
+
     def test_takes_one_statement_to_create_or_update(self, directory, django_assert_num_queries):
         with django_assert_num_queries(1):
             directory.record_sign_in(claims(SUB))
         with django_assert_num_queries(1):
             directory.record_sign_in(claims(SUB))
+
+
+@pytest.mark.django_db
+class TestUpdateProfile:
+    PROFILE = UserProfile(
+        username="ada",
+        sub=SUB,
+        attributes={"email": "countess@example.org", "email_verified": "false", "given_name": "Augusta"},
+    )
+
+    def test_takes_the_pools_answer_and_keeps_the_services_own(self, directory):
+        directory.record_sign_in(claims(SUB, "ada", email="ada@example.com", given_name="Ada", family_name="Lovelace"))
+        User.objects.filter(sub=SUB).update(is_staff=True, profile_image_key="profile-images/x.png")
+
+        directory.update_profile(self.PROFILE)
+
+        user = User.objects.get(sub=SUB)
+        assert (user.email, user.given_name, user.family_name) == ("countess@example.org", "Augusta", "")
+        assert (user.attributes, user.email_verified) == (self.PROFILE.attributes, False)
+        assert (user.is_staff, user.profile_image_key) == (True, "profile-images/x.png")
+
+    def test_a_user_not_in_the_mirror_stays_out(self, directory):
+        directory.update_profile(self.PROFILE)
+        assert not User.objects.filter(sub=SUB).exists()
+
+    def test_this_process_sees_the_change_at_once(self, clock, mirrored, django_assert_num_queries):
+        directory = DjangoUserDirectory(clock, mirrored_users=mirrored)
+        directory.record_sign_in(claims(SUB, "ada", given_name="Ada"))
+        assert mirrored.for_claims(claims(SUB)).given_name == "Ada"
+
+        directory.update_profile(self.PROFILE)
+
+        assert mirrored.for_claims(claims(SUB)).given_name == "Augusta"
 
 
 @pytest.mark.django_db

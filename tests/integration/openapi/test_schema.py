@@ -36,6 +36,9 @@ EXPECTED_STATUSES = {
     ("/auth/forgot_password/", "post"): {200} | BODY | PROVIDER,
     ("/auth/confirm_forgot_password/", "post"): {200, 401} | BODY | PROVIDER,
     ("/auth/me/", "get"): {200, 400, 401, 406} | PROVIDER,
+    ("/auth/me/", "patch"): {200, 401, 409} | BODY | PROVIDER,
+    ("/auth/me/verify_email/", "post"): {200, 401} | BODY | PROVIDER,
+    ("/auth/me/verify_email/resend/", "post"): {200, 400, 401, 406} | PROVIDER,
     ("/api/schema/", "get"): {200},
 }
 
@@ -153,6 +156,11 @@ class TestCompleteness:
         attribute = schema["components"]["schemas"]["SignUpInputAttribute"]["properties"]
         assert attribute["Name"]["minLength"] == 1
         assert "minLength" not in attribute["Value"]
+
+    def test_a_patch_body_keeps_its_required_fields(self, schema):
+        body = schema["paths"]["/auth/me/"]["patch"]["requestBody"]
+        assert body["required"] is True
+        assert resolved(schema, body["content"]["application/json"]["schema"])["required"] == ["user_attributes"]
 
     def test_the_error_body_lists_every_stable_code(self, schema):
         error = schema["components"]["schemas"]["Error"]

@@ -106,9 +106,13 @@ class Walk:
         return case.call_and_validate(base_url=self.service.base_url, checks=CHECKS)
 
     def sign_up_code(self, username: str) -> str:
-        codes: list[str] = re.findall(
-            rf"sign-up confirmation code for {re.escape(username)}: (\d+)", self.service.log()
-        )
+        return self._last_code("sign-up confirmation", username)
+
+    def verification_code(self, username: str) -> str:
+        return self._last_code("e-mail verification", username)
+
+    def _last_code(self, purpose: str, username: str) -> str:
+        codes: list[str] = re.findall(rf"{purpose} code for {re.escape(username)}: (\d+)", self.service.log())
         return codes[-1]
 
 
@@ -142,6 +146,28 @@ def test_the_seed_flow_answers_as_documented(walk: Walk) -> None:
     assert set(refreshed.headers) >= TOKEN_HEADERS
     assert walk("POST", "/auth/logout/", headers={"AccessToken": access, "RefreshToken": refresh}).status_code == 200
     assert walk("GET", "/auth/me/", headers={"AccessToken": access}).status_code == 401
+
+
+def test_the_profile_answers_as_documented(walk: Walk) -> None:
+    username = "profiled@example.com"
+    assert walk("POST", "/auth/signup/", headers=basic(username, PASSWORD)).status_code == 201
+    confirm = {"username": username, "code": walk.sign_up_code(username)}
+    assert walk("POST", "/auth/confirm_signup/", body=confirm).status_code == 200
+    access = {"AccessToken": walk("POST", "/auth/login/", headers=basic(username, PASSWORD)).headers["accesstoken"][0]}
+    change = {
+        "user_attributes": [{"Name": "given_name", "Value": "Pat"}, {"Name": "email", "Value": "pat@example.org"}]
+    }
+
+    changed = walk("PATCH", "/auth/me/", headers=access, body=change)
+    assert changed.status_code == 200
+    assert (changed.json()["email_verified"], len(changed.json()["code_deliveries"])) == (False, 1)
+    immutable = {"user_attributes": [{"Name": "sub", "Value": "someone-else"}]}
+    assert walk("PATCH", "/auth/me/", headers=access, body=immutable).status_code == 400
+    assert walk("POST", "/auth/me/verify_email/resend/", headers=access).status_code == 200
+    assert walk("POST", "/auth/me/verify_email/", headers=access, body={"code": "not-it"}).status_code == 400
+    verified = walk("POST", "/auth/me/verify_email/", headers=access, body={"code": walk.verification_code(username)})
+    assert verified.status_code == 200
+    assert verified.json()["email_verified"] is True
 
 
 def test_a_challenge_and_its_answer_answer_as_documented(walk: Walk, pool_file: Path) -> None:

@@ -666,3 +666,134 @@ class TestMfaPreference:
         )
 
         provider.set_mfa_preference("access-token", MfaPreference(sms=False))
+
+
+class TestUserAttributes:
+    def test_an_update_sends_the_attributes_and_says_where_codes_went(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stubber.add_response(
+            "update_user_attributes",
+            {"CodeDeliveryDetailsList": [DELIVERY]},
+            {"AccessToken": "access", "UserAttributes": [{"Name": "email", "Value": "new@example.org"}]},
+        )
+
+        deliveries = provider.update_user_attributes("access", Attributes.from_pairs([("email", "new@example.org")]))
+
+        assert deliveries == (CodeDelivery(destination="a***@e***", medium="EMAIL", attribute_name="email"),)
+
+    def test_an_update_without_a_code_delivers_nothing(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response("update_user_attributes", {})
+
+        assert provider.update_user_attributes("access", Attributes.from_pairs([("given_name", "Ada")])) == ()
+
+    def test_writing_an_attribute_the_client_may_not_is_a_validation_error(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stub_error(
+            stubber,
+            "NotAuthorizedException",
+            "A client attempted to write unauthorized attribute",
+            method="update_user_attributes",
+        )
+
+        with pytest.raises(ValidationError) as raised:
+            provider.update_user_attributes("access", Attributes.from_pairs([("nickname", "Ada")]))
+
+        assert raised.value.fields == {"user_attributes": "was rejected by the identity provider"}
+
+    @pytest.mark.parametrize(
+        "message",
+        [
+            "Attributes did not conform to the schema: Type for attribute {custom:shoe_size} could not be determined",
+            "Invalid user attributes: user.custom:shoe_size: Attribute does not exist in the schema.",
+        ],
+    )
+    def test_a_refused_attribute_is_named_when_cognito_names_it(
+        self, stubber: Stubber, provider: CognitoIdentityProvider, message: str
+    ):
+        stub_error(stubber, "InvalidParameterException", message, method="update_user_attributes")
+
+        with pytest.raises(ValidationError) as raised:
+            provider.update_user_attributes(
+                "access", Attributes.from_pairs([("given_name", "Ada"), ("custom:shoe_size", "38")])
+            )
+
+        assert raised.value.fields == {
+            "user_attributes": "attribute 'custom:shoe_size' was rejected by the identity provider"
+        }
+        assert isinstance(raised.value.__cause__, ClientError)
+
+    def test_only_a_name_that_was_sent_is_shown(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stub_error(
+            stubber,
+            "InvalidParameterException",
+            "Type for attribute {custom:not_sent} could not be determined",
+            method="update_user_attributes",
+        )
+
+        with pytest.raises(ValidationError) as raised:
+            provider.update_user_attributes("access", Attributes.from_pairs([("given_name", "Ada")]))
+
+        assert raised.value.fields == {"user_attributes": "was rejected by the identity provider"}
+
+    def test_the_profile_keeps_the_sub_apart(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "get_user",
+            {
+                "Username": COGNITO_USERNAME,
+                "UserAttributes": [
+                    {"Name": "sub", "Value": "sub-1"},
+                    {"Name": "email", "Value": USERNAME},
+                    {"Name": "email_verified", "Value": "false"},
+                ],
+            },
+            {"AccessToken": "access"},
+        )
+
+        profile = provider.get_user("access")
+
+        assert (profile.username, profile.sub) == (COGNITO_USERNAME, "sub-1")
+        assert profile.attributes == {"email": USERNAME, "email_verified": "false"}
+
+    def test_a_resent_code_says_where_it_went(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "get_user_attribute_verification_code",
+            {"CodeDeliveryDetails": DELIVERY},
+            {"AccessToken": "access", "AttributeName": "email"},
+        )
+
+        delivery = provider.get_user_attribute_verification_code("access", "email")
+
+        assert delivery == CodeDelivery(destination="a***@e***", medium="EMAIL", attribute_name="email")
+
+    def test_a_resend_answered_without_a_delivery_is_the_providers_failure(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stubber.add_response("get_user_attribute_verification_code", {})
+
+        with pytest.raises(ProviderUnavailable):
+            provider.get_user_attribute_verification_code("access", "email")
+
+    def test_verification_sends_the_code(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stubber.add_response(
+            "verify_user_attribute", {}, {"AccessToken": "access", "AttributeName": "email", "Code": "123456"}
+        )
+
+        provider.verify_user_attribute("access", "email", ConfirmationCode("123456"))
+
+    @pytest.mark.parametrize(
+        ("code", "expected"),
+        [
+            ("CodeMismatchException", CodeMismatch),
+            ("ExpiredCodeException", ExpiredCode),
+            ("LimitExceededException", TooManyRequests),
+        ],
+    )
+    def test_a_refused_code(
+        self, stubber: Stubber, provider: CognitoIdentityProvider, code: str, expected: type[DomainError]
+    ):
+        stub_error(stubber, code, method="verify_user_attribute")
+
+        with pytest.raises(expected):
+            provider.verify_user_attribute("access", "email", ConfirmationCode("123456"))

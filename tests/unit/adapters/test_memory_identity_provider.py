@@ -1062,6 +1062,66 @@ class TestConfirmForgotPassword:
             self.reset(confirmed, reset_code(code_sender))
 
 
+class TestUserAttributes:
+    """What the contract suite cannot ask of moto's pool; the rest is in tests/integration/contract."""
+
+    def test_a_new_phone_number_is_unverified_and_gets_no_code(
+        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+    ):
+        tokens = sign_in(confirmed)
+        sent = len(code_sender.sent)
+
+        deliveries = confirmed.update_user_attributes(
+            tokens.access_token, Attributes.from_pairs([("phone_number", "+441234567890")])
+        )
+
+        assert deliveries == ()
+        assert len(code_sender.sent) == sent
+        attributes = confirmed.get_user(tokens.access_token).attributes
+        assert (attributes["phone_number_verified"], attributes["email_verified"]) == ("false", "true")
+        with pytest.raises(ValidationError) as raised:
+            confirmed.get_user_attribute_verification_code(tokens.access_token, "phone_number")
+        assert set(raised.value.fields) == {"attribute_name"}
+
+    def test_the_code_goes_to_the_new_address_and_the_id_token_carries_the_change(
+        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+    ):
+        tokens = sign_in(confirmed)
+
+        confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "alys@example.org")]))
+
+        assert (code_sender.sent[-1].destination, code_sender.sent[-1].purpose) == (
+            "alys@example.org",
+            CodePurpose.EMAIL_VERIFICATION,
+        )
+        refreshed = confirmed.refresh(tokens.refresh_token, ALICE)
+        claims = claims_of(refreshed.id_token, confirmed)
+        assert (claims["email"], claims["email_verified"]) == ("alys@example.org", False)
+
+    def test_a_new_address_makes_the_code_for_the_old_one_useless(
+        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+    ):
+        tokens = sign_in(confirmed)
+        confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "alys@example.org")]))
+        first = code_sender.last_code(ALICE, CodePurpose.EMAIL_VERIFICATION)
+        confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "ally@example.org")]))
+        second = code_sender.last_code(ALICE, CodePurpose.EMAIL_VERIFICATION)
+
+        if first != second:
+            with pytest.raises(CodeMismatch):
+                confirmed.verify_user_attribute(tokens.access_token, "email", ConfirmationCode(first))
+        confirmed.verify_user_attribute(tokens.access_token, "email", ConfirmationCode(second))
+        attributes = confirmed.get_user(tokens.access_token).attributes
+        assert (attributes["email"], attributes["email_verified"]) == ("ally@example.org", "true")
+
+    def test_an_unverified_new_address_receives_no_reset_code(self, confirmed: InMemoryIdentityProvider):
+        tokens = sign_in(confirmed)
+        confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "alys@example.org")]))
+
+        with pytest.raises(ValidationError):
+            confirmed.forgot_password(Username(ALICE))
+
+
 class TestConcurrency:
     def test_one_of_many_simultaneous_sign_ups_of_a_username_wins(self, provider: InMemoryIdentityProvider) -> None:
         outcomes = race(20, lambda n: sign_up(provider, ALICE.upper() if n % 2 else ALICE))

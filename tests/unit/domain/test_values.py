@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidPassword, ValidationError
-from domain.values import Attributes, MfaFactor, MfaPreference, Password, PasswordPolicy, Username
+from domain.values import Attributes, Claims, MfaFactor, MfaPreference, Password, PasswordPolicy, Username, UserProfile
 
 
 class TestUsername:
@@ -104,3 +104,51 @@ class TestMfaPreference:
         turned_on = [factor for factor, on in preference.changes().items() if on]
         assert preference.changes()
         assert (preference.preferred_factor in turned_on) if turned_on else preference.preferred_factor is None
+
+
+ID_TOKEN_PAYLOAD = {
+    "sub": "sub-1",
+    "iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
+    "aud": "client",
+    "token_use": "id",
+    "iat": 1_800_000_000,
+    "exp": 1_800_003_600,
+    "auth_time": 1_800_000_000,
+    "jti": "jti-1",
+    "origin_jti": "origin-1",
+    "event_id": "event-1",
+    "cognito:username": "ada",
+    "cognito:groups": ["staff"],
+    "email": "ada@example.com",
+    "email_verified": True,
+    "phone_number_verified": False,
+    "updated_at": 1_700_000_000,
+    "address": {"formatted": "12 St James's Square"},
+    "custom:team": "Engines",
+}
+
+
+class TestClaimsAttributes:
+    def test_an_id_tokens_attributes_are_the_strings_the_pool_keeps(self):
+        claims = Claims.from_payload(ID_TOKEN_PAYLOAD)
+
+        assert claims.attributes == {
+            "email": "ada@example.com",
+            "email_verified": "true",
+            "phone_number_verified": "false",
+            "updated_at": "1700000000",
+            "address": "12 St James's Square",
+            "custom:team": "Engines",
+        }
+
+    def test_an_access_token_carries_none(self):
+        payload = {key: ID_TOKEN_PAYLOAD[key] for key in ("sub", "iss", "iat", "exp", "jti", "origin_jti")}
+
+        assert Claims.from_payload({**payload, "token_use": "access", "username": "ada"}).attributes == {}
+
+
+class TestUserProfile:
+    def test_keeps_the_sub_apart_from_the_attributes(self):
+        profile = UserProfile.from_attributes("ada", {"sub": "sub-1", "email": "ada@example.com"})
+
+        assert (profile.sub, profile.attributes) == ("sub-1", {"email": "ada@example.com"})
