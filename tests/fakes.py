@@ -88,6 +88,7 @@ class InMemoryUserDirectory(UserDirectory):
     sign_ins: int = 0
     profile_image_keys: dict[str, str] = attrs.field(factory=dict)
     inactive: set[str] = attrs.field(factory=set)
+    groups: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
@@ -104,6 +105,7 @@ class InMemoryUserDirectory(UserDirectory):
     def forget_user(self, sub: str) -> str | None:
         self.users.pop(sub, None)
         self.inactive.discard(sub)
+        self.groups.pop(sub, None)
         return self.profile_image_keys.pop(sub, None)
 
     def set_active(self, sub: str, active: bool) -> None:
@@ -111,6 +113,10 @@ class InMemoryUserDirectory(UserDirectory):
             self.inactive.add(sub)
         else:
             self.inactive.discard(sub)
+
+    def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
+        if sub in self.users:
+            self.groups[sub] = groups
 
 
 @attrs.define

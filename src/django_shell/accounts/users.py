@@ -73,6 +73,12 @@ class DjangoUserDirectory(UserDirectory):
             # Refused at once in this process; other processes within the cache's TTL.
             self.mirrored_users.forget(sub)
 
+    def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
+        User.objects.filter(sub=sub).update(cognito_groups=list(groups))
+        if self.mirrored_users is not None:
+            # Seen at once in this process (the administrator group's check reads it); elsewhere within the TTL.
+            self.mirrored_users.forget(sub)
+
 
 class MirroredUsers:
     """The mirrored user of an access token's claims, cached in the process: once warm, finding
