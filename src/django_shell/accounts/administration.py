@@ -177,6 +177,7 @@ class AdminUsersApi(_AdminApi):
         errors=(*_ADMIN_ERRORS, "ValidationError"),
         security=openapi.ACCESS,
         query=QuerySerializer,
+        operation_id="admin_api_users_list",
     )
     @inject
     def get(self, request: Request, list_users: ListUsers = Provide["list_users"]) -> Response:
