@@ -91,6 +91,7 @@ class InMemoryUserDirectory(UserDirectory):
     inactive: set[str] = attrs.field(factory=set)
     profiles: dict[str, UserProfile] = attrs.field(factory=dict)
     """The pool's answers that `update_profile` mirrored, by sub."""
+    groups: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
@@ -111,6 +112,7 @@ class InMemoryUserDirectory(UserDirectory):
     def forget_user(self, sub: str) -> str | None:
         self.users.pop(sub, None)
         self.inactive.discard(sub)
+        self.groups.pop(sub, None)
         return self.profile_image_keys.pop(sub, None)
 
     def set_active(self, sub: str, active: bool) -> None:
@@ -118,6 +120,10 @@ class InMemoryUserDirectory(UserDirectory):
             self.inactive.add(sub)
         else:
             self.inactive.discard(sub)
+
+    def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
+        if sub in self.users:
+            self.groups[sub] = groups
 
 
 @attrs.define

@@ -20,7 +20,18 @@ from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
 from application.use_cases.account import ChangePassword, DeleteAccount
-from application.use_cases.administration import CreateUser, DeleteUser, DisableUser, EnableUser, GetUser
+from application.use_cases.administration import (
+    AddUserToGroup,
+    CreateGroup,
+    CreateUser,
+    DeleteUser,
+    DisableUser,
+    EnableUser,
+    GetUser,
+    ListUsers,
+    RemoveUserFromGroup,
+    ResetUserPassword,
+)
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
@@ -203,6 +214,15 @@ class Container(containers.DeclarativeContainer):
         profile_images=profile_image_store,
         revocation_list=revocation_list,
         clock=clock,
+    )
+    list_users = providers.Factory(ListUsers, administration=user_pool_administration)
+    reset_user_password = providers.Factory(ResetUserPassword, administration=user_pool_administration)
+    create_group = providers.Factory(CreateGroup, administration=user_pool_administration)
+    add_user_to_group = providers.Factory(
+        AddUserToGroup, administration=user_pool_administration, user_directory=user_directory
+    )
+    remove_user_from_group = providers.Factory(
+        RemoveUserFromGroup, administration=user_pool_administration, user_directory=user_directory
     )
     associate_software_token = providers.Factory(
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier

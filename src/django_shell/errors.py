@@ -36,6 +36,9 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.TooManyRequests: status.HTTP_429_TOO_MANY_REQUESTS,
     domain.ProviderUnavailable: status.HTTP_503_SERVICE_UNAVAILABLE,
     domain.UserNotFound: status.HTTP_404_NOT_FOUND,
+    domain.GroupNotFound: status.HTTP_404_NOT_FOUND,
+    domain.GroupExists: status.HTTP_409_CONFLICT,
+    domain.UserStatusConflict: status.HTTP_409_CONFLICT,
 }
 
 # DRF's failures under our stable codes.

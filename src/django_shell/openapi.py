@@ -205,22 +205,27 @@ def operation(
     errors: Iterable[str],
     security: list[dict[str, list[str]]],
     headers: Sequence[OpenApiParameter] = (),
+    query: type[serializers.Serializer] | None = None,
+    operation_id: str | None = None,
 ) -> Callable[[_F], _F]:
     """`extend_schema` for one endpoint: its success responses, the error responses of `errors` (with
-    `Retry-After` where they have one) and its security requirements (`NONE` for a public one)."""
+    `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
+    query parameters that the fields of `query` describe. `operation_id` replaces the generated one
+    where two would collide (a list and a retrieve are both `GET`s of plain views)."""
     error_statuses = error_responses(errors)
     retry_statuses = [code for code in _RETRY_STATUSES if code in error_statuses]
     retry_after = _header(
         "Retry-After", "Seconds to wait before trying again.", retry_statuses, schema=OpenApiTypes.INT, required=True
     )
     decorator: Callable[[_F], _F] = extend_schema(
+        operation_id=operation_id,
         summary=summary,
         description=description,
         request=request,
         responses={**responses, **error_statuses},
         # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
         auth=security,  # type: ignore[arg-type]
-        parameters=[*headers, *([retry_after] if retry_statuses else [])],
+        parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
     )
     return decorator
 

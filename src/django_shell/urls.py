@@ -45,6 +45,22 @@ urlpatterns = [
         administration.AdminEnableUserApi.as_view(),
         name="admin_user_enable",
     ),
+    re_path(
+        r"^admin-api/users/(?P<username>[^/]+)/reset_password/?$",
+        administration.AdminResetPasswordApi.as_view(),
+        name="admin_user_reset_password",
+    ),
+    re_path(
+        r"^admin-api/users/(?P<username>[^/]+)/groups/?$",
+        administration.AdminUserGroupsApi.as_view(),
+        name="admin_user_groups",
+    ),
+    re_path(
+        r"^admin-api/users/(?P<username>[^/]+)/groups/(?P<group>[^/]+)/?$",
+        administration.AdminUserGroupApi.as_view(),
+        name="admin_user_group",
+    ),
+    re_path(r"^admin-api/groups/?$", administration.AdminGroupsApi.as_view(), name="admin_groups"),
     re_path(r"^auth/mfa/totp/?$", mfa.TotpApi.as_view(), name="mfa_totp"),
     re_path(r"^auth/mfa/totp/verify/?$", mfa.VerifyTotpApi.as_view(), name="mfa_totp_verify"),
     re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),

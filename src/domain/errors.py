@@ -108,3 +108,18 @@ class UserNotFound(DomainError):
     """For an administrator only: users signing in get `NotAuthorized`, which names no account."""
 
     default_message = "No such user."
+
+
+class GroupNotFound(DomainError):
+    default_message = "No such group."
+
+
+class GroupExists(DomainError):
+    default_message = "A group with this name already exists."
+
+
+class UserStatusConflict(DomainError):
+    """The user exists, but their status does not allow the operation (say, a password reset
+    before they ever chose a password)."""
+
+    default_message = "The user's status does not allow this."

@@ -220,6 +220,12 @@ class CodeDelivery:
     medium: str
     attribute_name: str
 
+    @classmethod
+    def by_email(cls, address: str) -> CodeDelivery:
+        """A delivery to the `email` attribute `address`, masked: `alice@example.com` becomes `a***@e***`."""
+        local, _, domain = address.partition("@")
+        return cls(destination=f"{local[:1]}***@{domain[:1]}***", medium="EMAIL", attribute_name="email")
+
 
 @attrs.frozen
 class SignUpOutcome:
@@ -466,13 +472,124 @@ class ProfileImage:
         return f"profile-images/{owner_sub}/{secrets.token_urlsafe(16)}.{self.format.extension}"
 
 
+def _to_optional_str_tuple(items: Iterable[str] | None) -> tuple[str, ...] | None:
+    return None if items is None else tuple(items)
+
+
 @attrs.frozen
 class PoolUser:
     """A user as the pool's administrator sees them: `status` is Cognito's UserStatus
-    (UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, ...)."""
+    (UNCONFIRMED, CONFIRMED, FORCE_CHANGE_PASSWORD, RESET_REQUIRED, ...). `groups` are the pool's
+    groups the user is in; None where they were not looked up (a list of users, which would cost
+    Cognito one call per user)."""
 
     username: str
     sub: str
     status: str
     enabled: bool
     attributes: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)
+    groups: tuple[str, ...] | None = attrs.field(default=None, converter=_to_optional_str_tuple)
+
+
+@attrs.frozen
+class CreatedUser(PoolUser):
+    """A user an administrator has just created, and where the invitation went (None: none was sent)."""
+
+    invitation: CodeDelivery | None = None
+
+
+# Cognito's limits on group names and descriptions (CreateGroup).
+GROUP_NAME_MAX_LENGTH = 128
+GROUP_DESCRIPTION_MAX_LENGTH = 2048
+
+
+def _group_name_valid(instance: GroupName, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(bool(value), "group", "must not be empty")
+    _require(len(value) <= GROUP_NAME_MAX_LENGTH, "group", f"must be at most {GROUP_NAME_MAX_LENGTH} characters")
+    _require(_is_visible_text(value), "group", "must not contain spaces or control characters")
+
+
+@attrs.frozen
+class GroupName:
+    """The name of one of the pool's groups; compared exactly, as Cognito compares them."""
+
+    value: str = attrs.field(validator=_group_name_valid)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _group_description_valid(instance: Group, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(
+        len(value) <= GROUP_DESCRIPTION_MAX_LENGTH,
+        "description",
+        f"must be at most {GROUP_DESCRIPTION_MAX_LENGTH} characters",
+    )
+    _require(value.isprintable(), "description", "must not contain control characters")
+
+
+@attrs.frozen
+class Group:
+    name: GroupName
+    description: str = attrs.field(default="", validator=_group_description_valid)
+
+
+# The attributes Cognito's ListUsers can search, and nothing else: `status` is "Enabled" or
+# "Disabled", `cognito:user_status` the UserStatus.
+FILTERABLE_ATTRIBUTES = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
+# Cognito takes filters of at most 256 characters; the longest attribute with its operator and
+# quotes takes 25 of them, and a round limit is easier to state.
+FILTER_VALUE_MAX_LENGTH = 200
+# The most users Cognito's ListUsers returns at once.
+USER_PAGE_MAX_SIZE = 60
+
+
+class FilterMatch(enum.Enum):
+    EXACT = "exact"
+    PREFIX = "prefix"
+
+
+def _filter_attribute_valid(instance: UserFilter, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(value in FILTERABLE_ATTRIBUTES, "attribute", "must be one of " + ", ".join(FILTERABLE_ATTRIBUTES))
+
+
+def _filter_value_valid(instance: UserFilter, attribute: attrs.Attribute[str], value: str) -> None:
+    _require(bool(value), "value", "must not be empty")
+    _require(len(value) <= FILTER_VALUE_MAX_LENGTH, "value", f"must be at most {FILTER_VALUE_MAX_LENGTH} characters")
+    _require(value.isprintable(), "value", "must not contain control characters")
+    # Cognito's filter syntax quotes the value and has no escape for a quote inside it: refusing
+    # both characters keeps a value from ever ending the quoted string early.
+    _require('"' not in value and "\\" not in value, "value", "must not contain double quotes or backslashes")
+
+
+@attrs.frozen
+class UserFilter:
+    """Which users to list: those whose `attribute` equals `value`, or starts with it."""
+
+    attribute: str = attrs.field(validator=_filter_attribute_valid)
+    match: FilterMatch
+    value: str = attrs.field(validator=_filter_value_valid)
+
+
+def _to_pool_user_tuple(items: Iterable[PoolUser]) -> tuple[PoolUser, ...]:
+    return tuple(items)
+
+
+@attrs.frozen
+class UserPage:
+    """One page of a list of users; `next_page_token` asks for the next one (None: this was the last).
+    A page may hold fewer users than asked for, even none, and still have a next one."""
+
+    users: tuple[PoolUser, ...] = attrs.field(converter=_to_pool_user_tuple)
+    next_page_token: str | None = None

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests.live_server import running_service, service_environment
 
@@ -35,6 +35,7 @@ class TestConfigurationErrors:
             ({"PROFILE_IMAGE_STORE": "s3"}, "S3_BUCKET"),
             ({"PROFILE_IMAGE_STORE": "gcs"}, "PROFILE_IMAGE_STORE"),
             ({"S3_BUCKET": "avatars", "AWS_ENDPOINT_URL_S3": "localhost:4566"}, "AWS_ENDPOINT_URL_S3"),
+            ({"COGNITO_ADMIN_GROUP": "pool admins"}, "COGNITO_ADMIN_GROUP"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):
@@ -72,6 +73,21 @@ def test_bootstrap_local_pool_prints_an_environment_that_serves_the_seed_flow(mo
         assert server.post("/auth/refresh", headers=tokens).status == 200
         assert server.post("/auth/logout", headers=tokens).status == 200
         assert server.post("/auth/refresh", headers=tokens).status == 401
+
+
+@pytest.mark.moto
+def test_bootstrap_local_pool_creates_the_administrators_group(moto_endpoint, cognito_client, capsys):
+    call_command("bootstrap_local_pool", endpoint_url=moto_endpoint, admin_group="pool-admins")
+    environment = exports(capsys.readouterr().out)
+
+    assert environment["COGNITO_ADMIN_GROUP"] == "pool-admins"
+    group = cognito_client.get_group(UserPoolId=environment["COGNITO_USER_POOL_ID"], GroupName="pool-admins")
+    assert group["Group"]["GroupName"] == "pool-admins"
+
+
+def test_bootstrap_local_pool_refuses_an_administrators_group_no_pool_could_have():
+    with pytest.raises(CommandError, match="admin-group"):
+        call_command("bootstrap_local_pool", endpoint_url="http://127.0.0.1:9", admin_group="pool admins")
 
 
 def test_the_embedded_default_serves_and_logs_its_codes(tmp_path):

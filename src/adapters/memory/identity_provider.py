@@ -36,6 +36,8 @@ from domain.errors import (
     DomainError,
     ExpiredCode,
     ExpiredSession,
+    GroupExists,
+    GroupNotFound,
     NotAuthorized,
     PasswordResetRequired,
     ProviderUnavailable,
@@ -47,6 +49,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import (
+    USER_PAGE_MAX_SIZE,
     VERIFIABLE_ATTRIBUTES,
     VERIFIED_FLAGS,
     Attribute,
@@ -55,6 +58,9 @@ from domain.values import (
     Challenge,
     CodeDelivery,
     ConfirmationCode,
+    FilterMatch,
+    Group,
+    GroupName,
     MfaFactor,
     MfaPreference,
     Password,
@@ -62,7 +68,9 @@ from domain.values import (
     PoolUser,
     SignUpOutcome,
     TokenSet,
+    UserFilter,
     Username,
+    UserPage,
     UserProfile,
     is_user_attribute,
 )
@@ -150,9 +158,23 @@ _SCHEMA = (
         sms_enabled INTEGER NOT NULL,
         preferred TEXT
     )""",
+    "CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, description TEXT NOT NULL, created_at REAL NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS group_members (
+        sub TEXT NOT NULL,
+        group_name TEXT NOT NULL,
+        PRIMARY KEY (sub, group_name)
+    )""",
 )
 # Every table that holds rows of a user, the users table last.
-_USER_TABLES = ("codes", "sessions", "refresh_tokens", "software_tokens", "mfa_preferences", "users")
+_USER_TABLES = (
+    "codes",
+    "sessions",
+    "refresh_tokens",
+    "software_tokens",
+    "mfa_preferences",
+    "group_members",
+    "users",
+)
 
 
 class _Status(enum.StrEnum):
@@ -382,7 +404,7 @@ class InMemoryIdentityProvider(IdentityProvider):
                 raise NotAuthorized(_USER_DISABLED)
             if row["revoked"] or row["expires_at"] <= now:
                 raise NotAuthorized(_INVALID_REFRESH_TOKEN)
-            return self._tokens(user, row["origin_jti"], row["auth_time"], refresh_token, now)
+            return self._tokens(db, user, row["origin_jti"], row["auth_time"], refresh_token, now)
 
     def global_sign_out(self, access_token: str) -> None:
         try:
@@ -425,17 +447,25 @@ class InMemoryIdentityProvider(IdentityProvider):
 
     # -- administration ------------------------------------------------------------------------------
 
-    def admin_create_user(self, username: Username, temporary_password: Password, attributes: Attributes) -> str:
+    def admin_create_user(
+        self, username: Username, temporary_password: Password, attributes: Attributes, *, send_invitation: bool = False
+    ) -> str:
         """Create a user who must choose a new password at first sign-in (`NEW_PASSWORD_REQUIRED`).
+        With `send_invitation`, the code sender delivers the temporary password to the `email` attribute.
 
         Returns the user's sub. Raises `UsernameExists`, `InvalidPassword`, `ValidationError`.
         """
         _check_schema(attributes, allow_verified_flags=True)
+        email = attributes.get("email")
+        if send_invitation and email is None:
+            raise ValidationError({"send_invitation": "the user has no e-mail address to receive the invitation"})
         self._policy.check(temporary_password)
         password_hash = _hash_password(temporary_password.value)
         with self._transaction() as db:
             now = self._clock.now()
             user = self._insert_user(db, username, password_hash, _Status.FORCE_CHANGE_PASSWORD, attributes, now)
+        if send_invitation:
+            self._deliver(_Delivery(user.username, email, CodePurpose.INVITATION, temporary_password.value))
         return user.sub
 
     def admin_disable_user(self, username: Username) -> None:
@@ -643,11 +673,16 @@ class InMemoryIdentityProvider(IdentityProvider):
             "INSERT INTO refresh_tokens VALUES (?, ?, ?, ?, ?, 0)",
             (_digest(refresh_token), user.sub, origin_jti, auth_time, now + self._refresh_token_lifetime),
         )
-        return self._tokens(user, origin_jti, auth_time, refresh_token, now)
+        return self._tokens(db, user, origin_jti, auth_time, refresh_token, now)
 
-    def _tokens(self, user: _User, origin_jti: str, auth_time: int, refresh_token: str, now: float) -> TokenSet:
+    def _tokens(
+        self, db: sqlite3.Connection, user: _User, origin_jti: str, auth_time: int, refresh_token: str, now: float
+    ) -> TokenSet:
         issued_at = int(now)
+        # As Cognito does: both tokens name the user's groups as they are now, and only when there are any.
+        groups = self._group_names(db, user.sub)
         common = {
+            **({"cognito:groups": groups} if groups else {}),
             "sub": user.sub,
             "iss": self._issuer,
             "origin_jti": origin_jti,
@@ -805,13 +840,56 @@ class InMemoryIdentityProvider(IdentityProvider):
         """The user as the administrator sees them. Raises `NotAuthorized` for an unknown user."""
         with self._transaction() as db:
             user = self._existing_user(db, username)
-        return PoolUser(
-            username=user.username,
-            sub=user.sub,
-            status=user.status.value,
-            enabled=user.enabled,
-            attributes={"sub": user.sub, **user.attributes},
-        )
+            return _pool_user(user, groups=self._group_names(db, user.sub))
+
+    def admin_list_users(self, user_filter: UserFilter | None, limit: int, page_token: str | None) -> UserPage:
+        """Up to `limit` users that `user_filter` matches, in order of their usernames, after the user
+        that `page_token` names. Raises `ValidationError` on `page_token` for a token this pool did not issue."""
+        if not 1 <= limit <= USER_PAGE_MAX_SIZE:
+            raise ValidationError({"limit": f"must be 1 to {USER_PAGE_MAX_SIZE}"})
+        after = "" if page_token is None else _page_position(page_token)
+        users: list[PoolUser] = []
+        with self._transaction() as db:
+            rows = db.execute("SELECT * FROM users WHERE username_key > ? ORDER BY username_key", (after,))
+            for row in rows:
+                user = _User.from_row(row)
+                if user_filter is not None and not _matches(user_filter, user):
+                    continue
+                if len(users) == limit:
+                    # Another user matches: there is a next page, and it starts after the last one listed.
+                    return UserPage(users, _page_token(Username(users[-1].username).key))
+                users.append(_pool_user(user, groups=None))
+        return UserPage(users)
+
+    def admin_create_group(self, group: Group) -> None:
+        """Create a group. Raises `GroupExists`."""
+        with self._transaction() as db:
+            if self._group_exists(db, group.name):
+                raise GroupExists("A group with the name already exists.")
+            db.execute("INSERT INTO groups VALUES (?, ?, ?)", (group.name.value, group.description, self._clock.now()))
+
+    def admin_add_user_to_group(self, username: Username, group: GroupName) -> None:
+        """Add the user to the group. Raises `GroupNotFound`, and `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+            if not self._group_exists(db, group):
+                raise GroupNotFound("Group not found.")
+            db.execute("INSERT OR IGNORE INTO group_members VALUES (?, ?)", (user.sub, group.value))
+
+    def admin_remove_user_from_group(self, username: Username, group: GroupName) -> None:
+        """Take the user out of the group. Raises `GroupNotFound`, and `NotAuthorized` for an unknown user."""
+        with self._transaction() as db:
+            user = self._existing_user(db, username)
+            if not self._group_exists(db, group):
+                raise GroupNotFound("Group not found.")
+            db.execute("DELETE FROM group_members WHERE sub = ? AND group_name = ?", (user.sub, group.value))
+
+    def _group_exists(self, db: sqlite3.Connection, group: GroupName) -> bool:
+        return db.execute("SELECT 1 FROM groups WHERE name = ?", (group.value,)).fetchone() is not None
+
+    def _group_names(self, db: sqlite3.Connection, sub: str) -> list[str]:
+        rows = db.execute("SELECT group_name FROM group_members WHERE sub = ? ORDER BY group_name", (sub,))
+        return [row["group_name"] for row in rows]
 
     def admin_delete_user(self, username: Username) -> None:
         """Remove the user with their codes, sessions and tokens. Raises `NotAuthorized` for an unknown user."""
@@ -1019,3 +1097,52 @@ def _verification_purpose(name: str) -> CodePurpose:
     if purpose is None:
         raise ValidationError({"attribute_name": f"the pool sends no code that verifies {name!r}"})
     return purpose
+
+
+def _pool_user(user: _User, *, groups: list[str] | None) -> PoolUser:
+    return PoolUser(
+        username=user.username,
+        sub=user.sub,
+        status=user.status.value,
+        enabled=user.enabled,
+        attributes={"sub": user.sub, **user.attributes},
+        groups=groups,
+    )
+
+
+def _searched_value(user: _User, attribute: str) -> str | None:
+    """What ListUsers's filter compares for `attribute`: an attribute, or one of the user's own fields."""
+    own = {
+        "username": user.username,
+        "sub": user.sub,
+        "status": "Enabled" if user.enabled else "Disabled",
+        "cognito:user_status": user.status.value,
+    }
+    return own[attribute] if attribute in own else user.attributes.get(attribute)
+
+
+def _matches(user_filter: UserFilter, user: _User) -> bool:
+    actual, wanted = _searched_value(user, user_filter.attribute), user_filter.value
+    if actual is None:
+        return False
+    # Cognito documents the user status alone as compared without regard to case.
+    if user_filter.attribute == "cognito:user_status":
+        actual, wanted = actual.casefold(), wanted.casefold()
+    return actual == wanted if user_filter.match is FilterMatch.EXACT else actual.startswith(wanted)
+
+
+def _page_token(after: str) -> str:
+    """An opaque token for the page after the user whose username key is `after`."""
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode()
+
+
+def _page_position(token: str) -> str:
+    """The username key a page token continues after; `ValidationError` on `page_token` for anything else."""
+    try:
+        position = json.loads(base64.urlsafe_b64decode(token.encode("ascii")))
+    except ValueError:  # not base64, not UTF-8 or not JSON
+        position = None
+    if not isinstance(position, dict) or not isinstance(position.get("after"), str):
+        raise ValidationError({"page_token": "is not a page token of this pool"})
+    after: str = position["after"]
+    return after

@@ -36,3 +36,8 @@ class UserDirectory(abc.ABC):
     def set_active(self, sub: str, active: bool) -> None:
         """Mark the mirrored user active or not; an inactive user's tokens are refused. Nothing
         happens for a user who is not in the mirror."""
+
+    @abc.abstractmethod
+    def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
+        """Record the user's pool groups (`cognito_groups`) as an administrator just changed them.
+        Nothing happens for a user who is not in the mirror: their first sign-in brings the groups."""

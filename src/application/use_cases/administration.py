@@ -19,8 +19,20 @@ from application.use_cases.revocation import (
     refuse_tokens_issued_so_far,
     refusing_every_token,
 )
-from domain.errors import NotAuthorized, UserNotFound
-from domain.values import Attributes, Password, PoolUser, Username
+from domain.errors import NotAuthorized, UserNotFound, UserStatusConflict, ValidationError
+from domain.values import (
+    USER_PAGE_MAX_SIZE,
+    Attributes,
+    CreatedUser,
+    FilterMatch,
+    Group,
+    GroupName,
+    Password,
+    PoolUser,
+    UserFilter,
+    Username,
+    UserPage,
+)
 
 
 @contextlib.contextmanager
@@ -38,24 +50,28 @@ class CreateUserCommand:
     username: str
     temporary_password: str = attrs.field(repr=False)
     attributes: tuple[tuple[str, str], ...] = ()
+    send_invitation: bool = False
 
 
 @attrs.frozen
 class CreateUser:
-    """Create a user who must choose a new password at first sign-in; no invitation is sent.
+    """Create a user who must choose a new password at first sign-in; with `send_invitation` the pool
+    e-mails them their username and temporary password, else nothing is sent.
 
     A username that is an e-mail address doubles as the `email` attribute unless one is given.
-    Raises `ValidationError`, `InvalidPassword`, `UsernameExists`.
+    Raises `ValidationError` (an invitation needs an `email`), `InvalidPassword`, `UsernameExists`.
     """
 
     administration: UserPoolAdministration
 
-    def __call__(self, command: CreateUserCommand) -> PoolUser:
+    def __call__(self, command: CreateUserCommand) -> CreatedUser:
         username = Username(command.username)
         attributes = Attributes.from_pairs(command.attributes)
         if username.is_email and attributes.get("email") is None:
             attributes = attributes.with_attribute("email", username.value)
-        return self.administration.create_user(username, Password(command.temporary_password), attributes)
+        return self.administration.create_user(
+            username, Password(command.temporary_password), attributes, send_invitation=command.send_invitation
+        )
 
 
 @attrs.frozen
@@ -150,3 +166,135 @@ class DeleteUser:
         image_key = self.user_directory.forget_user(sub)
         if image_key is not None:
             delete_superseded_image(self.profile_images, image_key)
+
+
+@attrs.frozen
+class ListUsersCommand:
+    """`attribute` and `value` filter together (neither: every user); `match` is "exact" or "prefix"."""
+
+    attribute: str | None = None
+    match: str | None = None
+    value: str | None = None
+    limit: int = USER_PAGE_MAX_SIZE
+    page_token: str | None = None
+
+
+def _user_filter(command: ListUsersCommand) -> UserFilter | None:
+    if command.attribute is None and command.value is None:
+        if command.match is not None:
+            raise ValidationError({"match": "needs attribute and value"})
+        return None
+    if command.attribute is None:
+        raise ValidationError({"attribute": "is required with value"})
+    if command.value is None:
+        raise ValidationError({"value": "is required with attribute"})
+    try:
+        match = FilterMatch(command.match or FilterMatch.EXACT.value)
+    except ValueError:
+        raise ValidationError({"match": "must be exact or prefix"}) from None
+    return UserFilter(command.attribute, match, command.value)
+
+
+@attrs.frozen
+class ListUsers:
+    """One page of the pool's users, filtered on one attribute. Users' groups are not listed.
+
+    Raises `ValidationError` for a bad filter, a limit outside 1 to 60, or a page token the pool did
+    not issue.
+    """
+
+    administration: UserPoolAdministration
+
+    def __call__(self, command: ListUsersCommand) -> UserPage:
+        user_filter = _user_filter(command)
+        if not 1 <= command.limit <= USER_PAGE_MAX_SIZE:
+            raise ValidationError({"limit": f"must be 1 to {USER_PAGE_MAX_SIZE}"})
+        if command.page_token == "":
+            raise ValidationError({"page_token": "must not be empty"})
+        return self.administration.list_users(user_filter, command.limit, command.page_token)
+
+
+@attrs.frozen
+class ResetUserPassword:
+    """Withdraw the user's password and send them a reset code: until they set a new one with it
+    (`ConfirmForgotPassword`), signing in answers `PasswordResetRequired`. Their tokens stay valid and
+    the mirror holds nothing of it.
+
+    Raises `UserNotFound`; `UserStatusConflict` for a user who is disabled or never chose a password;
+    `ValidationError` for one without a verified address to receive the code.
+    """
+
+    administration: UserPoolAdministration
+
+    def __call__(self, command: UserCommand) -> PoolUser:
+        username = Username(command.username)
+        with _user_not_found():
+            self.administration.get_user(username)
+        try:
+            self.administration.reset_user_password(username)
+        except NotAuthorized as error:
+            # The user exists, as just seen: the pool refuses what their state does not allow.
+            raise UserStatusConflict(
+                "The password cannot be reset: the user is disabled or has not chosen a password yet."
+            ) from error
+        with _user_not_found():
+            return self.administration.get_user(username)
+
+
+@attrs.frozen
+class CreateGroupCommand:
+    name: str
+    description: str = ""
+
+
+@attrs.frozen
+class CreateGroup:
+    """Create one of the pool's groups, which users can then be added to. Raises `ValidationError`,
+    `GroupExists`."""
+
+    administration: UserPoolAdministration
+
+    def __call__(self, command: CreateGroupCommand) -> Group:
+        group = Group(GroupName(command.name), command.description)
+        self.administration.create_group(group)
+        return group
+
+
+@attrs.frozen
+class GroupMembershipCommand:
+    username: str
+    group: str
+
+
+@attrs.frozen
+class AddUserToGroup:
+    """Add the user to an existing group; the mirror's `cognito_groups` follows at once, their tokens
+    from their next sign-in or refresh. Raises `UserNotFound`, `GroupNotFound`."""
+
+    administration: UserPoolAdministration
+    user_directory: UserDirectory
+
+    def __call__(self, command: GroupMembershipCommand) -> PoolUser:
+        username, group = Username(command.username), GroupName(command.group)
+        with _user_not_found():
+            self.administration.add_user_to_group(username, group)
+            user = self.administration.get_user(username)
+        self.user_directory.set_groups(user.sub, user.groups or ())
+        return user
+
+
+@attrs.frozen
+class RemoveUserFromGroup:
+    """Take the user out of a group; the mirror follows at once, their tokens from their next sign-in
+    or refresh. Raises `UserNotFound`, `GroupNotFound`."""
+
+    administration: UserPoolAdministration
+    user_directory: UserDirectory
+
+    def __call__(self, command: GroupMembershipCommand) -> PoolUser:
+        username, group = Username(command.username), GroupName(command.group)
+        with _user_not_found():
+            self.administration.remove_user_from_group(username, group)
+            user = self.administration.get_user(username)
+        self.user_directory.set_groups(user.sub, user.groups or ())
+        return user

@@ -1,10 +1,11 @@
-"""The administration endpoints under /admin-api/users/: staff only, one thin view per operation."""
+"""The administration endpoints under /admin-api/: administrators only, one thin view per operation."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
+from django.conf import settings
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -12,40 +13,78 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from application.use_cases.administration import (
+    AddUserToGroup,
+    CreateGroup,
+    CreateGroupCommand,
     CreateUser,
     CreateUserCommand,
     DeleteUser,
     DisableUser,
     EnableUser,
     GetUser,
+    GroupMembershipCommand,
+    ListUsers,
+    ListUsersCommand,
+    RemoveUserFromGroup,
+    ResetUserPassword,
     UserCommand,
 )
 from django_shell import openapi
-from django_shell.accounts.fields import StrictCharField
+from django_shell.accounts.fields import StrictBooleanField, StrictCharField
 from domain.values import (
     ATTRIBUTE_NAME_MAX_LENGTH,
     ATTRIBUTE_VALUE_MAX_LENGTH,
+    FILTER_VALUE_MAX_LENGTH,
+    FILTERABLE_ATTRIBUTES,
+    GROUP_DESCRIPTION_MAX_LENGTH,
+    GROUP_NAME_MAX_LENGTH,
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
+    USER_PAGE_MAX_SIZE,
     USERNAME_MAX_LENGTH,
+    Claims,
+    FilterMatch,
     PoolUser,
 )
 
+# Cognito's pagination tokens are opaque and a few hundred characters long.
+_PAGE_TOKEN_MAX_LENGTH = 4096
+
 
 class IsPoolAdministrator(BasePermission):
-    """Signed in, and staff in the mirror (`is_staff`, set in Django's admin)."""
+    """Signed in, and either staff in the mirror (`is_staff`, set in Django's admin) or a member of
+    the pool group that the `COGNITO_ADMIN_GROUP` setting names (unset: no group makes anyone an
+    administrator). Membership must show both in the verified access token's `cognito:groups` and in
+    the mirror's `cognito_groups`: the token proves what the pool said at sign-in, and the mirror
+    follows a removal through this service at once, where the token would keep the group until it
+    expires."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
-        return bool(user and user.is_authenticated and user.is_staff)
+        if not (user and user.is_authenticated):
+            return False
+        if user.is_staff:
+            return True
+        group: str | None = settings.COGNITO_ADMIN_GROUP
+        claims = request.auth
+        return (
+            group is not None
+            and isinstance(claims, Claims)
+            and group in claims.groups
+            and group in getattr(user, "cognito_groups", ())
+        )
 
 
-class PoolUserSerializer(serializers.Serializer):
+class ListedUserSerializer(serializers.Serializer):
     username = serializers.CharField()
     sub = serializers.CharField()
     status = serializers.CharField(help_text="Cognito's UserStatus: CONFIRMED, FORCE_CHANGE_PASSWORD, ...")
     enabled = serializers.BooleanField()
     attributes = serializers.DictField(child=serializers.CharField())
+
+
+class PoolUserSerializer(ListedUserSerializer):
+    groups = serializers.ListField(child=serializers.CharField(), help_text="The pool groups the user is in.")
 
 
 def _user_response(user: PoolUser, status_code: int = status.HTTP_200_OK) -> Response:
@@ -68,8 +107,50 @@ class _AdminApi(APIView):
     permission_classes = (IsPoolAdministrator,)
 
 
+def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The validated query string. A parameter the operation does not know, or one given twice, is
+    refused rather than ignored: `?filter=...` silently listing every user would mislead."""
+    fields = serializer_class().fields
+    unknown = sorted(name for name in request.query_params if name not in fields)
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if unknown or repeated:
+        raise serializers.ValidationError(
+            dict.fromkeys(unknown, "is not a parameter of this operation")
+            | dict.fromkeys(repeated, "must be given once")
+        )
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 class AdminUsersApi(_AdminApi):
-    http_method_names = ["post", "options"]
+    http_method_names = ["get", "post", "options"]
+
+    class QuerySerializer(serializers.Serializer):
+        attribute = serializers.ChoiceField(
+            choices=FILTERABLE_ATTRIBUTES, required=False, help_text="The attribute to filter on, with `value`."
+        )
+        match = serializers.ChoiceField(
+            choices=[match.value for match in FilterMatch],
+            required=False,
+            help_text="`exact` (the default) or `prefix`.",
+        )
+        value = StrictCharField(
+            max_length=FILTER_VALUE_MAX_LENGTH,
+            required=False,
+            help_text="What the attribute equals or starts with; no double quotes or backslashes. "
+            "`status` is `Enabled` or `Disabled`; `cognito:user_status` ignores case.",
+        )
+        limit = serializers.IntegerField(min_value=1, max_value=USER_PAGE_MAX_SIZE, default=USER_PAGE_MAX_SIZE)
+        page_token = StrictCharField(
+            max_length=_PAGE_TOKEN_MAX_LENGTH, required=False, help_text="The `next_page_token` of the page before."
+        )
+
+    class ListOutputSerializer(serializers.Serializer):
+        users = ListedUserSerializer(many=True)
+        next_page_token = serializers.CharField(
+            allow_null=True, help_text="Send it as `page_token` for the next page; null after the last one."
+        )
 
     class InputSerializer(serializers.Serializer):
         class AttributeSerializer(serializers.Serializer):
@@ -79,12 +160,48 @@ class AdminUsersApi(_AdminApi):
         username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
         temporary_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
+        send_invitation = StrictBooleanField(
+            required=False,
+            default=False,
+            help_text="E-mail the user their username and temporary password (the `email` attribute must be set).",
+        )
+
+    class CreatedOutputSerializer(PoolUserSerializer):
+        invitation = openapi.CodeDeliverySerializer(allow_null=True, help_text="Null when no invitation was sent.")
 
     @openapi.operation(
-        summary="Create a user who must choose a new password at first sign-in; no invitation is sent.",
-        description="Signing in with the temporary password answers a `NEW_PASSWORD_REQUIRED` challenge.",
+        summary="One page of the pool's users, optionally filtered on one attribute.",
+        description="A page may hold fewer users than `limit`, even none, and still have a next page. "
+        "Users' groups are not listed: get the user for them.",
+        responses={200: ListOutputSerializer},
+        errors=(*_ADMIN_ERRORS, "ValidationError"),
+        security=openapi.ACCESS,
+        query=QuerySerializer,
+        operation_id="admin_api_users_list",
+    )
+    @inject
+    def get(self, request: Request, list_users: ListUsers = Provide["list_users"]) -> Response:
+        query = _query(self.QuerySerializer, request)
+        page = list_users(
+            ListUsersCommand(
+                attribute=query.get("attribute"),
+                match=query.get("match"),
+                value=query.get("value"),
+                limit=query["limit"],
+                page_token=query.get("page_token"),
+            )
+        )
+        return Response(
+            {"users": ListedUserSerializer(page.users, many=True).data, "next_page_token": page.next_page_token}
+        )
+
+    @openapi.operation(
+        summary="Create a user who must choose a new password at first sign-in.",
+        description="Signing in with the temporary password answers a `NEW_PASSWORD_REQUIRED` challenge. With "
+        '`"send_invitation": true` the pool e-mails the user their username and temporary password, and '
+        "`invitation` says where it went; by default nothing is sent.",
         request=InputSerializer,
-        responses={201: PoolUserSerializer},
+        responses={201: CreatedOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "InvalidPassword", "UsernameExists"),
         security=openapi.ACCESS,
     )
@@ -93,14 +210,25 @@ class AdminUsersApi(_AdminApi):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        user = create_user(
+        created = create_user(
             CreateUserCommand(
                 username=data["username"],
                 temporary_password=data["temporary_password"],
                 attributes=tuple((item["Name"], item["Value"]) for item in data.get("user_attributes", [])),
+                send_invitation=data["send_invitation"],
             )
         )
-        return _user_response(user, status.HTTP_201_CREATED)
+        invitation = created.invitation
+        body = {
+            **PoolUserSerializer(created).data,
+            "invitation": invitation
+            and {
+                "destination": invitation.destination,
+                "delivery_medium": invitation.medium,
+                "attribute_name": invitation.attribute_name,
+            },
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 class AdminUserApi(_AdminApi):
@@ -161,3 +289,96 @@ class AdminEnableUserApi(_AdminApi):
     @inject
     def post(self, request: Request, username: str, enable_user: EnableUser = Provide["enable_user"]) -> Response:
         return _user_response(enable_user(UserCommand(username)))
+
+
+class AdminResetPasswordApi(_AdminApi):
+    http_method_names = ["post", "options"]
+
+    @openapi.operation(
+        summary="Withdraw the user's password and send them a reset code.",
+        description="Until the user sets a new password at `/auth/confirm_forgot_password` with the code, logging in "
+        "answers 403 `PasswordResetRequired`. Their tokens stay valid. A user who is disabled or never chose a "
+        "password is 409 `UserStatusConflict`; one without a verified e-mail address 400 `ValidationError`.",
+        request=None,
+        responses={200: PoolUserSerializer},
+        errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "UserStatusConflict"),
+        security=openapi.ACCESS,
+    )
+    @inject
+    def post(
+        self, request: Request, username: str, reset_password: ResetUserPassword = Provide["reset_user_password"]
+    ) -> Response:
+        return _user_response(reset_password(UserCommand(username)))
+
+
+class AdminGroupsApi(_AdminApi):
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer):
+        name = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+        description = StrictCharField(max_length=GROUP_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
+
+    class OutputSerializer(serializers.Serializer):
+        name = serializers.CharField()
+        description = serializers.CharField()
+
+    @openapi.operation(
+        summary="Create a group in the pool, which users can then be added to.",
+        request=InputSerializer,
+        responses={201: OutputSerializer},
+        errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "GroupExists"),
+        security=openapi.ACCESS,
+    )
+    @inject
+    def post(self, request: Request, create_group: CreateGroup = Provide["create_group"]) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        group = create_group(CreateGroupCommand(name=data["name"], description=data.get("description", "")))
+        return Response({"name": group.name.value, "description": group.description}, status=status.HTTP_201_CREATED)
+
+
+class AdminUserGroupsApi(_AdminApi):
+    http_method_names = ["post", "options"]
+
+    class InputSerializer(serializers.Serializer):
+        group = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+
+    @openapi.operation(
+        summary="Add the user to an existing group.",
+        description="The user's tokens name the group (`cognito:groups`) from their next login or refresh on; "
+        "the mirror at once. Being a member already is no error.",
+        request=InputSerializer,
+        responses={200: PoolUserSerializer},
+        errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "UserNotFound", "GroupNotFound"),
+        security=openapi.ACCESS,
+    )
+    @inject
+    def post(
+        self, request: Request, username: str, add_to_group: AddUserToGroup = Provide["add_user_to_group"]
+    ) -> Response:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return _user_response(add_to_group(GroupMembershipCommand(username, serializer.validated_data["group"])))
+
+
+class AdminUserGroupApi(_AdminApi):
+    http_method_names = ["delete", "options"]
+
+    @openapi.operation(
+        summary="Take the user out of a group.",
+        description="The mirror follows at once, the user's tokens from their next login or refresh on. Not being "
+        "a member is no error.",
+        responses={200: PoolUserSerializer},
+        errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "GroupNotFound"),
+        security=openapi.ACCESS,
+    )
+    @inject
+    def delete(
+        self,
+        request: Request,
+        username: str,
+        group: str,
+        remove_from_group: RemoveUserFromGroup = Provide["remove_user_from_group"],
+    ) -> Response:
+        return _user_response(remove_from_group(GroupMembershipCommand(username, group)))

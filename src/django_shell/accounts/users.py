@@ -83,6 +83,12 @@ class DjangoUserDirectory(UserDirectory):
             # disabled at the pool are refused everywhere at once by the revocation list.
             self.mirrored_users.forget(sub)
 
+    def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
+        User.objects.filter(sub=sub).update(cognito_groups=list(groups))
+        if self.mirrored_users is not None:
+            # Seen at once in this process (the administrator group's check reads it); elsewhere within the TTL.
+            self.mirrored_users.forget(sub)
+
 
 def profile_fields(profile: UserProfile) -> dict[str, Any]:
     """The mirror's columns that hold the pool's answer, with their values from `profile`."""

@@ -59,6 +59,9 @@ COGNITO_AUTH: dict[str, Any] = {
     },
 }
 
+# Members of this pool group administer users under /admin-api/ as staff do; unset, no group does.
+COGNITO_ADMIN_GROUP = env.group_name("COGNITO_ADMIN_GROUP")
+
 DEBUG = env.boolean("DJANGO_DEBUG", False)
 # A production pool needs a stable key; the embedded default signs nothing that outlives the process.
 SECRET_KEY = (

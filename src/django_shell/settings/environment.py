@@ -7,6 +7,9 @@ from collections.abc import Collection
 
 from django.core.exceptions import ImproperlyConfigured
 
+from domain.errors import ValidationError
+from domain.values import GroupName
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -62,4 +65,15 @@ def url_of(name: str, schemes: tuple[str, ...]) -> str | None:
     value = optional(name)
     if value is not None and not value.startswith(schemes):
         raise ImproperlyConfigured(f"{name} is not a URL starting with {' or '.join(schemes)}.")
+    return value
+
+
+def group_name(name: str) -> str | None:
+    """The name of a pool group, refused at start-up where no group could have it (it would never match)."""
+    value = optional(name)
+    if value is not None:
+        try:
+            GroupName(value)
+        except ValidationError as error:
+            raise ImproperlyConfigured(f"{name}={value!r} is not a group name: it {error.fields['group']}.") from None
     return value

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
 from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from application.ports.user_pool_administration import UserPoolAdministration
 from django_shell.accounts.models import User
+from domain.values import FILTERABLE_ATTRIBUTES
 from tests.integration.api.conftest import basic
-from tests.pools import Backend, CognitoBackend, MemoryBackend
+from tests.pools import Backend, CognitoBackend, Gap, MemoryBackend, skip_if, xfail_if
 
 ADMIN, ADMIN_PASSWORD = "root@example.com", "Correct-Horse-9"
 USERNAME, TEMPORARY, NEW_PASSWORD = "lee@example.com", "Temp0rary-pass", "Battery-st4ple"
@@ -157,3 +162,347 @@ class TestUserLifecycle:
     def test_a_taken_username_is_a_conflict(self, api, admin_token):
         create(api, admin_token)
         assert create(api, admin_token).status_code == 409
+
+
+def listed(api, token, **query):
+    response = api.client.get("/admin-api/users", query, HTTP_ACCESSTOKEN=token)
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+class TestListUsers:
+    @pytest.fixture
+    def population(self, api, admin_token):
+        for username in ("lee@example.com", "leo@example.com", "kim@example.com"):
+            assert create(api, admin_token, username).status_code == 201
+
+    @pytest.mark.usefixtures("population")
+    def test_pages_through_the_users_a_filter_matches(self, api, admin_token):
+        seen, token = [], None
+        for _ in range(5):
+            query = {"attribute": "email", "match": "prefix", "value": "le", "limit": "1"}
+            page = listed(api, admin_token, **query, **({"page_token": token} if token else {}))
+            assert len(page["users"]) <= 1
+            seen += [user["username"] for user in page["users"]]
+            token = page["next_page_token"]
+            if token is None:
+                break
+        assert sorted(seen) == ["lee@example.com", "leo@example.com"]
+
+    @pytest.mark.usefixtures("population")
+    def test_lists_everyone_without_a_filter(self, api, admin_token):
+        usernames = {user["username"] for user in listed(api, admin_token)["users"]}
+
+        assert {"lee@example.com", "leo@example.com", "kim@example.com", ADMIN} <= usernames
+
+    @pytest.mark.usefixtures("population")
+    def test_an_exact_match_by_default(self, api, admin_token):
+        page = listed(api, admin_token, attribute="username", value="kim@example.com")
+
+        assert [user["username"] for user in page["users"]] == ["kim@example.com"]
+        assert page["next_page_token"] is None
+        # A list leaves the groups out: looking them up would cost Cognito a call per user.
+        assert set(page["users"][0]) == {"username", "sub", "status", "enabled", "attributes"}
+
+    def test_refuses_a_request_without_a_token(self, api, administration):
+        response = api.client.get("/admin-api/users")
+        assert (response.status_code, response.json()["code"]) == (401, "NotAuthenticated")
+
+    def test_refuses_a_user_who_is_not_staff(self, api, backend, administration):
+        token = signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
+        response = api.client.get("/admin-api/users", HTTP_ACCESSTOKEN=token)
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+    @pytest.mark.parametrize(
+        ("query", "field"),
+        [
+            ("filter=email%20%5E%3D%20%22a%22", "filter"),
+            ("attribute=email&attribute=sub&value=a", "attribute"),
+            ("attribute=custom%3Ateam&value=a", "attribute"),
+            ("attribute=email&value=a%22%20or%20%22", "value"),
+            ("attribute=email", "value"),
+            ("value=a", "attribute"),
+            ("attribute=email&match=suffix&value=a", "match"),
+            ("limit=0", "limit"),
+            ("limit=61", "limit"),
+            ("limit=ten", "limit"),
+            ("page_token=", "page_token"),
+        ],
+    )
+    def test_refuses_a_bad_query_by_its_field(self, api, admin_token, query, field):
+        response = api.client.get(f"/admin-api/users?{query}", HTTP_ACCESSTOKEN=admin_token)
+
+        assert response.status_code == 400, response.json()
+        assert response.json()["code"] == "ValidationError"
+        assert field in response.json()["fields"]
+
+    def test_refuses_a_page_token_it_did_not_issue(self, request, api, backend, admin_token):
+        xfail_if(request, backend, Gap.FOREIGN_PAGE_TOKEN_WRONG_CODE)
+        response = api.client.get("/admin-api/users?page_token=bm90LWEtdG9rZW4", HTTP_ACCESSTOKEN=admin_token)
+
+        assert (response.status_code, response.json()["code"]) == (400, "ValidationError")
+        assert set(response.json()["fields"]) == {"page_token"}
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        query=st.dictionaries(
+            keys=st.sampled_from(["attribute", "match", "value", "limit", "filter", "Limit"]),
+            values=st.one_of(
+                st.sampled_from([*FILTERABLE_ATTRIBUTES, "exact", "prefix", "Enabled", "1", "60", "61", "-1", "a"]),
+                st.text(max_size=20),
+            ),
+            max_size=4,
+        )
+    )
+    def test_any_query_is_answered_with_a_page_or_a_validation_error(self, api, admin_token, query):
+        response = api.client.get("/admin-api/users", query, HTTP_ACCESSTOKEN=admin_token)
+
+        body = response.json()
+        if response.status_code == 200:
+            assert set(body) == {"users", "next_page_token"}
+            assert set(query) <= {"attribute", "match", "value", "limit"}
+        else:
+            assert (response.status_code, body["code"]) == (400, "ValidationError"), body
+            assert set(body["fields"]) <= set(query) | {"attribute", "value", "match"}
+
+
+@pytest.fixture
+def reset_user(api, backend, admin_token):
+    """`USERNAME`, confirmed with a verified e-mail address, whose password an administrator withdrew."""
+    signed_in(api, backend, USERNAME, NEW_PASSWORD)
+    backend.mark_email_verified(USERNAME)
+    response = api.post(f"/admin-api/users/{USERNAME}/reset_password", HTTP_ACCESSTOKEN=admin_token)
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "RESET_REQUIRED"
+
+
+class TestResetPassword:
+    @pytest.mark.usefixtures("reset_user")
+    def test_login_requires_the_reset(self, request, api, backend):
+        xfail_if(request, backend, Gap.RESET_PASSWORD_STILL_SIGNS_IN)
+        response = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, NEW_PASSWORD))
+
+        assert (response.status_code, response.json()["code"]) == (403, "PasswordResetRequired")
+
+    @pytest.mark.usefixtures("reset_user")
+    def test_the_user_sets_a_new_password_with_the_delivered_code(self, api, backend):
+        skip_if(backend, Gap.NO_ADMIN_RESET_CODE)
+        confirmed = api.post(
+            "/auth/confirm_forgot_password",
+            {"email": USERNAME, "new_password": "Fresh-passw0rd", "code": backend.reset_code(USERNAME)},
+        )
+
+        assert confirmed.status_code == 200, confirmed.json()
+        assert api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, "Fresh-passw0rd")).status_code == 200
+
+    @pytest.mark.usefixtures("reset_user")
+    def test_the_user_may_ask_for_a_fresh_code(self, api, backend):
+        assert api.post("/auth/forgot_password", {"email": USERNAME}).status_code == 200
+        confirmed = api.post(
+            "/auth/confirm_forgot_password",
+            {"email": USERNAME, "new_password": "Fresh-passw0rd", "code": backend.reset_code(USERNAME)},
+        )
+
+        assert confirmed.status_code == 200, confirmed.json()
+        assert api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, "Fresh-passw0rd")).status_code == 200
+
+    def test_a_user_who_never_chose_a_password_is_a_conflict(self, api, admin_token):
+        create(api, admin_token)
+
+        response = api.post(f"/admin-api/users/{USERNAME}/reset_password", HTTP_ACCESSTOKEN=admin_token)
+
+        assert (response.status_code, response.json()["code"]) == (409, "UserStatusConflict")
+
+    def test_an_unknown_user_is_not_found(self, api, admin_token):
+        response = api.post("/admin-api/users/nobody@example.com/reset_password", HTTP_ACCESSTOKEN=admin_token)
+
+        assert (response.status_code, response.json()["code"]) == (404, "UserNotFound")
+
+    def test_refuses_a_user_who_is_not_staff(self, api, backend, administration):
+        token = signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
+        response = api.post(f"/admin-api/users/{USERNAME}/reset_password", HTTP_ACCESSTOKEN=token)
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+
+def make_group(api, token, name="editors"):
+    return api.post("/admin-api/groups", {"name": name, "description": "Edit things"}, HTTP_ACCESSTOKEN=token)
+
+
+class TestGroups:
+    def test_a_group_is_created_once(self, api, admin_token):
+        created = make_group(api, admin_token)
+        assert (created.status_code, created.json()) == (201, {"name": "editors", "description": "Edit things"})
+
+        again = make_group(api, admin_token)
+        assert (again.status_code, again.json()["code"]) == (409, "GroupExists")
+
+    @pytest.mark.parametrize("name", ["", "two words", "x" * 129, 7])
+    def test_refuses_a_group_name_cognito_refuses(self, api, admin_token, name):
+        response = api.post("/admin-api/groups", {"name": name}, HTTP_ACCESSTOKEN=admin_token)
+
+        assert (response.status_code, response.json()["code"]) == (400, "ValidationError")
+
+    def test_membership_reaches_the_user_the_mirror_and_the_tokens(self, api, backend, admin_token):
+        make_group(api, admin_token)
+        signed_in(api, backend, USERNAME, NEW_PASSWORD)
+
+        added = api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}, HTTP_ACCESSTOKEN=admin_token)
+
+        assert added.status_code == 200, added.json()
+        assert added.json()["groups"] == ["editors"]
+        assert User.objects.get(username=USERNAME).cognito_groups == ["editors"]
+        fresh = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, NEW_PASSWORD))
+        assert api.client.get("/auth/me", HTTP_ACCESSTOKEN=fresh["AccessToken"]).json()["groups"] == ["editors"]
+
+        removed = api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors", HTTP_ACCESSTOKEN=admin_token)
+
+        assert (removed.status_code, removed.json()["groups"]) == (200, [])
+        assert User.objects.get(username=USERNAME).cognito_groups == []
+        shown = api.client.get(f"/admin-api/users/{USERNAME}", HTTP_ACCESSTOKEN=admin_token).json()
+        assert shown["groups"] == []
+
+    def test_an_unknown_group_is_not_found(self, api, admin_token):
+        create(api, admin_token)
+
+        added = api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}, HTTP_ACCESSTOKEN=admin_token)
+        removed = api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors", HTTP_ACCESSTOKEN=admin_token)
+
+        assert (added.status_code, added.json()["code"]) == (404, "GroupNotFound")
+        assert (removed.status_code, removed.json()["code"]) == (404, "GroupNotFound")
+
+    def test_an_unknown_user_is_not_found(self, api, admin_token):
+        make_group(api, admin_token)
+
+        added = api.post("/admin-api/users/nobody/groups", {"group": "editors"}, HTTP_ACCESSTOKEN=admin_token)
+
+        assert (added.status_code, added.json()["code"]) == (404, "UserNotFound")
+
+    def test_refuses_a_user_who_is_not_staff(self, api, backend, administration):
+        token = signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
+        for response in (
+            make_group(api, token),
+            api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}, HTTP_ACCESSTOKEN=token),
+            api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors", HTTP_ACCESSTOKEN=token),
+        ):
+            assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+    def test_refuses_a_request_without_a_token(self, api, administration):
+        for response in (
+            api.post("/admin-api/groups", {"name": "editors"}),
+            api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}),
+            api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors"),
+        ):
+            assert (response.status_code, response.json()["code"]) == (401, "NotAuthenticated")
+
+
+class TestAdministratorGroup:
+    """Members of the pool group `COGNITO_ADMIN_GROUP` names administer as staff do."""
+
+    @pytest.fixture
+    def member_token(self, api, backend, admin_token):
+        """The access token of kim, not staff, signed in after joining the pool group "admins"."""
+        make_group(api, admin_token, "admins")
+        signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
+        joined = api.post("/admin-api/users/kim@example.com/groups", {"group": "admins"}, HTTP_ACCESSTOKEN=admin_token)
+        assert joined.status_code == 200, joined.json()
+        response = api.post("/auth/login", HTTP_AUTHORIZATION=basic("kim@example.com", ADMIN_PASSWORD))
+        api.client.cookies.clear()
+        return response["AccessToken"]
+
+    def test_a_member_administers(self, api, settings, member_token):
+        settings.COGNITO_ADMIN_GROUP = "admins"
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=member_token)
+
+        assert response.status_code == 200, response.json()
+
+    def test_a_non_member_is_refused(self, api, backend, settings, member_token):
+        settings.COGNITO_ADMIN_GROUP = "admins"
+        outsider = signed_in(api, backend, "joe@example.com", ADMIN_PASSWORD)
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=outsider)
+
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+    def test_membership_grants_nothing_without_the_setting(self, api, settings, member_token):
+        settings.COGNITO_ADMIN_GROUP = None
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=member_token)
+
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+    def test_another_group_grants_nothing(self, api, settings, member_token):
+        settings.COGNITO_ADMIN_GROUP = "owners"
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=member_token)
+
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+    def test_a_removed_member_is_refused_at_once_though_the_token_still_names_the_group(
+        self, api, settings, admin_token, member_token
+    ):
+        settings.COGNITO_ADMIN_GROUP = "admins"
+        removed = api.client.delete("/admin-api/users/kim@example.com/groups/admins", HTTP_ACCESSTOKEN=admin_token)
+        assert removed.status_code == 200
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=member_token)
+
+        assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+
+class TestInvitation:
+    def test_says_where_the_invitation_went(self, api, admin_token):
+        response = api.post(
+            "/admin-api/users",
+            {"username": USERNAME, "temporary_password": TEMPORARY, "send_invitation": True},
+            HTTP_ACCESSTOKEN=admin_token,
+        )
+
+        assert response.status_code == 201, response.json()
+        assert response.json()["invitation"] == {
+            "destination": "l***@e***",
+            "delivery_medium": "EMAIL",
+            "attribute_name": "email",
+        }
+        assert response.json()["groups"] == []
+
+    def test_sends_nothing_by_default(self, api, backend, admin_token):
+        response = create(api, admin_token)
+
+        assert response.json()["invitation"] is None
+        if isinstance(backend, MemoryBackend):
+            assert [sent.username for sent in backend.sender.sent if sent.username == USERNAME] == []
+
+    def test_the_invitation_carries_the_temporary_password_and_no_log_does(self, api, backend, admin_token, caplog):
+        skip_if(backend, Gap.NO_INVITATIONS)
+        assert isinstance(backend, MemoryBackend)
+        with caplog.at_level(logging.DEBUG):
+            api.post(
+                "/admin-api/users",
+                {"username": USERNAME, "temporary_password": TEMPORARY, "send_invitation": True},
+                HTTP_ACCESSTOKEN=admin_token,
+            )
+
+        invitations = [sent for sent in backend.sender.sent if sent.username == USERNAME]
+        assert [(sent.destination, sent.code) for sent in invitations] == [(USERNAME, TEMPORARY)]
+        assert not [record for record in caplog.records if TEMPORARY in record.getMessage()]
+
+    def test_an_invitation_needs_an_email_address(self, api, admin_token):
+        response = api.post(
+            "/admin-api/users",
+            {"username": "lee", "temporary_password": TEMPORARY, "send_invitation": True},
+            HTTP_ACCESSTOKEN=admin_token,
+        )
+
+        assert (response.status_code, response.json()["code"]) == (400, "ValidationError")
+        assert set(response.json()["fields"]) == {"send_invitation"}
+        assert api.client.get("/admin-api/users/lee", HTTP_ACCESSTOKEN=admin_token).status_code == 404
+
+    def test_send_invitation_must_be_a_boolean(self, api, admin_token):
+        response = api.post(
+            "/admin-api/users",
+            {"username": USERNAME, "temporary_password": TEMPORARY, "send_invitation": "yes"},
+            HTTP_ACCESSTOKEN=admin_token,
+        )
+
+        assert (response.status_code, response.json()["code"]) == (400, "ValidationError")

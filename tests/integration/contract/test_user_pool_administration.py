@@ -6,11 +6,44 @@ import pytest
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
 from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from application.ports.code_sender import CodePurpose
 from application.ports.user_pool_administration import UserPoolAdministration
-from domain.errors import InvalidPassword, NotAuthorized, UsernameExists
-from domain.values import Challenge, Password, PoolUser, SignUpOutcome, TokenSet, Username
-from tests.integration.contract.accounts import ATTRIBUTES, PASSWORD, TEMPORARY_PASSWORD, USERNAME, sign_in
-from tests.pools import Backend, CognitoBackend, Gap, MemoryBackend, skip_if
+from domain.errors import (
+    GroupExists,
+    GroupNotFound,
+    InvalidPassword,
+    NotAuthorized,
+    PasswordResetRequired,
+    ProviderUnavailable,
+    UsernameExists,
+    ValidationError,
+)
+from domain.values import (
+    Attributes,
+    Challenge,
+    CodeDelivery,
+    ConfirmationCode,
+    FilterMatch,
+    Group,
+    GroupName,
+    Password,
+    PoolUser,
+    SignUpOutcome,
+    TokenSet,
+    UserFilter,
+    Username,
+)
+from tests.integration.contract.accounts import (
+    ATTRIBUTES,
+    MASKED_EMAIL,
+    NEW_PASSWORD,
+    PASSWORD,
+    TEMPORARY_PASSWORD,
+    USERNAME,
+    payload,
+    sign_in,
+)
+from tests.pools import Backend, CognitoBackend, Gap, MemoryBackend, skip_if, xfail_if
 
 
 @pytest.fixture
@@ -111,3 +144,252 @@ class TestDeleteUser:
     def test_an_unknown_user_is_not_authorized(self, administration: UserPoolAdministration):
         with pytest.raises(NotAuthorized):
             administration.delete_user(Username("nobody@example.com"))
+
+
+class TestInvitation:
+    def test_says_where_the_invitation_went(self, administration: UserPoolAdministration):
+        created = administration.create_user(
+            Username(USERNAME), Password(TEMPORARY_PASSWORD), ATTRIBUTES, send_invitation=True
+        )
+
+        assert created.invitation == CodeDelivery(destination=MASKED_EMAIL, medium="EMAIL", attribute_name="email")
+        assert created.status == "FORCE_CHANGE_PASSWORD"
+
+    def test_the_invitation_carries_the_temporary_password(
+        self, backend: Backend, administration: UserPoolAdministration
+    ):
+        skip_if(backend, Gap.NO_INVITATIONS)
+        assert isinstance(backend, MemoryBackend)
+        administration.create_user(Username(USERNAME), Password(TEMPORARY_PASSWORD), ATTRIBUTES, send_invitation=True)
+
+        assert backend.sender.last_code(USERNAME, CodePurpose.INVITATION) == TEMPORARY_PASSWORD
+
+    def test_no_invitation_unless_asked(self, backend: Backend, administration: UserPoolAdministration):
+        created = administration.create_user(Username(USERNAME), Password(TEMPORARY_PASSWORD), ATTRIBUTES)
+
+        assert created.invitation is None
+        if isinstance(backend, MemoryBackend):
+            assert backend.sender.sent == []
+
+    def test_an_invitation_needs_an_email_address(self, administration: UserPoolAdministration):
+        with pytest.raises(ValidationError) as raised:
+            administration.create_user(
+                Username("lee"), Password(TEMPORARY_PASSWORD), Attributes.from_pairs([]), send_invitation=True
+            )
+
+        assert "send_invitation" in raised.value.fields
+        with pytest.raises(NotAuthorized):
+            administration.get_user(Username("lee"))
+
+
+NAMES = ("ann@example.com", "anna@example.com", "bob@example.com", "cy@example.com", "dee@example.com")
+
+
+def every_page(administration: UserPoolAdministration, user_filter: UserFilter | None, limit: int) -> list[str]:
+    """The usernames of every page, following the page tokens; a page may be short, even empty."""
+    usernames: list[str] = []
+    token: str | None = None
+    for _ in range(len(NAMES) + 2):
+        page = administration.list_users(user_filter, limit, token)
+        assert len(page.users) <= limit
+        usernames.extend(user.username for user in page.users)
+        token = page.next_page_token
+        if token is None:
+            return usernames
+    raise AssertionError("the pages never end")
+
+
+@pytest.fixture
+def population(administration: UserPoolAdministration) -> None:
+    for name in NAMES:
+        attributes = Attributes.from_pairs([("email", name), ("given_name", name.split("@")[0].title())])
+        administration.create_user(Username(name), Password(TEMPORARY_PASSWORD), attributes)
+    administration.disable_user(Username("bob@example.com"))
+
+
+@pytest.mark.usefixtures("population")
+class TestListUsers:
+    def test_lists_every_user_without_a_filter(self, administration: UserPoolAdministration):
+        page = administration.list_users(None, 60, None)
+
+        assert sorted(user.username for user in page.users) == sorted(NAMES)
+        assert page.next_page_token is None
+        listed = next(user for user in page.users if user.username == "ann@example.com")
+        assert (listed.status, listed.enabled, listed.attributes["given_name"]) == (
+            "FORCE_CHANGE_PASSWORD",
+            True,
+            "Ann",
+        )
+        assert listed.sub == listed.attributes["sub"]
+        assert listed.groups is None
+
+    @pytest.mark.parametrize(
+        ("attribute", "match", "value", "expected"),
+        [
+            ("email", FilterMatch.PREFIX, "ann", {"ann@example.com", "anna@example.com"}),
+            ("email", FilterMatch.EXACT, "ann@example.com", {"ann@example.com"}),
+            ("email", FilterMatch.EXACT, "ann", set()),
+            ("username", FilterMatch.EXACT, "cy@example.com", {"cy@example.com"}),
+            ("given_name", FilterMatch.PREFIX, "D", {"dee@example.com"}),
+            ("status", FilterMatch.EXACT, "Disabled", {"bob@example.com"}),
+            ("status", FilterMatch.EXACT, "Enabled", set(NAMES) - {"bob@example.com"}),
+            ("cognito:user_status", FilterMatch.EXACT, "FORCE_CHANGE_PASSWORD", set(NAMES)),
+            ("phone_number", FilterMatch.PREFIX, "+1", set()),
+        ],
+    )
+    def test_filters_on_one_attribute(
+        self, administration: UserPoolAdministration, attribute: str, match: FilterMatch, value: str, expected: set
+    ):
+        assert set(every_page(administration, UserFilter(attribute, match, value), 60)) == expected
+
+    def test_filters_on_the_sub(self, administration: UserPoolAdministration):
+        sub = administration.get_user(Username("cy@example.com")).sub
+
+        assert every_page(administration, UserFilter("sub", FilterMatch.EXACT, sub), 60) == ["cy@example.com"]
+
+    def test_the_user_status_ignores_case(self, request, backend: Backend, administration: UserPoolAdministration):
+        xfail_if(request, backend, Gap.USER_STATUS_FILTER_CASE_SENSITIVE)
+        user_filter = UserFilter("cognito:user_status", FilterMatch.EXACT, "force_change_password")
+
+        assert set(every_page(administration, user_filter, 60)) == set(NAMES)
+
+    @pytest.mark.parametrize("limit", [1, 2, 4])
+    def test_pages_through_every_user_once(self, administration: UserPoolAdministration, limit: int):
+        usernames = every_page(administration, None, limit)
+
+        assert sorted(usernames) == sorted(NAMES)
+
+    def test_pages_through_a_filtered_list(self, administration: UserPoolAdministration):
+        user_filter = UserFilter("email", FilterMatch.PREFIX, "ann")
+
+        assert sorted(every_page(administration, user_filter, 1)) == ["ann@example.com", "anna@example.com"]
+
+    @pytest.mark.parametrize("token", ["garbage", "eyJ4IjoxfQ==", "not base64 at all!"])
+    def test_refuses_a_page_token_it_did_not_issue(
+        self, request, backend: Backend, administration: UserPoolAdministration, token: str
+    ):
+        xfail_if(request, backend, Gap.FOREIGN_PAGE_TOKEN_WRONG_CODE, raises=ProviderUnavailable)
+        with pytest.raises(ValidationError) as raised:
+            administration.list_users(None, 2, token)
+
+        assert set(raised.value.fields) == {"page_token"}
+
+
+@pytest.fixture
+def resettable(backend: Backend, confirmed: SignUpOutcome) -> SignUpOutcome:
+    """`USERNAME` is confirmed, with the verified e-mail address a reset code goes to."""
+    backend.mark_email_verified(USERNAME)
+    return confirmed
+
+
+class TestResetUserPassword:
+    def test_the_user_must_reset_their_password(
+        self, administration: UserPoolAdministration, resettable: SignUpOutcome
+    ):
+        administration.reset_user_password(Username(USERNAME))
+
+        assert administration.get_user(Username(USERNAME)).status == "RESET_REQUIRED"
+
+    def test_the_old_password_no_longer_signs_in(
+        self, request, backend: Backend, administration: UserPoolAdministration, resettable: SignUpOutcome
+    ):
+        xfail_if(request, backend, Gap.RESET_PASSWORD_STILL_SIGNS_IN)
+        administration.reset_user_password(Username(USERNAME))
+
+        with pytest.raises(PasswordResetRequired):
+            backend.provider.initiate_auth(Username(USERNAME), Password(PASSWORD))
+
+    def test_the_delivered_code_sets_a_new_password(
+        self, backend: Backend, administration: UserPoolAdministration, resettable: SignUpOutcome
+    ):
+        skip_if(backend, Gap.NO_ADMIN_RESET_CODE)
+        administration.reset_user_password(Username(USERNAME))
+
+        code = ConfirmationCode(backend.reset_code(USERNAME))
+        backend.provider.confirm_forgot_password(Username(USERNAME), code, Password(NEW_PASSWORD))
+
+        assert administration.get_user(Username(USERNAME)).status == "CONFIRMED"
+        assert isinstance(sign_in(backend, password=NEW_PASSWORD), TokenSet)
+
+    def test_a_code_asked_for_afterwards_sets_a_new_password(
+        self, request, backend: Backend, administration: UserPoolAdministration, resettable: SignUpOutcome
+    ):
+        administration.reset_user_password(Username(USERNAME))
+        backend.provider.forgot_password(Username(USERNAME))
+
+        code = ConfirmationCode(backend.reset_code(USERNAME))
+        backend.provider.confirm_forgot_password(Username(USERNAME), code, Password(NEW_PASSWORD))
+
+        assert isinstance(sign_in(backend, password=NEW_PASSWORD), TokenSet)
+        xfail_if(request, backend, Gap.RESET_STATUS_KEPT)
+        assert administration.get_user(Username(USERNAME)).status == "CONFIRMED"
+
+    def test_a_user_who_never_chose_a_password_cannot_be_reset(
+        self, administration: UserPoolAdministration, created: PoolUser
+    ):
+        with pytest.raises(NotAuthorized):
+            administration.reset_user_password(Username(USERNAME))
+
+    def test_an_unknown_user_is_not_authorized(self, administration: UserPoolAdministration):
+        with pytest.raises(NotAuthorized):
+            administration.reset_user_password(Username("nobody@example.com"))
+
+
+ADMINS = GroupName("admins")
+
+
+@pytest.fixture
+def admins(administration: UserPoolAdministration) -> GroupName:
+    administration.create_group(Group(ADMINS, "Administer the pool's users"))
+    return ADMINS
+
+
+class TestGroups:
+    def test_a_member_is_shown_in_the_group(
+        self, administration: UserPoolAdministration, created: PoolUser, admins: GroupName
+    ):
+        assert administration.get_user(Username(USERNAME)).groups == ()
+
+        administration.add_user_to_group(Username(USERNAME), admins)
+        administration.add_user_to_group(Username(USERNAME), admins)
+
+        assert administration.get_user(Username(USERNAME)).groups == ("admins",)
+
+    def test_a_removed_member_is_not(
+        self, administration: UserPoolAdministration, created: PoolUser, admins: GroupName
+    ):
+        administration.add_user_to_group(Username(USERNAME), admins)
+
+        administration.remove_user_from_group(Username(USERNAME), admins)
+        administration.remove_user_from_group(Username(USERNAME), admins)
+
+        assert administration.get_user(Username(USERNAME)).groups == ()
+
+    def test_tokens_name_the_groups(
+        self, backend: Backend, administration: UserPoolAdministration, confirmed: SignUpOutcome, admins: GroupName
+    ):
+        assert "cognito:groups" not in payload(sign_in(backend).access_token)
+        administration.create_group(Group(GroupName("editors")))
+        administration.add_user_to_group(Username(USERNAME), admins)
+        administration.add_user_to_group(Username(USERNAME), GroupName("editors"))
+
+        tokens = sign_in(backend)
+
+        assert backend.verifier.verify_access_token(tokens.access_token).groups == ("admins", "editors")
+        assert sorted(payload(tokens.id_token)["cognito:groups"]) == ["admins", "editors"]
+
+    def test_a_group_is_created_once(self, administration: UserPoolAdministration, admins: GroupName):
+        with pytest.raises(GroupExists):
+            administration.create_group(Group(admins))
+
+    def test_an_unknown_group_is_not_found(self, administration: UserPoolAdministration, created: PoolUser):
+        with pytest.raises(GroupNotFound):
+            administration.add_user_to_group(Username(USERNAME), GroupName("nobody-made-me"))
+        with pytest.raises(GroupNotFound):
+            administration.remove_user_from_group(Username(USERNAME), GroupName("nobody-made-me"))
+
+    def test_an_unknown_user_is_not_authorized(self, administration: UserPoolAdministration, admins: GroupName):
+        with pytest.raises(NotAuthorized):
+            administration.add_user_to_group(Username("nobody@example.com"), admins)
+        with pytest.raises(NotAuthorized):
+            administration.remove_user_from_group(Username("nobody@example.com"), admins)

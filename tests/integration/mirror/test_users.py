@@ -205,6 +205,23 @@ def all_at_once(first_contact: Callable[[], object]) -> None:
             future.result()
 
 
+@pytest.mark.django_db
+class TestSetGroups:
+    def test_replaces_the_groups_and_drops_the_cached_user(self, clock, mirrored):
+        directory = DjangoUserDirectory(clock, mirrored_users=mirrored)
+        directory.record_sign_in(claims(SUB, groups=("readers",)))
+        assert mirrored.for_claims(claims(SUB)).cognito_groups == ["readers"]
+
+        directory.set_groups(SUB, ("admins", "editors"))
+
+        assert mirrored.for_claims(claims(SUB)).cognito_groups == ["admins", "editors"]
+
+    def test_leaves_a_user_who_is_not_mirrored_to_their_first_sign_in(self, directory):
+        directory.set_groups(SUB, ("admins",))
+
+        assert not User.objects.filter(sub=SUB).exists()
+
+
 FIRST_CONTACTS = {
     "sign-in": lambda: DjangoUserDirectory().record_sign_in(claims(SUB, "ada")),
     "request": lambda: MirroredUsers(ManualClock()).for_claims(claims(SUB, "ada", token_use="access")),

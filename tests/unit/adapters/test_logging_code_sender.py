@@ -15,6 +15,7 @@ class TestLoggingCodeSender:
             (CodePurpose.SIGN_UP, "sign-up confirmation code for alice@example.com: 123456"),
             (CodePurpose.PASSWORD_RESET, "password reset code for alice@example.com: 123456"),
             (CodePurpose.EMAIL_VERIFICATION, "e-mail verification code for alice@example.com: 123456"),
+            (CodePurpose.INVITATION, "invitation code for alice@example.com: 123456"),
         ],
     )
     def test_logs_one_line_with_the_username_purpose_and_code(

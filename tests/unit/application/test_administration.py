@@ -5,23 +5,51 @@ import pytest
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from application.ports.code_sender import CodePurpose
 from application.use_cases.administration import (
+    AddUserToGroup,
+    CreateGroup,
+    CreateGroupCommand,
     CreateUser,
     CreateUserCommand,
     DeleteUser,
     DisableUser,
     EnableUser,
     GetUser,
+    GroupMembershipCommand,
+    ListUsers,
+    ListUsersCommand,
+    RemoveUserFromGroup,
+    ResetUserPassword,
     UserCommand,
 )
 from application.use_cases.revocation import LONGEST_ACCESS_TOKEN_SECONDS
-from domain.errors import NotAuthorized, ProviderUnavailable, UserNotFound
-from domain.values import Challenge, Claims, Password, ProfileImage, Username
+from domain.errors import (
+    GroupExists,
+    GroupNotFound,
+    NotAuthorized,
+    PasswordResetRequired,
+    ProviderUnavailable,
+    UserNotFound,
+    UserStatusConflict,
+    ValidationError,
+)
+from domain.values import (
+    Attributes,
+    Challenge,
+    Claims,
+    CodeDelivery,
+    ConfirmationCode,
+    Password,
+    ProfileImage,
+    Username,
+)
 from tests.fakes import (
     InMemoryProfileImageStore,
     InMemoryUserDirectory,
     ManualClock,
     PartlyUnreachableRevocationList,
+    RecordingCodeSender,
 )
 from tests.images import PNG
 
@@ -222,3 +250,135 @@ class TestUnknownUsers:
         built = GetUser(administration) if name == "get" else request.getfixturevalue(name)
         with pytest.raises(UserNotFound):
             built(UserCommand("nobody"))
+
+
+class TestInvitation:
+    def test_sends_the_temporary_password_to_the_email_address(self, administration, code_sender):
+        user = CreateUser(administration)(CreateUserCommand("dana@example.com", TEMPORARY, send_invitation=True))
+
+        assert user.invitation == CodeDelivery(destination="d***@e***", medium="EMAIL", attribute_name="email")
+        assert [(sent.destination, sent.purpose, sent.code) for sent in code_sender.sent] == [
+            ("dana@example.com", CodePurpose.INVITATION, TEMPORARY)
+        ]
+
+    def test_sends_nothing_by_default(self, administration, code_sender: RecordingCodeSender):
+        user = CreateUser(administration)(CreateUserCommand("dana@example.com", TEMPORARY))
+
+        assert user.invitation is None
+        assert code_sender.sent == []
+
+    def test_refuses_an_invitation_with_nowhere_to_go_and_creates_nobody(self, administration, code_sender):
+        with pytest.raises(ValidationError) as raised:
+            CreateUser(administration)(CreateUserCommand("dana", TEMPORARY, send_invitation=True))
+
+        assert set(raised.value.fields) == {"send_invitation"}
+        assert code_sender.sent == []
+        with pytest.raises(UserNotFound):
+            GetUser(administration)(UserCommand("dana"))
+
+
+class TestListUsers:
+    @pytest.mark.parametrize(
+        ("command", "field"),
+        [
+            (ListUsersCommand(attribute="email"), "value"),
+            (ListUsersCommand(value="ann"), "attribute"),
+            (ListUsersCommand(match="prefix"), "match"),
+            (ListUsersCommand(attribute="email", match="suffix", value="ann"), "match"),
+            (ListUsersCommand(attribute="custom:team", value="ann"), "attribute"),
+            (ListUsersCommand(attribute="email", value='ann" or email ^= "'), "value"),
+            (ListUsersCommand(attribute="email", value="ann\\"), "value"),
+            (ListUsersCommand(attribute="email", value=""), "value"),
+            (ListUsersCommand(attribute="email", value="a" * 201), "value"),
+            (ListUsersCommand(limit=0), "limit"),
+            (ListUsersCommand(limit=61), "limit"),
+            (ListUsersCommand(page_token=""), "page_token"),
+            (ListUsersCommand(page_token="not-a-token"), "page_token"),
+        ],
+    )
+    def test_refuses_a_bad_query_by_its_field(self, administration, command, field):
+        with pytest.raises(ValidationError) as raised:
+            ListUsers(administration)(command)
+
+        assert set(raised.value.fields) == {field}
+
+    def test_matches_exactly_by_default(self, administration):
+        for name in ("ann@example.com", "anna@example.com"):
+            CreateUser(administration)(CreateUserCommand(name, TEMPORARY))
+
+        page = ListUsers(administration)(ListUsersCommand(attribute="email", value="ann@example.com"))
+
+        assert [user.username for user in page.users] == ["ann@example.com"]
+
+
+class TestResetUserPassword:
+    def test_withdraws_the_password_and_sends_a_reset_code(self, pool):
+        email = Attributes.from_pairs([("email", "dana@example.com")])
+        pool.provider.sign_up(Username("dana@example.com"), Password(TEMPORARY), email)
+        pool.provider.confirm_sign_up(
+            Username("dana@example.com"), ConfirmationCode(pool.sign_up_code("dana@example.com"))
+        )
+
+        user = ResetUserPassword(InMemoryUserPoolAdministration(pool.provider))(UserCommand("dana@example.com"))
+
+        assert user.status == "RESET_REQUIRED"
+        with pytest.raises(PasswordResetRequired):
+            pool.provider.initiate_auth(Username("dana@example.com"), Password(TEMPORARY))
+        code = ConfirmationCode(pool.reset_code("dana@example.com"))
+        pool.provider.confirm_forgot_password(Username("dana@example.com"), code, Password("Battery-st4ple"))
+        assert pool.provider.initiate_auth(Username("dana@example.com"), Password("Battery-st4ple"))
+
+    def test_a_user_who_never_chose_a_password_is_a_conflict(self, administration):
+        CreateUser(administration)(CreateUserCommand("dana@example.com", TEMPORARY))
+
+        with pytest.raises(UserStatusConflict):
+            ResetUserPassword(administration)(UserCommand("dana@example.com"))
+
+    def test_an_unknown_user_is_not_found(self, administration):
+        with pytest.raises(UserNotFound):
+            ResetUserPassword(administration)(UserCommand("nobody"))
+
+
+class TestGroups:
+    def test_membership_reaches_the_pool_and_the_mirror(self, administration, directory):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        mirrored(directory, user.sub, "dana")
+        CreateGroup(administration)(CreateGroupCommand("admins", "Pool administrators"))
+
+        added = AddUserToGroup(administration, directory)(GroupMembershipCommand("dana", "admins"))
+
+        assert added.groups == ("admins",)
+        assert directory.groups[user.sub] == ("admins",)
+
+        removed = RemoveUserFromGroup(administration, directory)(GroupMembershipCommand("dana", "admins"))
+
+        assert removed.groups == ()
+        assert directory.groups[user.sub] == ()
+
+    def test_a_group_is_created_once(self, administration):
+        created = CreateGroup(administration)(CreateGroupCommand("admins"))
+
+        assert (created.name.value, created.description) == ("admins", "")
+        with pytest.raises(GroupExists):
+            CreateGroup(administration)(CreateGroupCommand("admins"))
+
+    @pytest.mark.parametrize("name", ["", "two words", "a" * 129, "tab\there"])
+    def test_refuses_a_name_cognito_refuses(self, administration, name):
+        with pytest.raises(ValidationError) as raised:
+            CreateGroup(administration)(CreateGroupCommand(name))
+
+        assert set(raised.value.fields) == {"group"}
+
+    @pytest.mark.parametrize("use_case", [AddUserToGroup, RemoveUserFromGroup])
+    def test_an_unknown_group_is_not_found(self, administration, directory, use_case):
+        CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+
+        with pytest.raises(GroupNotFound):
+            use_case(administration, directory)(GroupMembershipCommand("dana", "nobody-made-me"))
+
+    @pytest.mark.parametrize("use_case", [AddUserToGroup, RemoveUserFromGroup])
+    def test_an_unknown_user_is_not_found(self, administration, directory, use_case):
+        CreateGroup(administration)(CreateGroupCommand("admins"))
+
+        with pytest.raises(UserNotFound):
+            use_case(administration, directory)(GroupMembershipCommand("nobody", "admins"))

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import create_local_pool
+from domain.errors import ValidationError
+from domain.values import GroupName
 
 _EMULATOR_KEY = "testing"
 
@@ -25,8 +27,21 @@ class Command(BaseCommand):
         parser.add_argument("--endpoint-url", required=True, help="the emulator, e.g. http://127.0.0.1:5000")
         parser.add_argument("--region", default="us-east-1")
         parser.add_argument("--pool-name", default="cognito-auth-local")
+        parser.add_argument(
+            "--admin-group",
+            help="also create this group in the pool and export it as COGNITO_ADMIN_GROUP (its members administer)",
+        )
 
-    def handle(self, *args: Any, endpoint_url: str, region: str, pool_name: str, **options: Any) -> None:
+    def handle(
+        self, *args: Any, endpoint_url: str, region: str, pool_name: str, admin_group: str | None, **options: Any
+    ) -> None:
+        if admin_group is not None:
+            try:
+                GroupName(admin_group)
+            except ValidationError as error:
+                raise CommandError(
+                    f"--admin-group {admin_group!r} is not a group name: it {error.fields['group']}"
+                ) from None
         endpoint_url = endpoint_url.rstrip("/")
         if not endpoint_url.startswith(("http://", "https://")):
             raise CommandError(f"--endpoint-url {endpoint_url!r} is not an http(s) URL")
@@ -39,6 +54,8 @@ class Command(BaseCommand):
         )
         try:
             pool = create_local_pool(client, pool_name=pool_name)
+            if admin_group is not None:
+                client.create_group(UserPoolId=pool.pool_id, GroupName=admin_group)
         except (BotoCoreError, ClientError) as error:
             raise CommandError(f"could not create a pool at {endpoint_url}: {error}") from error
         environment = {
@@ -53,6 +70,7 @@ class Command(BaseCommand):
             # The emulator signs tokens with AWS's issuer but serves the keys itself.
             "COGNITO_JWKS_URL": f"{endpoint_url}/{pool.pool_id}/.well-known/jwks.json",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            **({"COGNITO_ADMIN_GROUP": admin_group} if admin_group is not None else {}),
         }
         for name, value in environment.items():
             self.stdout.write(f"export {name}={shlex.quote(value)}")
