@@ -37,6 +37,7 @@ from redis.retry import Retry
 from application.ports.clock import Clock
 from application.ports.revocation_list import RevocationList
 from domain.errors import ProviderUnavailable
+from domain.revocations import Revocations
 from domain.values import Claims
 
 logger = logging.getLogger("cognito_auth.revocations")
@@ -82,8 +83,7 @@ class RedisRevocationList(RevocationList):
         self._key = key
         self._channel = channel
         self._startup_timeout = startup_timeout
-        self._sign_ins: dict[str, float] = {}  # sign-in id -> until
-        self._users: dict[str, tuple[float, float]] = {}  # sub -> (issued_before, until)
+        self._revocations = Revocations()
         self._start_process_state()
         _INSTANCES.add(self)
 
@@ -130,12 +130,7 @@ class RedisRevocationList(RevocationList):
 
     def is_revoked(self, claims: Claims) -> bool:
         self._listen()
-        now = self._clock.now()
-        until = self._sign_ins.get(claims.sign_in_id)
-        if until is not None and until > now:
-            return True
-        user = self._users.get(claims.sub)
-        return user is not None and claims.issued_at < user[0] and user[1] > now
+        return self._revocations.refuses(claims, self._clock.now())
 
     def close(self) -> None:
         self._stop.set()
@@ -159,22 +154,10 @@ class RedisRevocationList(RevocationList):
         sign_ins: Iterable[tuple[str, float]] = (),
         users: Iterable[tuple[str, tuple[float, float]]] = (),
     ) -> None:
-        """Adds (sign-in id, until) and (sub, (issued_before, until)) entries; an entry for a key
-        already held widens it: the later `until`, the later `issued_before`."""
+        """Adds entries, as `Revocations.merged` does."""
         with self._merge_lock:
-            now = self._clock.now()
-            # New dicts, swapped in whole, so `is_revoked` reads without the lock; dropping what has
-            # expired keeps them as small as the live revocations.
-            merged_sign_ins = {sign_in_id: until for sign_in_id, until in self._sign_ins.items() if until > now}
-            for sign_in_id, until in sign_ins:
-                if until > now:
-                    merged_sign_ins[sign_in_id] = max(until, merged_sign_ins.get(sign_in_id, until))
-            merged_users = {sub: entry for sub, entry in self._users.items() if entry[1] > now}
-            for sub, (issued_before, until) in users:
-                if until > now:
-                    known_before, known_until = merged_users.get(sub, (issued_before, until))
-                    merged_users[sub] = (max(issued_before, known_before), max(until, known_until))
-            self._sign_ins, self._users = merged_sign_ins, merged_users
+            # Swapped in whole, so that `is_revoked` reads without the lock.
+            self._revocations = self._revocations.merged(self._clock.now(), sign_ins, users)
 
     def _listen(self) -> None:
         if self._listener is not None or self._stop.is_set():
