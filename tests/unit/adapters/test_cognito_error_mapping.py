@@ -8,7 +8,7 @@ import base64
 import hashlib
 import hmac
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -93,25 +93,6 @@ def secret_hash(username: str, secret: str = SECRET, client_id: str = CLIENT_ID)
 def test_secret_hash_matches_a_known_vector():
     """Pins the test's own computation, so that both sides cannot drift together."""
     assert secret_hash("alice", "secret", "client") == "RTsve+FQ659UKyESgvLg9GYmZEL+QjzQsW/OjL77/b0="
-
-
-@pytest.fixture(scope="module")
-def client() -> CognitoIdentityProviderClient:
-    # Nothing listens at this endpoint; every answer comes from a Stubber.
-    return build_cognito_client(
-        region="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=1,
-    )
-
-
-@pytest.fixture
-def stubber(client: CognitoIdentityProviderClient) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
 
 
 @pytest.fixture

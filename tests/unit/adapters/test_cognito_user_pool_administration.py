@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,7 +11,6 @@ from botocore.stub import Stubber
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.cognito.client import build_cognito_client
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration, _cognito_filter
 from domain.errors import GroupExists, GroupNotFound, ProviderUnavailable, ValidationError
 from domain.values import (
@@ -45,25 +43,6 @@ CREATED = {
 }
 # Cognito's filter grammar, as far as ListUsers documents it: one attribute, one operator, one quoted value.
 COGNITO_FILTER = re.compile(r'(?P<attribute>[\w:]+) (?P<operator>=|\^=) "(?P<value>[^"\\]*)"')
-
-
-@pytest.fixture(scope="module")
-def client() -> CognitoIdentityProviderClient:
-    # Nothing listens at this endpoint; every answer comes from a Stubber.
-    return build_cognito_client(
-        region="us-east-1",
-        endpoint_url="http://127.0.0.1:9",
-        access_key_id="testing",
-        secret_access_key="testing",
-        max_attempts=1,
-    )
-
-
-@pytest.fixture
-def stubber(client: CognitoIdentityProviderClient) -> Iterator[Stubber]:
-    with Stubber(client) as stubber:
-        yield stubber
-        stubber.assert_no_pending_responses()
 
 
 @pytest.fixture
