@@ -75,6 +75,8 @@ NONE: list[dict[str, list[str]]] = []
 # Error codes that any endpoint taking a JSON body can answer with, and any that calls the pool.
 BODY_ERRORS = ("BadRequest", "ValidationError", "PayloadTooLarge", "UnsupportedMediaType", "NotAcceptable")
 PROVIDER_ERRORS = ("TooManyRequests", "ProviderUnavailable")
+# What a request may be refused for by its access token.
+TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
 
 ERROR_COMPONENT = "Error"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}

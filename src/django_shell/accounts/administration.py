@@ -95,10 +95,7 @@ def _user_response(user: PoolUser, status_code: int = status.HTTP_200_OK) -> Res
 _ADMIN_ERRORS = (
     "NotAcceptable",
     *openapi.PROVIDER_ERRORS,
-    "NotAuthenticated",
-    "NotAuthorized",
-    "TokenInvalid",
-    "TokenExpired",
+    *openapi.TOKEN_ERRORS,
     "PermissionDenied",
 )
 

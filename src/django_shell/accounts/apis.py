@@ -379,15 +379,7 @@ class MeApi(APIView):
         "through this service. With an expired access token and the refresh token beside it, the request is "
         "served and the response carries the new tokens; it always carries the current ones.",
         responses={200: OutputSerializer},
-        errors=(
-            "BadRequest",
-            "NotAcceptable",
-            *openapi.PROVIDER_ERRORS,
-            "NotAuthenticated",
-            "NotAuthorized",
-            "TokenInvalid",
-            "TokenExpired",
-        ),
+        errors=("BadRequest", "NotAcceptable", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )

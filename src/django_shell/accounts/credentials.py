@@ -9,8 +9,9 @@ import attrs
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from application.use_cases.authenticate import Authenticated
 from django_shell.errors import BadRequest
-from domain.errors import TokenInvalid
+from domain.errors import NotAuthenticated, TokenInvalid
 from domain.values import TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
@@ -71,6 +72,19 @@ def access_token(request: HttpRequest) -> str | None:
 def refresh_token(request: HttpRequest) -> str | None:
     """From the `RefreshToken` header or the cookie."""
     return _token(request.META.get("HTTP_REFRESHTOKEN") or request.COOKIES.get(REFRESH_COOKIE))
+
+
+def authenticated_access_token(request: HttpRequest) -> str:
+    """The access token the request was authenticated with: the refreshed one when the middleware
+    had to refresh, since the pool refuses the expired one it replaced. Raises `NotAuthenticated`
+    without one."""
+    authenticated: Authenticated | None = getattr(request, "token_authentication", None)
+    if authenticated is not None and authenticated.refreshed is not None:
+        return authenticated.refreshed.access_token
+    token = access_token(request)
+    if token is None:
+        raise NotAuthenticated()
+    return token
 
 
 def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:

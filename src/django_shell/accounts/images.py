@@ -40,15 +40,7 @@ _IMAGE_RESPONSES: dict[Any, Any] = {
     (status.HTTP_200_OK, image_format.content_type): OpenApiTypes.BINARY for image_format in ImageFormat
 }
 # What any request with a token may be refused for, the refresh of an expired one included.
-_TOKEN_ERRORS = (
-    "BadRequest",
-    "NotAcceptable",
-    *openapi.PROVIDER_ERRORS,
-    "NotAuthenticated",
-    "NotAuthorized",
-    "TokenInvalid",
-    "TokenExpired",
-)
+_TOKEN_ERRORS = ("BadRequest", "NotAcceptable", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
 
 
 class ImageParser(BaseParser):

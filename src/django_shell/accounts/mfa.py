@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from application.use_cases.authenticate import Authenticated
 from application.use_cases.mfa import (
     FACTORS,
     AssociateSoftwareToken,
@@ -30,25 +29,7 @@ from domain.values import CODE_MAX_LENGTH, MfaFactor, MfaPreference
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
 # What any request with a token may be refused for, the refresh of an expired one included.
-_TOKEN_ERRORS = (
-    *openapi.PROVIDER_ERRORS,
-    "NotAuthenticated",
-    "NotAuthorized",
-    "TokenInvalid",
-    "TokenExpired",
-)
-
-
-def _access_token(request: Request) -> str:
-    """The access token the request was authenticated with: the refreshed one when the middleware
-    had to refresh, since the pool refuses the expired one it replaced."""
-    authenticated: Authenticated | None = getattr(request, "token_authentication", None)
-    if authenticated is not None and authenticated.refreshed is not None:
-        return authenticated.refreshed.access_token
-    token = credentials.access_token(request)
-    if token is None:
-        raise exceptions.NotAuthenticated()
-    return token
+_TOKEN_ERRORS = (*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
 
 
 def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
@@ -78,7 +59,7 @@ class TotpApi(APIView):
     def post(
         self, request: Request, associate: AssociateSoftwareToken = Provide["associate_software_token"]
     ) -> Response:
-        result = associate(AssociateSoftwareTokenCommand(access_token=_access_token(request)))
+        result = associate(AssociateSoftwareTokenCommand(access_token=credentials.authenticated_access_token(request)))
         return Response(self.OutputSerializer({"secret": result.secret, "otpauth_uri": result.otpauth_uri}).data)
 
 
@@ -101,7 +82,9 @@ class VerifyTotpApi(APIView):
     @inject
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
-        verify(VerifySoftwareTokenCommand(access_token=_access_token(request), code=data["code"]))
+        verify(
+            VerifySoftwareTokenCommand(access_token=credentials.authenticated_access_token(request), code=data["code"])
+        )
         return Response({"msg": "Authenticator verified."})
 
 
@@ -137,7 +120,9 @@ class MfaPreferenceApi(APIView):
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:
         data = _validated(self.InputSerializer, request.data)
-        preference = set_preference(SetMfaPreferenceCommand(access_token=_access_token(request), **data))
+        preference = set_preference(
+            SetMfaPreferenceCommand(access_token=credentials.authenticated_access_token(request), **data)
+        )
         return Response({"msg": _described(preference)})
 
 

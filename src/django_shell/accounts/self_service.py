@@ -10,14 +10,13 @@ import copy
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from application.use_cases.account import ChangePassword, ChangePasswordCommand, DeleteAccount, DeleteAccountCommand
-from application.use_cases.authenticate import Authenticated
 from application.use_cases.profile import (
     ResendAttributeCode,
     ResendAttributeCodeCommand,
@@ -32,20 +31,6 @@ from django_shell.accounts.apis import MeApi, SignUpApi
 from django_shell.accounts.fields import StrictCharField
 from django_shell.accounts.users import profile_fields
 from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, CodeDelivery, UserProfile
-
-_TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
-
-
-def _access_token(request: Request) -> str:
-    """The access token the request was authenticated with: the fresh one when the middleware had to
-    refresh an expired one, since the pool refuses the expired token."""
-    authenticated: Authenticated | None = getattr(request._request, "token_authentication", None)
-    if authenticated is not None and authenticated.refreshed is not None:
-        return authenticated.refreshed.access_token
-    token = credentials.access_token(request)
-    if token is None:
-        raise exceptions.NotAuthenticated()
-    return token
 
 
 class ChangePasswordApi(APIView):
@@ -62,7 +47,7 @@ class ChangePasswordApi(APIView):
         "A wrong old password answers 401 `NotAuthorized`.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS, "InvalidPassword"),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "InvalidPassword"),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )
@@ -72,7 +57,7 @@ class ChangePasswordApi(APIView):
         serializer.is_valid(raise_exception=True)
         change_password(
             ChangePasswordCommand(
-                access_token=_access_token(request),
+                access_token=credentials.authenticated_access_token(request),
                 previous_password=serializer.validated_data["old_password"],
                 proposed_password=serializer.validated_data["new_password"],
             )
@@ -123,7 +108,7 @@ class AccountApi(MeApi):
         "(400 `ValidationError` naming the attribute). Answers the profile as the pool now holds it.",
         request=UpdateInputSerializer,
         responses={200: UpdateOutputSerializer},
-        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS, "UsernameExists"),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "UsernameExists"),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )
@@ -132,7 +117,9 @@ class AccountApi(MeApi):
         serializer = self.UpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         pairs = tuple((item["Name"], item["Value"]) for item in serializer.validated_data["user_attributes"])
-        result = update_profile(UpdateProfileCommand(access_token=_access_token(request), attributes=pairs))
+        result = update_profile(
+            UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=pairs)
+        )
         deliveries = [_code_delivery(delivery) for delivery in result.code_deliveries]
         return Response({**_profile(request, result.profile), "code_deliveries": deliveries})
 
@@ -141,13 +128,13 @@ class AccountApi(MeApi):
         description="The account leaves the pool and the service's mirror; every token of the user, from "
         "every sign-in, is refused at once by every process.",
         responses={200: openapi.MessageSerializer},
-        errors=(*openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS),
+        errors=(*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
         headers=openapi.CLEARED_COOKIES,
     )
     @inject
     def delete(self, request: Request, delete_account: DeleteAccount = Provide["delete_account"]) -> Response:
-        delete_account(DeleteAccountCommand(access_token=_access_token(request)))
+        delete_account(DeleteAccountCommand(access_token=credentials.authenticated_access_token(request)))
         response = Response({"msg": "Account deleted."})
         credentials.clear_tokens(response)
         return response
@@ -166,7 +153,7 @@ class VerifyEmailApi(APIView):
         "(a few tries, then 429); an expired one, or none sent: 400 `ExpiredCode`.",
         request=InputSerializer,
         responses={200: MeApi.OutputSerializer},
-        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )
@@ -176,7 +163,9 @@ class VerifyEmailApi(APIView):
         serializer.is_valid(raise_exception=True)
         profile = verify(
             VerifyAttributeCommand(
-                access_token=_access_token(request), attribute_name="email", code=serializer.validated_data["code"]
+                access_token=credentials.authenticated_access_token(request),
+                attribute_name="email",
+                code=serializer.validated_data["code"],
             )
         )
         return Response(_profile(request, profile))
@@ -195,11 +184,15 @@ class ResendEmailCodeApi(APIView):
         description="The new code replaces the one sent before. A user without an e-mail address: 400 "
         "`ValidationError`.",
         responses={200: OutputSerializer},
-        errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *_TOKEN_ERRORS),
+        errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:
-        delivery = resend(ResendAttributeCodeCommand(access_token=_access_token(request), attribute_name="email"))
+        delivery = resend(
+            ResendAttributeCodeCommand(
+                access_token=credentials.authenticated_access_token(request), attribute_name="email"
+            )
+        )
         return Response({"msg": "A new code was sent.", "code_delivery": _code_delivery(delivery)})
