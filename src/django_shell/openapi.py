@@ -144,8 +144,10 @@ class MessageSerializer(serializers.Serializer):
 
 
 class CodeDeliverySerializer(serializers.Serializer):
+    """A `CodeDelivery` as every answer that says where a code went shows it."""
+
     destination = serializers.CharField(help_text="Where the code went, masked (`a***@e***`).")
-    delivery_medium = serializers.CharField(help_text="`EMAIL` or `SMS`.")
+    delivery_medium = serializers.CharField(source="medium", help_text="`EMAIL` or `SMS`.")
     attribute_name = serializers.CharField(help_text="The attribute that holds the destination.")
 
 

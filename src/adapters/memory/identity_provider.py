@@ -757,9 +757,7 @@ class InMemoryIdentityProvider(IdentityProvider):
             now = self._clock.now()
             user = self._signed_in_user(db, access_token)
             merged = _merge_attributes(user.attributes, attributes)
-            db.execute(
-                "UPDATE users SET attributes = ?, updated_at = ? WHERE sub = ?", (json.dumps(merged), now, user.sub)
-            )
+            _write_attributes(db, user.sub, merged, now)
             # A new address is unverified until the user proves it with the code sent there, as
             # Cognito does for attributes it verifies automatically. The pool sends no SMS, so a new
             # phone number is only marked unverified.
@@ -768,7 +766,7 @@ class InMemoryIdentityProvider(IdentityProvider):
                 return ()
             delivery = self._new_code(db, user, CodePurpose.EMAIL_VERIFICATION, now, destination=email)
         self._deliver(delivery)
-        return (_masked_address(email),)
+        return (CodeDelivery.by_email(email),)
 
     def get_user_attribute_verification_code(self, access_token: str, name: str) -> CodeDelivery:
         purpose = _verification_purpose(name)
@@ -779,7 +777,7 @@ class InMemoryIdentityProvider(IdentityProvider):
                 raise ValidationError({"attribute_name": f"the user has no {name!r} to verify"})
             delivery = self._new_code(db, user, purpose, self._clock.now(), destination=destination)
         self._deliver(delivery)
-        return _masked_address(destination)
+        return CodeDelivery.by_email(destination)
 
     def verify_user_attribute(self, access_token: str, name: str, code: ConfirmationCode) -> None:
         purpose = _verification_purpose(name)
@@ -788,10 +786,7 @@ class InMemoryIdentityProvider(IdentityProvider):
             user = self._signed_in_user(db, access_token)
             # Every change of the attribute issued a new code, so a code still on record went to its current value.
             self._use_code(db, user, purpose, code, now)
-            attributes = {**user.attributes, f"{name}_verified": "true"}
-            db.execute(
-                "UPDATE users SET attributes = ?, updated_at = ? WHERE sub = ?", (json.dumps(attributes), now, user.sub)
-            )
+            _write_attributes(db, user.sub, {**user.attributes, f"{name}_verified": "true"}, now)
 
     # -- multi-factor authentication -----------------------------------------------------------------
 
@@ -1019,6 +1014,10 @@ def _drop_outdated_sessions(db: sqlite3.Connection) -> None:
         db.execute("DROP TABLE sessions")
 
 
+def _write_attributes(db: sqlite3.Connection, sub: str, attributes: Mapping[str, str], now: float) -> None:
+    db.execute("UPDATE users SET attributes = ?, updated_at = ? WHERE sub = ?", (json.dumps(attributes), now, sub))
+
+
 def _random_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
@@ -1075,13 +1074,7 @@ def _attribute_claims(attributes: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _masked(destination: str | None) -> CodeDelivery | None:
-    """Where the code went, masked as Cognito masks it: `alice@example.com` becomes `a***@e***`."""
-    return None if destination is None else _masked_address(destination)
-
-
-def _masked_address(destination: str) -> CodeDelivery:
-    local, _, domain = destination.partition("@")
-    return CodeDelivery(destination=f"{local[0]}***@{domain[0]}***", medium="EMAIL", attribute_name="email")
+    return None if destination is None else CodeDelivery.by_email(destination)
 
 
 def _masked_phone_number(phone_number: str) -> str:

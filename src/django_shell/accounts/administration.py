@@ -30,10 +30,8 @@ from application.use_cases.administration import (
     UserCommand,
 )
 from django_shell import openapi
-from django_shell.accounts.fields import StrictBooleanField, StrictCharField
+from django_shell.accounts.fields import AttributeSerializer, StrictBooleanField, StrictCharField, attribute_pairs
 from domain.values import (
-    ATTRIBUTE_NAME_MAX_LENGTH,
-    ATTRIBUTE_VALUE_MAX_LENGTH,
     FILTER_VALUE_MAX_LENGTH,
     FILTERABLE_ATTRIBUTES,
     GROUP_DESCRIPTION_MAX_LENGTH,
@@ -150,10 +148,6 @@ class AdminUsersApi(_AdminApi):
         )
 
     class InputSerializer(serializers.Serializer):
-        class AttributeSerializer(serializers.Serializer):
-            Name = StrictCharField(max_length=ATTRIBUTE_NAME_MAX_LENGTH)
-            Value = StrictCharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, allow_blank=True)
-
         username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
         temporary_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
@@ -211,21 +205,11 @@ class AdminUsersApi(_AdminApi):
             CreateUserCommand(
                 username=data["username"],
                 temporary_password=data["temporary_password"],
-                attributes=tuple((item["Name"], item["Value"]) for item in data.get("user_attributes", [])),
+                attributes=attribute_pairs(data.get("user_attributes", [])),
                 send_invitation=data["send_invitation"],
             )
         )
-        invitation = created.invitation
-        body = {
-            **PoolUserSerializer(created).data,
-            "invitation": invitation
-            and {
-                "destination": invitation.destination,
-                "delivery_medium": invitation.medium,
-                "attribute_name": invitation.attribute_name,
-            },
-        }
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(self.CreatedOutputSerializer(created).data, status=status.HTTP_201_CREATED)
 
 
 class AdminUserApi(_AdminApi):

@@ -38,10 +38,14 @@ from application.use_cases.sign_up import (
 )
 from django_shell import openapi
 from django_shell.accounts import credentials, images
-from django_shell.accounts.fields import StrictBooleanField, StrictCharField, StringMapField
+from django_shell.accounts.fields import (
+    AttributeSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StringMapField,
+    attribute_pairs,
+)
 from domain.values import (
-    ATTRIBUTE_NAME_MAX_LENGTH,
-    ATTRIBUTE_VALUE_MAX_LENGTH,
     CODE_MAX_LENGTH,
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
@@ -85,10 +89,6 @@ class _PostApi(APIView):
 
 class SignUpApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        class AttributeSerializer(serializers.Serializer):
-            Name = StrictCharField(max_length=ATTRIBUTE_NAME_MAX_LENGTH)
-            Value = StrictCharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, allow_blank=True)
-
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
 
     @openapi.operation(
@@ -106,7 +106,7 @@ class SignUpApi(_PostApi):
             SignUpCommand(
                 username=basic.username,
                 password=basic.password,
-                attributes=tuple((item["Name"], item["Value"]) for item in data.get("user_attributes", [])),
+                attributes=attribute_pairs(data.get("user_attributes", [])),
             )
         )
         delivery = outcome.code_delivery
@@ -115,12 +115,7 @@ class SignUpApi(_PostApi):
                 "msg": "Account created; confirm it with the code that was sent.",
                 "user_sub": outcome.user_sub,
                 "user_confirmed": outcome.user_confirmed,
-                "code_delivery": delivery
-                and {
-                    "destination": delivery.destination,
-                    "delivery_medium": delivery.medium,
-                    "attribute_name": delivery.attribute_name,
-                },
+                "code_delivery": delivery and openapi.CodeDeliverySerializer(delivery).data,
             },
             status=status.HTTP_201_CREATED,
         )

@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from domain.values import ATTRIBUTE_NAME_MAX_LENGTH, ATTRIBUTE_VALUE_MAX_LENGTH
+
 
 class StrictCharField(serializers.CharField):
     default_error_messages = {"invalid": "Must be a string."}
@@ -41,3 +43,16 @@ class StringMapField(serializers.DictField):
             raise serializers.ValidationError(f"At most {self.max_items} entries.")
         value: dict[str, str] = super().to_internal_value(data)
         return value
+
+
+class AttributeSerializer(serializers.Serializer):
+    """One user attribute in Cognito's shape, `{"Name": ..., "Value": ...}`: sign-up, profile changes
+    and administrators all send them so, and one client-side builder serves them all."""
+
+    Name = StrictCharField(max_length=ATTRIBUTE_NAME_MAX_LENGTH)
+    Value = StrictCharField(max_length=ATTRIBUTE_VALUE_MAX_LENGTH, allow_blank=True)
+
+
+def attribute_pairs(items: list[dict[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Validated `AttributeSerializer` items as the (name, value) pairs the use-cases take."""
+    return tuple((item["Name"], item["Value"]) for item in items)

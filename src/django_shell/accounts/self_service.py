@@ -27,10 +27,10 @@ from application.use_cases.profile import (
 )
 from django_shell import openapi
 from django_shell.accounts import credentials, images
-from django_shell.accounts.apis import MeApi, SignUpApi
-from django_shell.accounts.fields import StrictCharField
+from django_shell.accounts.apis import MeApi
+from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs
 from django_shell.accounts.users import profile_fields
-from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, CodeDelivery, UserProfile
+from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, UserProfile
 
 
 class ChangePasswordApi(APIView):
@@ -65,14 +65,6 @@ class ChangePasswordApi(APIView):
         return Response({"msg": "Password changed."})
 
 
-def _code_delivery(delivery: CodeDelivery) -> dict[str, str]:
-    return {
-        "destination": delivery.destination,
-        "delivery_medium": delivery.medium,
-        "attribute_name": delivery.attribute_name,
-    }
-
-
 def _profile(request: Request, profile: UserProfile) -> dict[str, Any]:
     """The profile as `GET /auth/me` shows it, with the pool's answer in place of what the request's
     user (a cached copy, read-only) held before the change."""
@@ -90,9 +82,7 @@ class AccountApi(MeApi):
 
     class UpdateInputSerializer(serializers.Serializer):
         # The shape sign-up takes, so that one client-side builder serves both.
-        user_attributes = serializers.ListField(
-            child=SignUpApi.InputSerializer.AttributeSerializer(), min_length=1, max_length=MAX_ATTRIBUTES
-        )
+        user_attributes = serializers.ListField(child=AttributeSerializer(), min_length=1, max_length=MAX_ATTRIBUTES)
 
     class UpdateOutputSerializer(MeApi.OutputSerializer):
         code_deliveries = serializers.ListField(
@@ -116,11 +106,11 @@ class AccountApi(MeApi):
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
         serializer = self.UpdateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        pairs = tuple((item["Name"], item["Value"]) for item in serializer.validated_data["user_attributes"])
+        pairs = attribute_pairs(serializer.validated_data["user_attributes"])
         result = update_profile(
             UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=pairs)
         )
-        deliveries = [_code_delivery(delivery) for delivery in result.code_deliveries]
+        deliveries = openapi.CodeDeliverySerializer(result.code_deliveries, many=True).data
         return Response({**_profile(request, result.profile), "code_deliveries": deliveries})
 
     @openapi.operation(
@@ -195,4 +185,4 @@ class ResendEmailCodeApi(APIView):
                 access_token=credentials.authenticated_access_token(request), attribute_name="email"
             )
         )
-        return Response({"msg": "A new code was sent.", "code_delivery": _code_delivery(delivery)})
+        return Response({"msg": "A new code was sent.", "code_delivery": openapi.CodeDeliverySerializer(delivery).data})

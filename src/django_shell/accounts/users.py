@@ -43,10 +43,7 @@ class DjangoUserDirectory(UserDirectory):
         User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
 
     def update_profile(self, profile: UserProfile) -> None:
-        User.objects.filter(sub=profile.sub).update(**profile_fields(profile))
-        if self.mirrored_users is not None:
-            # This process's next request shows the change; other processes within the cache's TTL.
-            self.mirrored_users.forget(profile.sub)
+        self._update(profile.sub, **profile_fields(profile))
 
     def replace_profile_image_key(self, sub: str, key: str | None) -> str | None:
         # Compare and set: the UPDATE applies only while the row still holds the key read before
@@ -77,16 +74,17 @@ class DjangoUserDirectory(UserDirectory):
         return (found[0] or None) if found else None
 
     def set_active(self, sub: str, active: bool) -> None:
-        User.objects.filter(sub=sub).update(is_active=active)
-        if self.mirrored_users is not None:
-            # Seen at once in this process, in others within the cache's TTL; tokens of a user
-            # disabled at the pool are refused everywhere at once by the revocation list.
-            self.mirrored_users.forget(sub)
+        # Tokens of a user disabled at the pool are refused everywhere at once by the revocation list.
+        self._update(sub, is_active=active)
 
     def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
-        User.objects.filter(sub=sub).update(cognito_groups=list(groups))
+        self._update(sub, cognito_groups=list(groups))
+
+    def _update(self, sub: str, **fields: Any) -> None:
+        User.objects.filter(sub=sub).update(**fields)
         if self.mirrored_users is not None:
-            # Seen at once in this process (the administrator group's check reads it); elsewhere within the TTL.
+            # This process's next request sees the change (the profile, the administrator group's
+            # check); other processes within the cache's TTL.
             self.mirrored_users.forget(sub)
 
 

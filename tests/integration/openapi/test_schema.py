@@ -153,7 +153,7 @@ class TestCompleteness:
                     assert header["schema"]["type"] == "integer"
 
     def test_request_strings_that_may_not_be_blank_say_so(self, schema):
-        attribute = schema["components"]["schemas"]["SignUpInputAttribute"]["properties"]
+        attribute = schema["components"]["schemas"]["Attribute"]["properties"]
         assert attribute["Name"]["minLength"] == 1
         assert "minLength" not in attribute["Value"]
 
