@@ -132,7 +132,9 @@ class Container(containers.DeclarativeContainer):
         revocation_list=revocation_list,
         clock=clock,
     )
-    authenticate_request = providers.Factory(
+    # Every authenticated request runs it, and building it costs as much as running it on a known
+    # token: built once, like its collaborators. Whoever overrides one of them (tests do) resets it.
+    authenticate_request = providers.Singleton(
         AuthenticateRequest,
         token_verifier=token_verifier,
         revocation_list=revocation_list,

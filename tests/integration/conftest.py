@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 import redis
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.apps import apps
 
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import LocalPool, create_local_pool
@@ -16,6 +17,17 @@ from tests.pools import Backend, CognitoBackend, MemoryBackend
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
+
+
+@pytest.fixture(autouse=True)
+def _request_authentication_of_this_test() -> Iterator[None]:
+    """The container builds the use-case that authenticates requests once, with the collaborators of
+    that moment (`Container.authenticate_request`): each test gets it afresh, built with the overrides
+    its fixtures set. A test that overrides one of its collaborators midway resets it itself."""
+    use_case = apps.get_app_config("cognito_auth").container.authenticate_request
+    use_case.reset()
+    yield
+    use_case.reset()
 
 
 # --- Cognito on a moto server: one server process per session, a fresh user pool per test. ---

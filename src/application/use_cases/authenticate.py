@@ -26,6 +26,10 @@ class AuthenticateRequestCommand:
 class Authenticated:
     claims: Claims
     """The access token's claims (of the fresh token after a refresh)."""
+    access_token: str = attrs.field(repr=False)
+    """The access token the request goes on with: the one it carried, or the refreshed one."""
+    refresh_token: str | None = attrs.field(default=None, repr=False)
+    """The refresh token the client holds now, when it sent one."""
     refreshed: TokenSet | None = None
     """New tokens when the access token had expired and was refreshed: the client must get them."""
 
@@ -103,8 +107,9 @@ class AuthenticateRequest:
                 raise
             expired = self._unrevoked(self.token_verifier.verify_access_token(command.access_token, allow_expired=True))
             tokens = self.refresh(command.refresh_token, expired.username)
-            return Authenticated(self._unrevoked(self.token_verifier.verify_access_token(tokens.access_token)), tokens)
-        return Authenticated(claims)
+            claims = self._unrevoked(self.token_verifier.verify_access_token(tokens.access_token))
+            return Authenticated(claims, tokens.access_token, tokens.refresh_token, refreshed=tokens)
+        return Authenticated(claims, command.access_token, command.refresh_token)
 
     def _unrevoked(self, claims: Claims) -> Claims:
         if self.revocation_list.is_revoked(claims):

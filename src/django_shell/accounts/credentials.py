@@ -79,12 +79,9 @@ def authenticated_access_token(request: HttpRequest) -> str:
     had to refresh, since the pool refuses the expired one it replaced. Raises `NotAuthenticated`
     without one."""
     authenticated: Authenticated | None = getattr(request, "token_authentication", None)
-    if authenticated is not None and authenticated.refreshed is not None:
-        return authenticated.refreshed.access_token
-    token = access_token(request)
-    if token is None:
+    if authenticated is None:
         raise NotAuthenticated()
-    return token
+    return authenticated.access_token
 
 
 def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:

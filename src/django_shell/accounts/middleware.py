@@ -30,7 +30,7 @@ class TokenAuthenticationMiddleware:
         response = self.get_response(request)
         authenticated: Authenticated | None = getattr(request, "token_authentication", None)
         if authenticated is not None:
-            _send_current_tokens(request, response, authenticated)
+            _send_current_tokens(response, authenticated)
         return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
@@ -57,15 +57,14 @@ class TokenAuthenticationMiddleware:
         request.user = user
 
 
-def _send_current_tokens(request: HttpRequest, response: HttpResponse, authenticated: Authenticated) -> None:
+def _send_current_tokens(response: HttpResponse, authenticated: Authenticated) -> None:
     if authenticated.refreshed is not None:
         credentials.attach_tokens(response, authenticated.refreshed)
         return
     # Unchanged tokens go back as headers only, as the original service did; the cookies stand.
-    access_token, refresh_token = credentials.access_token(request), credentials.refresh_token(request)
     for names, value in (
-        (("AccessToken", "HTTP_ACCESSTOKEN"), access_token),
-        (("RefreshToken", "HTTP_REFRESHTOKEN"), refresh_token),
+        (("AccessToken", "HTTP_ACCESSTOKEN"), authenticated.access_token),
+        (("RefreshToken", "HTTP_REFRESHTOKEN"), authenticated.refresh_token),
     ):
         if value:
             for name in names:

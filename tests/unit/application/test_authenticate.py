@@ -65,9 +65,10 @@ def authenticate(pool, revocations, counting, cache):
 
 class TestAuthenticateRequest:
     def test_a_live_access_token_names_the_user(self, authenticate, tokens):
-        result = authenticate(tokens.access_token)
+        result = authenticate(tokens.access_token, tokens.refresh_token)
         assert result.claims.username == USERNAME
         assert result.refreshed is None
+        assert (result.access_token, result.refresh_token) == (tokens.access_token, tokens.refresh_token)
 
     def test_needs_an_access_token(self, authenticate):
         with pytest.raises(NotAuthenticated):
@@ -84,6 +85,10 @@ class TestAuthenticateRequest:
         assert result.refreshed is not None
         assert result.refreshed.access_token != tokens.access_token
         assert result.claims == pool.verifier.verify_access_token(result.refreshed.access_token)
+        assert (result.access_token, result.refresh_token) == (
+            result.refreshed.access_token,
+            result.refreshed.refresh_token,
+        )
 
     def test_a_forged_token_is_refused_even_with_a_refresh_token(self, authenticate, tokens, counting):
         with pytest.raises(TokenInvalid):
