@@ -1,0 +1,135 @@
+"""The service under gunicorn on a loopback port, with a signed-in user: what the HTTP benchmarks share.
+
+`served()` migrates a temporary SQLite database, starts gunicorn (sync workers) with
+`bench.settings` and the embedded user pool in a temporary file, and yields a `Served` whose
+`access_token` belongs to a user signed up, confirmed and signed in over HTTP. The environment's
+Cognito, AWS, database and Redis settings are left out: the benchmarks measure the embedded default.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+
+ROOT = Path(__file__).resolve().parents[1]
+USERNAME, PASSWORD = "bench@example.com", "Bench-Pass-42"
+
+
+@attrs.frozen
+class Served:
+    base_url: str
+    server: subprocess.Popen[bytes]
+    """The process started: gunicorn's master, or the tool wrapping it."""
+    access_token: str = attrs.field(repr=False)
+
+    @property
+    def port(self) -> int:
+        return int(self.base_url.rsplit(":", 1)[1])
+
+
+@contextmanager
+def served(workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.0) -> Iterator[Served]:
+    """gunicorn with `workers` sync workers, run under `wrapper` (a command prefix such as valgrind's,
+    given `start_seconds` to answer and each sign-in request as long again)."""
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as scratch:
+        log_path = Path(scratch) / "gunicorn.log"
+        environment = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("COGNITO_", "AWS_", "DB_", "IDENTITY_PROVIDER", "REDIS_URL"))
+        } | {
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "PYTHONPATH": f"{ROOT}:{ROOT / 'src'}",
+            "LOCAL_POOL_FILE": f"{scratch}/pool.sqlite3",
+            "SQLITE_PATH": f"{scratch}/db.sqlite3",
+            "DJANGO_SECRET_KEY": "bench-only",
+            # The sign-up confirmation code is read from the log.
+            "LOG_LEVEL": "INFO",
+        }
+        subprocess.run(
+            [sys.executable, "-m", "django_shell.manage", "migrate", "--no-input", "--verbosity", "0"],
+            env=environment,
+            check=True,
+        )
+        command = [
+            *wrapper,
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "django_shell.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--worker-class",
+            "sync",
+            # A worker under an instrumenting wrapper answers slowly; it must not be taken for hung.
+            "--timeout",
+            str(max(30, int(start_seconds))),
+            "--error-logfile",
+            "-",
+            "--log-level",
+            "warning",
+        ]
+        with log_path.open("w") as log:
+            server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+        try:
+            _wait_for(port, start_seconds)
+            yield Served(base_url, server, _sign_in(base_url, log_path, timeout=start_seconds))
+        finally:
+            server.terminate()
+            server.wait(start_seconds)
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn master's children, its workers (Linux /proc)."""
+    return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_for(port: int, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"gunicorn did not start on port {port}")
+
+
+def _post(url: str, body: object, headers: dict[str, str], timeout: float) -> dict[str, str]:
+    request = urllib.request.Request(  # noqa: S310 -- loopback
+        url, data=json.dumps(body).encode() if body is not None else b"", method="POST", headers=headers
+    )
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        return dict(response.headers)
+
+
+def _sign_in(base_url: str, log_path: Path, timeout: float) -> str:
+    basic = {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()}
+    _post(f"{base_url}/auth/signup", None, basic, timeout)
+    code = re.findall(rf"sign-up confirmation code for {re.escape(USERNAME)}: (\d+)", log_path.read_text())[-1]
+    _post(f"{base_url}/auth/confirm_signup", {"username": USERNAME, "code": code}, {}, timeout)
+    return _post(f"{base_url}/auth/login", None, basic, timeout)["AccessToken"]
