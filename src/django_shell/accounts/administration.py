@@ -30,7 +30,13 @@ from application.use_cases.administration import (
     UserCommand,
 )
 from django_shell import openapi
-from django_shell.accounts.fields import AttributeSerializer, StrictBooleanField, StrictCharField, attribute_pairs
+from django_shell.accounts.fields import (
+    AttributeSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    attribute_pairs,
+    validated,
+)
 from domain.values import (
     FILTER_VALUE_MAX_LENGTH,
     FILTERABLE_ATTRIBUTES,
@@ -113,9 +119,7 @@ def _query(serializer_class: type[serializers.Serializer], request: Request) -> 
             dict.fromkeys(unknown, "is not a parameter of this operation")
             | dict.fromkeys(repeated, "must be given once")
         )
-    serializer = serializer_class(data=request.query_params.dict())
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
+    return validated(serializer_class, request.query_params.dict())
 
 
 class AdminUsersApi(_AdminApi):
@@ -198,9 +202,7 @@ class AdminUsersApi(_AdminApi):
     )
     @inject
     def post(self, request: Request, create_user: CreateUser = Provide["create_user"]) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         created = create_user(
             CreateUserCommand(
                 username=data["username"],
@@ -312,9 +314,7 @@ class AdminGroupsApi(_AdminApi):
     )
     @inject
     def post(self, request: Request, create_group: CreateGroup = Provide["create_group"]) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = validated(self.InputSerializer, request.data)
         group = create_group(CreateGroupCommand(name=data["name"], description=data.get("description", "")))
         return Response({"name": group.name.value, "description": group.description}, status=status.HTTP_201_CREATED)
 
@@ -338,9 +338,8 @@ class AdminUserGroupsApi(_AdminApi):
     def post(
         self, request: Request, username: str, add_to_group: AddUserToGroup = Provide["add_user_to_group"]
     ) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return _user_response(add_to_group(GroupMembershipCommand(username, serializer.validated_data["group"])))
+        data = validated(self.InputSerializer, request.data)
+        return _user_response(add_to_group(GroupMembershipCommand(username, data["group"])))
 
 
 class AdminUserGroupApi(_AdminApi):

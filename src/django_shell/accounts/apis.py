@@ -44,6 +44,7 @@ from django_shell.accounts.fields import (
     StrictCharField,
     StringMapField,
     attribute_pairs,
+    validated,
 )
 from domain.values import (
     CODE_MAX_LENGTH,
@@ -55,12 +56,6 @@ from domain.values import Challenge as ChallengeValue
 
 # Sessions and tokens are opaque, but Cognito's stay well under this.
 _OPAQUE_MAX_LENGTH = 16 * 1024
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _sign_in_response(result: SignInResult) -> Response:
@@ -101,7 +96,7 @@ class SignUpApi(_PostApi):
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
         basic = credentials.basic_credentials(request)
-        data = _validated(self.InputSerializer, request.data if request.data is not None else {})
+        data = validated(self.InputSerializer, request.data if request.data is not None else {})
         outcome = sign_up(
             SignUpCommand(
                 username=basic.username,
@@ -144,7 +139,7 @@ class ConfirmSignUpApi(_PostApi):
     )
     @inject
     def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         confirm_sign_up(
             ConfirmSignUpCommand(
                 username=data["username"],
@@ -169,7 +164,7 @@ class ResendCodeApi(_PostApi):
     )
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         resend(ResendConfirmationCodeCommand(username=data["username"]))
         return Response({"msg": "If the account exists and is unconfirmed, a new code was sent."})
 
@@ -226,7 +221,7 @@ class ConfirmLoginApi(_PostApi):
     )
     @inject
     def post(self, request: Request, respond: RespondToChallenge = Provide["respond_to_challenge"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         result = respond(
             RespondToChallengeCommand(
                 username=data["username"],
@@ -254,7 +249,7 @@ class RefreshApi(_PostApi):
     )
     @inject
     def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
-        data = _validated(self.InputSerializer, request.data if request.data is not None else {})
+        data = validated(self.InputSerializer, request.data if request.data is not None else {})
         refresh_token = credentials.refresh_token(request) or data.get("refresh_token")
         if not refresh_token:
             raise serializers.ValidationError({"refresh_token": "Send it as the RefreshToken header, cookie or field."})
@@ -303,7 +298,7 @@ class ForgotPasswordApi(_PostApi):
     )
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         forgot_password(ForgotPasswordCommand(username=data["email"]))
         return Response({"msg": "If the account exists, a password reset code was sent."})
 
@@ -330,7 +325,7 @@ class ConfirmForgotPasswordApi(_PostApi):
     )
     @inject
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         confirm(
             ConfirmForgotPasswordCommand(username=data["email"], code=data["code"], new_password=data["new_password"])
         )

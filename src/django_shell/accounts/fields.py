@@ -1,4 +1,5 @@
-"""Serializer fields that take JSON as it is: no coercion of numbers to text or "yes" to true."""
+"""Serializer fields that take JSON as it is (no coercion of numbers to text or "yes" to true), and
+validating input with a serializer."""
 
 from __future__ import annotations
 
@@ -56,3 +57,10 @@ class AttributeSerializer(serializers.Serializer):
 def attribute_pairs(items: list[dict[str, str]]) -> tuple[tuple[str, str], ...]:
     """Validated `AttributeSerializer` items as the (name, value) pairs the use-cases take."""
     return tuple((item["Name"], item["Value"]) for item in items)
+
+
+def validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """`data` as `serializer_class` validates it; raises DRF's `ValidationError` (a 400) otherwise."""
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

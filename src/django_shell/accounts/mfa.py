@@ -3,8 +3,6 @@ on or off. The sign-in challenges that follow are answered at `/auth/confirm_log
 
 from __future__ import annotations
 
-from typing import Any
-
 from dependency_injector.wiring import Provide, inject
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
@@ -23,19 +21,13 @@ from application.use_cases.mfa import (
 )
 from django_shell import openapi
 from django_shell.accounts import credentials
-from django_shell.accounts.fields import StrictBooleanField, StrictCharField
+from django_shell.accounts.fields import StrictBooleanField, StrictCharField, validated
 from domain.values import CODE_MAX_LENGTH, MfaFactor, MfaPreference
 
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
 # What any request with a token may be refused for, the refresh of an expired one included.
 _TOKEN_ERRORS = (*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
-
-
-def _validated(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class TotpApi(APIView):
@@ -81,7 +73,7 @@ class VerifyTotpApi(APIView):
     )
     @inject
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         verify(
             VerifySoftwareTokenCommand(access_token=credentials.authenticated_access_token(request), code=data["code"])
         )
@@ -119,7 +111,7 @@ class MfaPreferenceApi(APIView):
     )
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:
-        data = _validated(self.InputSerializer, request.data)
+        data = validated(self.InputSerializer, request.data)
         preference = set_preference(
             SetMfaPreferenceCommand(access_token=credentials.authenticated_access_token(request), **data)
         )

@@ -28,7 +28,7 @@ from application.use_cases.profile import (
 from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.apis import MeApi
-from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs
+from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs, validated
 from django_shell.accounts.users import profile_fields
 from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, UserProfile
 
@@ -53,13 +53,12 @@ class ChangePasswordApi(APIView):
     )
     @inject
     def post(self, request: Request, change_password: ChangePassword = Provide["change_password"]) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = validated(self.InputSerializer, request.data)
         change_password(
             ChangePasswordCommand(
                 access_token=credentials.authenticated_access_token(request),
-                previous_password=serializer.validated_data["old_password"],
-                proposed_password=serializer.validated_data["new_password"],
+                previous_password=data["old_password"],
+                proposed_password=data["new_password"],
             )
         )
         return Response({"msg": "Password changed."})
@@ -104,9 +103,7 @@ class AccountApi(MeApi):
     )
     @inject
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
-        serializer = self.UpdateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        pairs = attribute_pairs(serializer.validated_data["user_attributes"])
+        pairs = attribute_pairs(validated(self.UpdateInputSerializer, request.data)["user_attributes"])
         result = update_profile(
             UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=pairs)
         )
@@ -149,13 +146,12 @@ class VerifyEmailApi(APIView):
     )
     @inject
     def post(self, request: Request, verify: VerifyAttribute = Provide["verify_attribute"]) -> Response:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        code = validated(self.InputSerializer, request.data)["code"]
         profile = verify(
             VerifyAttributeCommand(
                 access_token=credentials.authenticated_access_token(request),
                 attribute_name="email",
-                code=serializer.validated_data["code"],
+                code=code,
             )
         )
         return Response(_profile(request, profile))
