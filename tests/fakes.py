@@ -17,6 +17,30 @@ from domain.errors import DomainError, NotAuthorized, ProviderUnavailable
 from domain.values import Claims, ProfileImage, UserProfile
 
 
+def access_token_claims(
+    issued_at: int,
+    *,
+    sub: str = "user-1",
+    origin_jti: str | None = "origin-1",
+    auth_time: int | None = None,
+    jti: str = "jti-1",
+    token_use: str = "access",
+) -> Claims:
+    """The claims of an access token of `sub` issued at `issued_at` (epoch seconds), valid for an hour;
+    signed in at `auth_time`, by default when issued."""
+    return Claims(
+        sub=sub,
+        username="gus",
+        token_use=token_use,
+        client_id="client",
+        issued_at=issued_at,
+        expires_at=issued_at + 3600,
+        auth_time=issued_at if auth_time is None else auth_time,
+        jti=jti,
+        origin_jti=origin_jti,
+    )
+
+
 @attrs.define
 class SentCode:
     username: str

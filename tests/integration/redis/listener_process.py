@@ -12,7 +12,7 @@ import time
 
 from adapters.clock import SystemClock
 from adapters.redis.revocation_list import RedisRevocationList
-from domain.values import Claims
+from tests.fakes import access_token_claims
 
 _POLL_SECONDS = 0.0005
 _PATIENCE_SECONDS = 10.0
@@ -21,17 +21,7 @@ _PATIENCE_SECONDS = 10.0
 def main(url: str, key: str, channel: str, origin_jti: str) -> int:
     clock = SystemClock()
     now = int(clock.now())
-    claims = Claims(
-        sub="user-1",
-        username="gus",
-        token_use="access",
-        client_id="client",
-        issued_at=now,
-        expires_at=now + 3600,
-        auth_time=now,
-        jti="jti-1",
-        origin_jti=origin_jti,
-    )
+    claims = access_token_claims(now, origin_jti=origin_jti)
     revocations = RedisRevocationList.from_url(url, clock=clock, key=key, channel=channel)
     try:
         if revocations.is_revoked(claims):

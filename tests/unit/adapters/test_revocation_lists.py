@@ -15,6 +15,7 @@ from adapters.redis.revocation_list import RedisRevocationList
 from application.ports.clock import Clock
 from domain.errors import ProviderUnavailable
 from domain.values import Claims
+from tests.fakes import access_token_claims
 
 HOUR = 3600
 
@@ -30,16 +31,8 @@ def claims_of(
     issued_ago: int = 0,
 ) -> Claims:
     issued_at = int(clock.now()) - issued_ago
-    return Claims(
-        sub=sub,
-        username="gus",
-        token_use=token_use,
-        client_id="client",
-        issued_at=issued_at,
-        expires_at=issued_at + HOUR,
-        auth_time=issued_at - auth_time_ago,
-        jti=jti,
-        origin_jti=origin_jti,
+    return access_token_claims(
+        issued_at, sub=sub, origin_jti=origin_jti, auth_time=issued_at - auth_time_ago, jti=jti, token_use=token_use
     )
 
 

@@ -50,6 +50,7 @@ from tests.fakes import (
     ManualClock,
     PartlyUnreachableRevocationList,
     RecordingCodeSender,
+    access_token_claims,
 )
 from tests.images import PNG
 
@@ -94,18 +95,7 @@ class TestCreateUser:
 
 def token_of(sub: str, clock: ManualClock, *, origin_jti: str = "origin-1") -> Claims:
     """The claims of an access token of `sub` issued now, by the pool's clock."""
-    issued_at = int(clock.now())
-    return Claims(
-        sub=sub,
-        username="dana",
-        token_use="access",
-        client_id="test-client",
-        issued_at=issued_at,
-        expires_at=issued_at + 3600,
-        auth_time=issued_at,
-        jti=f"jti-{origin_jti}",
-        origin_jti=origin_jti,
-    )
+    return access_token_claims(int(clock.now()), sub=sub, origin_jti=origin_jti)
 
 
 @pytest.fixture

@@ -7,22 +7,13 @@ from hypothesis import strategies as st
 
 from domain.revocations import Revocations
 from domain.values import Claims
+from tests.fakes import access_token_claims
 
 NOW = 1_800_000_000.0
 
 
 def token(*, sub: str = "user-1", origin_jti: str = "origin-1", issued_at: int = int(NOW) - 10) -> Claims:
-    return Claims(
-        sub=sub,
-        username="gus",
-        token_use="access",
-        client_id="client",
-        issued_at=issued_at,
-        expires_at=issued_at + 3600,
-        auth_time=issued_at,
-        jti="jti-1",
-        origin_jti=origin_jti,
-    )
+    return access_token_claims(issued_at, sub=sub, origin_jti=origin_jti)
 
 
 class TestRefuses:
