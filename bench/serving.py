@@ -30,14 +30,14 @@ USERNAME, PASSWORD = "bench@example.com", "Bench-Pass-42"
 
 @attrs.frozen
 class Served:
-    base_url: str
+    port: int
     server: subprocess.Popen[bytes]
     """The process started: gunicorn's master, or the tool wrapping it."""
     access_token: str = attrs.field(repr=False)
 
     @property
-    def port(self) -> int:
-        return int(self.base_url.rsplit(":", 1)[1])
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
 
 @contextmanager
@@ -90,7 +90,7 @@ def served(workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.
             server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
             _wait_for(port, start_seconds)
-            yield Served(base_url, server, _sign_in(base_url, log_path, timeout=start_seconds))
+            yield Served(port, server, _sign_in(base_url, log_path, timeout=start_seconds))
         finally:
             server.terminate()
             server.wait(start_seconds)
