@@ -120,14 +120,14 @@ def _header(
 
 
 _OK = [status.HTTP_200_OK]
-# Not required: a challenge answers without tokens, and /auth/me sends the id token and cookies only
-# after a transparent refresh.
+# Not required: a challenge answers without tokens, and a protected view sends the id token, the
+# seed's names and the cookies only after a transparent refresh.
 ISSUED_TOKENS = [
     _header("AccessToken", "The access token.", _OK),
     _header("RefreshToken", "The refresh token.", _OK),
     _header("IdToken", "The id token.", _OK),
-    _header("HTTP_ACCESSTOKEN", "The access token, under the original service's name.", _OK),
-    _header("HTTP_REFRESHTOKEN", "The refresh token, under the original service's name.", _OK),
+    _header("HTTP_ACCESSTOKEN", "The access token under the original service's name, when issued.", _OK),
+    _header("HTTP_REFRESHTOKEN", "The refresh token under the original service's name, when issued.", _OK),
     _header(
         "Set-Cookie",
         f"`{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token`: HttpOnly, SameSite=Lax, Secure outside DEBUG.",

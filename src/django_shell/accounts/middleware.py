@@ -61,11 +61,9 @@ def _send_current_tokens(response: HttpResponse, authenticated: Authenticated) -
     if authenticated.refreshed is not None:
         credentials.attach_tokens(response, authenticated.refreshed)
         return
-    # Unchanged tokens go back as headers only, as the original service did; the cookies stand.
-    for names, value in (
-        (("AccessToken", "HTTP_ACCESSTOKEN"), authenticated.access_token),
-        (("RefreshToken", "HTTP_REFRESHTOKEN"), authenticated.refresh_token),
-    ):
-        if value:
-            for name in names:
-                response[name] = value
+    # Unchanged tokens go back as headers only, the cookies stand; and under the names clients send
+    # them by, not also under the seed's: those came with the tokens when they were issued, and
+    # repeating them on every answer doubled its headers (see docs/decisions.md).
+    response["AccessToken"] = authenticated.access_token
+    if authenticated.refresh_token:
+        response["RefreshToken"] = authenticated.refresh_token
