@@ -1,19 +1,21 @@
 """HTTP load: gunicorn serving one small JSON endpoint with and without authentication.
 
-Run by hand (needs `wrk`, Debian's package):  .venv/bin/python -m bench.http_load [--seconds 10] [--rounds 3]
+Run by hand (needs `wrk`, Debian's package):  .venv/bin/python -m bench.http_load [--seconds 3] [--rounds 40]
 
 Starts gunicorn (sync workers, one per core) on a loopback port with the embedded user pool in a
 temporary SQLite file, signs a user in over HTTP, then alternates wrk runs against /bench/open
 and /bench/protected (the same view behind token authentication), the first of each round
 taking turns, and prints requests/s, p50, p99 and the ratio authenticated / open for each round,
-their medians and the median of the rounds' ratios, beside the CPU time
-gunicorn's workers spent per request: on a shared 2-core machine throughput moves with whatever
-else runs, while CPU per request says what the service itself costs.
+their medians and the median of the rounds' ratios with its 95 % confidence interval, beside the
+CPU time gunicorn's workers spent per request. On a shared 2-core machine throughput moves with
+whatever else runs, from round to round by as much as authentication costs: many short rounds,
+each a pair of runs seconds apart, and the interval say how far one sitting can be trusted.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import shutil
@@ -54,10 +56,22 @@ def _millis(output: str, percentile: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def median_interval(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
+    """Order statistics between which the median of what `values` sample lies with at least
+    `confidence`, whatever their distribution: the k-th smallest and k-th largest, for the largest k
+    with P(Binomial(n, 1/2) < k) at most (1 - confidence) / 2. None when there are too few values."""
+    ordered, n = sorted(values), len(values)
+    tail, k = 0.0, 0
+    while tail + math.comb(n, k) / 2**n <= (1 - confidence) / 2:
+        tail += math.comb(n, k) / 2**n
+        k += 1
+    return (ordered[k - 1], ordered[n - k]) if k else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -92,12 +106,16 @@ def main() -> None:
         )
     open_rps = statistics.median(run["rps"] for run, _ in rounds)
     auth_rps = statistics.median(run["rps"] for _, run in rounds)
-    paired = statistics.median(auth_run["rps"] / open_run["rps"] for open_run, auth_run in rounds)
+    ratios = [auth_run["rps"] / open_run["rps"] for open_run, auth_run in rounds]
     print(
         f"median: open {open_rps:.0f} rps, authenticated {auth_rps:.0f} rps, "
         f"ratio of the medians {auth_rps / open_rps:.3f}"
     )
-    print(f"median of the rounds' ratios: {paired:.3f}")
+    interval = median_interval(ratios)
+    print(
+        f"median of the rounds' ratios: {statistics.median(ratios):.3f}, 95 % confidence interval "
+        + (f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "needs at least 6 rounds")
+    )
     open_cpu = statistics.median(run["cpu"] for run, _ in rounds)
     auth_cpu = statistics.median(run["cpu"] for _, run in rounds)
     print(f"median worker CPU per request: open {open_cpu:.0f} us, authenticated {auth_cpu:.0f} us")
