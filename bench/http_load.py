@@ -3,18 +3,21 @@
 Run by hand (needs `wrk`, Debian's package):  .venv/bin/python -m bench.http_load [--seconds 3] [--rounds 40]
 
 Starts gunicorn (sync workers, one per core) on a loopback port with the embedded user pool in a
-temporary SQLite file, signs a user in over HTTP, then alternates wrk runs against /bench/open
-and /bench/protected (the same view behind token authentication), the first of each round
-taking turns, and prints requests/s, p50, p99 and the ratio authenticated / open for each round,
-their medians and the median of the rounds' ratios with its 95 % confidence interval, beside the
-CPU time gunicorn's workers spent per request. On a shared 2-core machine throughput moves with
-whatever else runs, from round to round by as much as authentication costs: many short rounds,
-each a pair of runs seconds apart, and the interval say how far one sitting can be trusted.
+temporary SQLite file, signs a user in over HTTP, then runs wrk in rounds against /bench/open,
+against it again with a header as long as the token that nothing reads (`padded`), and against
+/bench/protected (the same view behind token authentication) with the token, in an order that
+rotates. It prints, for each round and as medians, requests/s, p50, p99 and the CPU time gunicorn's
+workers spent per request, and the ratios auth/open (the issue's comparison) and auth/padded (what
+using the token costs beyond carrying it), each as the median of the rounds' ratios with its 95 %
+confidence interval. On a shared 2-core machine throughput moves with whatever else runs, from
+round to round by as much as authentication costs: many short rounds, each of runs seconds apart,
+and the interval say how far one sitting can be trusted.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import re
@@ -36,7 +39,7 @@ def workers_cpu_seconds(master: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, seconds: int, headers: dict[str, str], master: int) -> dict[str, float]:
+def wrk(url: str, headers: dict[str, str], master: int, seconds: int) -> dict[str, float]:
     cpu_before = workers_cpu_seconds(master)
     command = ["wrk", "-t1", "-c8", f"-d{seconds}s", "--latency", url]
     for name, value in headers.items():
@@ -68,6 +71,11 @@ def median_interval(values: list[float], confidence: float = 0.95) -> tuple[floa
     return (ordered[k - 1], ordered[n - k]) if k else None
 
 
+KINDS = ("open", "padded", "auth")
+"""GET /bench/open; the same with a header as long as the token, which nothing reads; GET
+/bench/protected with the token. `padded` tells what carrying the token costs from what using it does."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=3)
@@ -79,46 +87,56 @@ def main() -> None:
 
     with served(arguments.workers) as service:
         base, master, token = service.base_url, service.server.pid, service.access_token
-        # Warm every worker: each verifies the token once, then serves it from its cache.
-        wrk(f"{base}/bench/protected", 2, {"AccessToken": token}, master)
-        wrk(f"{base}/bench/open", 2, {}, master)
-        runs = {
-            "open": lambda: wrk(f"{base}/bench/open", arguments.seconds, {}, master),
-            "auth": lambda: wrk(f"{base}/bench/protected", arguments.seconds, {"AccessToken": token}, master),
+        requests = {
+            "open": (f"{base}/bench/open", {}),
+            "padded": (f"{base}/bench/open", {"X-Pad": "p" * len(token)}),
+            "auth": (f"{base}/bench/protected", {"AccessToken": token}),
         }
+        # Warm every worker: each verifies the token once, then serves it from its cache.
+        for url, headers in requests.values():
+            wrk(url, headers, master, seconds=2)
+        # Each kind runs first, second and last equally often, so that a machine slowing down or
+        # speeding up during a round favours none.
+        orders = list(itertools.permutations(KINDS))
         rounds = []
         for number in range(arguments.rounds):
-            # Which goes first alternates, so that a machine slowing down or speeding up during a
-            # round favours neither endpoint.
-            order = ("open", "auth") if number % 2 == 0 else ("auth", "open")
-            measured = {name: runs[name]() for name in order}
-            rounds.append((measured["open"], measured["auth"]))
+            measured = {
+                kind: wrk(*requests[kind], master, seconds=arguments.seconds) for kind in orders[number % len(orders)]
+            }
+            rounds.append(measured)
 
-    print(
-        f"{'round':>5} {'open rps':>10} {'auth rps':>10} {'ratio':>6} {'open p50':>9} {'auth p50':>9} "
-        f"{'open p99':>9} {'auth p99':>9} {'open cpu':>9} {'auth cpu':>9}"
-    )
-    for number, (open_run, auth_run) in enumerate(rounds, 1):
+    _report(rounds)
+
+
+def _report(rounds: list[dict[str, dict[str, float]]]) -> None:
+    columns = [f"{kind} {what}" for what in ("rps", "p50", "p99", "cpu") for kind in KINDS]
+    print(f"{'round':>5} " + " ".join(f"{column:>11}" for column in columns) + f" {'auth/open':>9} {'auth/padded':>11}")
+    units = {"rps": "", "p50": "ms", "p99": "ms", "cpu": "us"}
+    for number, measured in enumerate(rounds, 1):
+        cells = [
+            f"{measured[kind][what]:>{11 - len(unit)}.{2 if unit == 'ms' else 0}f}{unit}"
+            for what, unit in units.items()
+            for kind in KINDS
+        ]
         print(
-            f"{number:>5} {open_run['rps']:>10.0f} {auth_run['rps']:>10.0f} {auth_run['rps'] / open_run['rps']:>6.3f} "
-            f"{open_run['p50']:>8.2f}m {auth_run['p50']:>8.2f}m {open_run['p99']:>8.2f}m {auth_run['p99']:>8.2f}m "
-            f"{open_run['cpu']:>7.0f}us {auth_run['cpu']:>7.0f}us"
+            f"{number:>5} " + " ".join(cells) + f" {measured['auth']['rps'] / measured['open']['rps']:>9.3f}"
+            f" {measured['auth']['rps'] / measured['padded']['rps']:>11.3f}"
         )
-    open_rps = statistics.median(run["rps"] for run, _ in rounds)
-    auth_rps = statistics.median(run["rps"] for _, run in rounds)
-    ratios = [auth_run["rps"] / open_run["rps"] for open_run, auth_run in rounds]
+    medians = {kind: {what: statistics.median(m[kind][what] for m in rounds) for what in units} for kind in KINDS}
     print(
-        f"median: open {open_rps:.0f} rps, authenticated {auth_rps:.0f} rps, "
-        f"ratio of the medians {auth_rps / open_rps:.3f}"
+        "median requests/s: "
+        + ", ".join(f"{kind} {medians[kind]['rps']:.0f}" for kind in KINDS)
+        + "; worker CPU per request: "
+        + ", ".join(f"{kind} {medians[kind]['cpu']:.0f} us" for kind in KINDS)
     )
-    interval = median_interval(ratios)
-    print(
-        f"median of the rounds' ratios: {statistics.median(ratios):.3f}, 95 % confidence interval "
-        + (f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "needs at least 6 rounds")
-    )
-    open_cpu = statistics.median(run["cpu"] for run, _ in rounds)
-    auth_cpu = statistics.median(run["cpu"] for _, run in rounds)
-    print(f"median worker CPU per request: open {open_cpu:.0f} us, authenticated {auth_cpu:.0f} us")
+    for baseline in ("open", "padded"):
+        ratios = [m["auth"]["rps"] / m[baseline]["rps"] for m in rounds]
+        interval = median_interval(ratios)
+        print(
+            f"auth/{baseline}: ratio of the medians {medians['auth']['rps'] / medians[baseline]['rps']:.3f}; "
+            f"median of the rounds' ratios {statistics.median(ratios):.3f}, 95 % confidence interval "
+            + (f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "needs at least 6 rounds")
+        )
 
 
 if __name__ == "__main__":
