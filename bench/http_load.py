@@ -71,11 +71,6 @@ def median_interval(values: list[float], confidence: float = 0.95) -> tuple[floa
     return (ordered[k - 1], ordered[n - k]) if k else None
 
 
-KINDS = ("open", "padded", "auth")
-"""GET /bench/open; the same with a header as long as the token, which nothing reads; GET
-/bench/protected with the token. `padded` tells what carrying the token costs from what using it does."""
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=3)
@@ -86,18 +81,14 @@ def main() -> None:
         raise SystemExit("wrk is needed: apt-get install wrk")
 
     with served(arguments.workers) as service:
-        base, master, token = service.base_url, service.server.pid, service.access_token
-        requests = {
-            "open": (f"{base}/bench/open", {}),
-            "padded": (f"{base}/bench/open", {"X-Pad": "p" * len(token)}),
-            "auth": (f"{base}/bench/protected", {"AccessToken": token}),
-        }
+        master = service.server.pid
+        requests = {kind: (service.base_url + path, headers) for kind, (path, headers) in service.requests().items()}
         # Warm every worker: each verifies the token once, then serves it from its cache.
         for url, headers in requests.values():
             wrk(url, headers, master, seconds=2)
         # Each kind runs first, second and last equally often, so that a machine slowing down or
         # speeding up during a round favours none.
-        orders = list(itertools.permutations(KINDS))
+        orders = list(itertools.permutations(requests))
         rounds = []
         for number in range(arguments.rounds):
             measured = {
@@ -105,29 +96,29 @@ def main() -> None:
             }
             rounds.append(measured)
 
-    _report(rounds)
+    _report(list(requests), rounds)
 
 
-def _report(rounds: list[dict[str, dict[str, float]]]) -> None:
-    columns = [f"{kind} {what}" for what in ("rps", "p50", "p99", "cpu") for kind in KINDS]
+def _report(kinds: list[str], rounds: list[dict[str, dict[str, float]]]) -> None:
+    columns = [f"{kind} {what}" for what in ("rps", "p50", "p99", "cpu") for kind in kinds]
     print(f"{'round':>5} " + " ".join(f"{column:>11}" for column in columns) + f" {'auth/open':>9} {'auth/padded':>11}")
     units = {"rps": "", "p50": "ms", "p99": "ms", "cpu": "us"}
     for number, measured in enumerate(rounds, 1):
         cells = [
             f"{measured[kind][what]:>{11 - len(unit)}.{2 if unit == 'ms' else 0}f}{unit}"
             for what, unit in units.items()
-            for kind in KINDS
+            for kind in kinds
         ]
         print(
             f"{number:>5} " + " ".join(cells) + f" {measured['auth']['rps'] / measured['open']['rps']:>9.3f}"
             f" {measured['auth']['rps'] / measured['padded']['rps']:>11.3f}"
         )
-    medians = {kind: {what: statistics.median(m[kind][what] for m in rounds) for what in units} for kind in KINDS}
+    medians = {kind: {what: statistics.median(m[kind][what] for m in rounds) for what in units} for kind in kinds}
     print(
         "median requests/s: "
-        + ", ".join(f"{kind} {medians[kind]['rps']:.0f}" for kind in KINDS)
+        + ", ".join(f"{kind} {medians[kind]['rps']:.0f}" for kind in kinds)
         + "; worker CPU per request: "
-        + ", ".join(f"{kind} {medians[kind]['cpu']:.0f} us" for kind in KINDS)
+        + ", ".join(f"{kind} {medians[kind]['cpu']:.0f} us" for kind in kinds)
     )
     for baseline in ("open", "padded"):
         ratios = [m["auth"]["rps"] / m[baseline]["rps"] for m in rounds]

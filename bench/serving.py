@@ -39,6 +39,17 @@ class Served:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def requests(self) -> dict[str, tuple[str, dict[str, str]]]:
+        """The kinds of request the HTTP benchmarks compare, as (path, headers): `open`, GET
+        /bench/open; `padded`, the same with a header as long as the access token that nothing reads,
+        which tells what carrying the token costs from what using it does; `auth`, GET
+        /bench/protected with the token."""
+        return {
+            "open": ("/bench/open", {}),
+            "padded": ("/bench/open", {"X-Pad": "p" * len(self.access_token)}),
+            "auth": ("/bench/protected", {"AccessToken": self.access_token}),
+        }
+
 
 @contextmanager
 def served(workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.0) -> Iterator[Served]:

@@ -75,12 +75,7 @@ def main() -> None:
         wrapper = ["valgrind", "--tool=callgrind", "--trace-children=yes", f"--callgrind-out-file={dumps}/callgrind.%p"]
         with served(workers=1, wrapper=wrapper, start_seconds=START_SECONDS) as service:
             (worker,) = worker_pids(service.server.pid)
-            token = service.access_token
-            kinds = {
-                "open": ("/bench/open", {}),
-                "padded": ("/bench/open", {"X-Pad": "p" * len(token)}),
-                "auth": ("/bench/protected", {"AccessToken": token}),
-            }
+            kinds = service.requests()
             counts: dict[str, list[float]] = {kind: [] for kind in kinds}
             for window in range(arguments.windows):
                 for kind, (path, headers) in kinds.items():
@@ -90,7 +85,7 @@ def main() -> None:
                     total = instructions(service, worker, dumps, f"{kind}{window}", send)
                     counts[kind].append(total / arguments.requests)
 
-    print(f"access token: {len(token)} characters; {arguments.requests} requests a window")
+    print(f"access token: {len(service.access_token)} characters; {arguments.requests} requests a window")
     print(f"{'kind':>6} {'instructions/request (median)':>30} {'vs open':>8}   windows")
     open_median = statistics.median(counts["open"])
     for kind, values in counts.items():

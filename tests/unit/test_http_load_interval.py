@@ -11,8 +11,8 @@ from bench.http_load import median_interval
     [(6, (1, 6)), (10, (2, 9)), (20, (6, 15)), (40, (14, 27))],
 )
 def test_the_interval_is_the_order_statistics_of_the_tables(rounds, ranks):
-    # Shuffled, so that the interval must come from the sorted values, not their positions.
-    values = [float((7 * index) % rounds + 1) for index in range(rounds)]
+    # Largest first, so that the interval must come from the sorted values, not their positions.
+    values = [float(rounds - index) for index in range(rounds)]
     assert median_interval(values) == (float(ranks[0]), float(ranks[1]))
 
 
