@@ -1,25 +1,38 @@
-# The two commands of the README: `make run` and `make test`. Both create .venv on first use.
+# The two commands of the README: `make run` and `make test`. Both create .venv on first use and
+# install into it from the lock files in requirements/ (exact versions, every file's hash checked):
+# `make run` only what the service runs (runtime.txt), `make test` the development tools as well
+# (dev.txt). `make lock` re-resolves both after a change to pyproject.toml, or to take new releases.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
 PORT ?= 8000
 LOCAL_POOL_FILE ?= .local/pool.sqlite3
+UV := uv==0.13.9
+LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 pyproject.toml requirements/build.in
 
-.PHONY: run test lint unit
+.PHONY: run test lint unit lock
 
-$(INSTALLED): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(INSTALLED)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 
-run: $(INSTALLED)
+# --no-build-isolation: the locked setuptools builds the editable install, nothing is fetched unlocked.
+$(RUNTIME): requirements/runtime.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/runtime.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(DEV): requirements/dev.txt $(RUNTIME)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
+	touch $@
+
+run: $(RUNTIME)
 	mkdir -p .local $(dir $(LOCAL_POOL_FILE))
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage migrate --no-input --verbosity 0
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage runserver --noreload 127.0.0.1:$(PORT)
 
-lint: $(INSTALLED)
+lint: $(DEV)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -28,5 +41,11 @@ lint: $(INSTALLED)
 test: lint
 	$(BIN)/pytest
 
-unit: $(INSTALLED)
+unit: $(DEV)
 	$(BIN)/pytest tests/unit -q
+
+# The development lock is resolved first; the runtime lock is constrained by it, so the two agree.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet $(UV)
+	$(LOCK) --extra dev --upgrade -o requirements/dev.txt
+	$(LOCK) --upgrade -c requirements/dev.txt -o requirements/runtime.txt

@@ -176,7 +176,7 @@ class RedisRevocationList(RevocationList):
     def _follow(self, stop: threading.Event, loaded: threading.Event) -> None:
         delay = _FIRST_RETRY_SECONDS
         while not stop.is_set():
-            pubsub = self._client.pubsub()  # type: ignore[no-untyped-call]  # unannotated in redis-py
+            pubsub = self._client.pubsub()
             try:
                 pubsub.subscribe(self._channel)
                 while not stop.is_set():
