@@ -1,7 +1,8 @@
 # The two commands of the README: `make run` and `make test`. Both create .venv on first use and
 # install into it from the lock files in requirements/ (exact versions, every file's hash checked):
 # `make run` only what the service runs (runtime.txt), `make test` the development tools as well
-# (dev.txt). `make lock` re-resolves both after a change to pyproject.toml, or to take new releases.
+# (dev.txt). `make lock` re-resolves both after a change to pyproject.toml, keeping every pin it can;
+# `make lock UPGRADE=1` takes the newest releases pyproject.toml allows.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ DEV := $(VENV)/.installed-dev
 PORT ?= 8000
 LOCAL_POOL_FILE ?= .local/pool.sqlite3
 UV := uv==0.13.9
-LOCK := $(BIN)/uv pip compile --quiet --generate-hashes --universal --python-version 3.11 pyproject.toml requirements/build.in
+LOCK := $(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --generate-hashes --universal --python-version 3.11 pyproject.toml requirements/build.in $(if $(UPGRADE),--upgrade)
 
 .PHONY: run test lint unit lock
 
@@ -47,5 +48,5 @@ unit: $(DEV)
 # The development lock is resolved first; the runtime lock is constrained by it, so the two agree.
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet $(UV)
-	$(LOCK) --extra dev --upgrade -o requirements/dev.txt
-	$(LOCK) --upgrade -c requirements/dev.txt -o requirements/runtime.txt
+	$(LOCK) --extra dev -o requirements/dev.txt
+	$(LOCK) -c requirements/dev.txt -o requirements/runtime.txt
