@@ -69,6 +69,13 @@ SECRET_KEY = (
 ) or secrets.token_urlsafe(50)
 ALLOWED_HOSTS = [host.strip() for host in (env.optional("DJANGO_ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",")]
 
+# Behind a reverse proxy (see the README): which header says the client came over TLS, the origins
+# that may POST forms (the admin's login) when the proxy's differs from the one Django sees, and
+# whether the proxy's X-Forwarded-Host names the site.
+SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
+USE_X_FORWARDED_HOST = env.boolean("USE_X_FORWARDED_HOST", False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
