@@ -19,8 +19,9 @@ from domain.errors import ProviderUnavailable
 
 logger = logging.getLogger("cognito_auth.health")
 
-# libpq's own bound on opening a connection (the TCP connect and the server's first answers).
-_DATABASE_CONNECT_TIMEOUT = 1
+# libpq's own bound on opening a connection, its least (it reads 1 as 2): the thread of a check of a
+# database that hangs is free again after it, though /readyz has answered long before.
+_DATABASE_CONNECT_TIMEOUT = 2
 
 
 def check_database() -> None:
