@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import NoReturn
 
 import attrs
@@ -215,3 +216,29 @@ class PartlyUnreachableRevocationList(InMemoryRevocationList):
         if self.reachable <= 0:
             raise ProviderUnavailable("The revocation could not reach the other servers; try again.")
         self.reachable -= 1
+
+
+@attrs.define
+class HangingCheck:
+    """A dependency check that hangs, as a dependency that accepts a connection and never answers,
+    until `release()` (or 10 s, so that no test leaves a thread behind for long)."""
+
+    calls: int = 0
+    _released: threading.Event = attrs.field(factory=threading.Event, init=False)
+
+    def __call__(self) -> None:
+        self.calls += 1
+        self._released.wait(timeout=10)
+
+    def release(self) -> None:
+        self._released.set()
+
+
+@attrs.frozen
+class FailingCheck:
+    """A dependency check that fails at once with `error`."""
+
+    error: Exception
+
+    def __call__(self) -> None:
+        raise self.error

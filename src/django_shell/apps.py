@@ -15,12 +15,13 @@ class CognitoAuthConfig(AppConfig):
     verbose_name = "Cognito authentication"
 
     def ready(self) -> None:
+        from django_shell import health
         from django_shell.accounts import administration, apis, images, mfa, self_service
         from django_shell.containers import Container
 
         self.container = Container()
         self.container.config.from_dict(settings.COGNITO_AUTH)
-        self.container.wire(modules=[administration, apis, images, mfa, self_service])
+        self.container.wire(modules=[administration, apis, health, images, mfa, self_service])
         # Build the adapters now, so that a broken configuration stops the start rather than the first request.
         self.container.identity_provider()
         self.container.token_verifier()

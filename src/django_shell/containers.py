@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
@@ -16,6 +18,7 @@ from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from adapters.redis.ping import RedisPing
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
@@ -37,11 +40,13 @@ from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, 
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile import ResendAttributeCode, UpdateProfile, VerifyAttribute
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
+from application.use_cases.readiness import CheckReadiness
 from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
 from application.use_cases.sign_out import Logout
 from application.use_cases.sign_up import ConfirmSignUp, ResendConfirmationCode, SignUp
 from django_shell.accounts.images import signed_image_url
 from django_shell.accounts.users import DjangoUserDirectory, MirroredUsers
+from django_shell.health import check_database
 from django_shell.shared_cache import DjangoSharedCache
 
 
@@ -231,3 +236,22 @@ class Container(containers.DeclarativeContainer):
     )
     verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
     set_mfa_preference = providers.Factory(SetMfaPreference, identity_provider=identity_provider)
+
+    # /readyz: each dependency that requests need, reached once per call. The threads are shared by
+    # every call, so a dependency that hangs holds a few of them, never one more per probe.
+    readiness_checks = providers.Selector(
+        config.shared_state,
+        memory=providers.Dict(database=providers.Object(check_database), jwks=jwks),
+        redis=providers.Dict(
+            database=providers.Object(check_database),
+            cache=providers.Singleton(RedisPing.from_url, config.redis_url),
+            jwks=jwks,
+        ),
+    )
+    check_readiness = providers.Factory(
+        CheckReadiness,
+        checks=readiness_checks,
+        executor=providers.Singleton(ThreadPoolExecutor, max_workers=8, thread_name_prefix="readiness"),
+        # Under the 2 s that the endpoint promises, leaving room for the rest of the request.
+        deadline=1.5,
+    )

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from django_shell import health
 from django_shell.accounts import administration, apis, images, mfa, self_service
 from django_shell.errors import json_error_view
 
@@ -25,6 +26,8 @@ urlpatterns = [
     re_path(
         r"^media/profile-images/(?P<token>[^/]+)/?$", images.ProfileImageFileApi.as_view(), name="profile_image_file"
     ),
+    re_path(r"^healthz/?$", health.HealthApi.as_view(), name="healthz"),
+    re_path(r"^readyz/?$", health.ReadinessApi.as_view(), name="readyz"),
     re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
     re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("admin/", admin.site.urls),

@@ -36,6 +36,11 @@ class TestConfigurationErrors:
             ({"PROFILE_IMAGE_STORE": "gcs"}, "PROFILE_IMAGE_STORE"),
             ({"S3_BUCKET": "avatars", "AWS_ENDPOINT_URL_S3": "localhost:4566"}, "AWS_ENDPOINT_URL_S3"),
             ({"COGNITO_ADMIN_GROUP": "pool admins"}, "COGNITO_ADMIN_GROUP"),
+            ({"LOG_FORMAT": "xml"}, "LOG_FORMAT"),
+            ({"SECURE_PROXY_SSL_HEADER": "X-Forwarded-Proto: https"}, "SECURE_PROXY_SSL_HEADER"),
+            ({"CSRF_TRUSTED_ORIGINS": "auth.example.com"}, "CSRF_TRUSTED_ORIGINS"),
+            ({"CSRF_TRUSTED_ORIGINS": "https://auth.example.com/admin"}, "CSRF_TRUSTED_ORIGINS"),
+            ({"USE_X_FORWARDED_HOST": "sometimes"}, "USE_X_FORWARDED_HOST"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):

@@ -69,6 +69,13 @@ SECRET_KEY = (
 ) or secrets.token_urlsafe(50)
 ALLOWED_HOSTS = [host.strip() for host in (env.optional("DJANGO_ALLOWED_HOSTS") or "127.0.0.1,localhost").split(",")]
 
+# Behind a reverse proxy (see the README): which header says the client came over TLS, the origins
+# that may POST forms (the admin's login) when the proxy's differs from the one Django sees, and
+# whether the proxy's X-Forwarded-Host names the site.
+SECURE_PROXY_SSL_HEADER = env.proxy_ssl_header("SECURE_PROXY_SSL_HEADER")
+CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
+USE_X_FORWARDED_HOST = env.boolean("USE_X_FORWARDED_HOST", False)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -84,6 +91,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it times the whole request and gives every line logged meanwhile the request's id.
+    "django_shell.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and Swagger UI's assets in every mode, runserver without DEBUG included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -219,13 +228,26 @@ AUTH_COOKIE_SECURE = env.boolean("AUTH_COOKIE_SECURE", not DEBUG)
 # Cognito's default refresh-token lifetime; the cookie should not outlive the token.
 AUTH_REFRESH_COOKIE_MAX_AGE = env.integer("AUTH_REFRESH_COOKIE_MAX_AGE", 30 * 24 * 3600, minimum=60)
 
+# Text for people at a terminal (`make run`); JSON, one object per line, for a log pipeline.
+LOG_FORMAT = env.choice("LOG_FORMAT", {"text", "json"}, "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request": {"()": "django_shell.logs.RequestContextFilter"}},
+    "formatters": {
+        "text": {"()": "django_shell.logs.text_formatter"},
+        "json": {"()": "django_shell.logs.json_formatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request"]},
+        "discard": {"class": "logging.NullHandler"},
+    },
+    # One handler, on the root: every library's lines come out in the one format, with the request id.
+    "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
-        "cognito_auth": {"handlers": ["console"], "level": env.optional("LOG_LEVEL") or "INFO"},
-        "django": {"handlers": ["console"], "level": "WARNING"},
+        "cognito_auth": {"level": env.optional("LOG_LEVEL") or "INFO"},
+        "django": {"handlers": [], "level": "WARNING"},
+        # runserver's own line per request: the access line (cognito_auth.access) replaces it.
+        "django.server": {"handlers": ["discard"], "propagate": False},
     },
 }

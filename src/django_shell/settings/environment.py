@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import urllib.parse
 from collections.abc import Collection
 
 from django.core.exceptions import ImproperlyConfigured
@@ -12,6 +14,7 @@ from domain.values import GroupName
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+_HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
 
 
 def optional(name: str) -> str | None:
@@ -77,3 +80,37 @@ def group_name(name: str) -> str | None:
         except ValidationError as error:
             raise ImproperlyConfigured(f"{name}={value!r} is not a group name: it {error.fields['group']}.") from None
     return value
+
+
+def proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    """Django's `SECURE_PROXY_SSL_HEADER` from the header's name: requests on which the proxy set it to
+    `https` came over TLS."""
+    value = optional(name)
+    if value is None:
+        return None
+    if not _HEADER_NAME.fullmatch(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a header name; use e.g. X-Forwarded-Proto.")
+    return f"HTTP_{value.upper().replace('-', '_')}", "https"
+
+
+def origins(name: str) -> list[str]:
+    """Comma-separated origins (`scheme://host[:port]`, the host may start with `*.`)."""
+    found = [origin.strip() for origin in (optional(name) or "").split(",") if origin.strip()]
+    for origin in found:
+        if not _is_origin(origin):
+            raise ImproperlyConfigured(f"{name}: {origin!r} is not an origin like https://auth.example.com.")
+    return found
+
+
+def _is_origin(text: str) -> bool:
+    parts = urllib.parse.urlsplit(text)
+    try:
+        parts.port  # noqa: B018 -- raises for a port that is not a number
+    except ValueError:
+        return False
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.hostname)
+        and "@" not in parts.netloc
+        and text == f"{parts.scheme}://{parts.netloc}"
+    )

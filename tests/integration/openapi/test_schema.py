@@ -40,6 +40,8 @@ EXPECTED_STATUSES = {
     ("/auth/me/verify_email/", "post"): {200, 401} | BODY | PROVIDER,
     ("/auth/me/verify_email/resend/", "post"): {200, 400, 401, 406} | PROVIDER,
     ("/api/schema/", "get"): {200},
+    ("/healthz/", "get"): {200},
+    ("/readyz/", "get"): {200, 503},
 }
 
 
