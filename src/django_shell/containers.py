@@ -229,7 +229,11 @@ class Container(containers.DeclarativeContainer):
         AddUserToGroup, administration=user_pool_administration, user_directory=user_directory
     )
     remove_user_from_group = providers.Factory(
-        RemoveUserFromGroup, administration=user_pool_administration, user_directory=user_directory
+        RemoveUserFromGroup,
+        administration=user_pool_administration,
+        user_directory=user_directory,
+        revocation_list=revocation_list,
+        clock=clock,
     )
     associate_software_token = providers.Factory(
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier

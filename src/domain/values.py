@@ -361,7 +361,8 @@ class Claims:
             family_name=payload.get("family_name"),
             groups=payload.get("cognito:groups", ()),
             scopes=str(payload.get("scope", "")).split(),
-            attributes=_attribute_claims(payload),
+            # Only id tokens carry the user's attributes; an access token is spared the search.
+            attributes=_attribute_claims(payload) if "client_id" not in payload else {},
         )
 
 

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
 import attrs
 import jwt
-from jwt.types import Options
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from application.ports.clock import Clock
 from application.ports.shared_cache import SharedCache
@@ -22,19 +26,51 @@ from domain.values import Claims
 
 logger = logging.getLogger("cognito_auth.jwks")
 
-# Cognito's tokens are 1-2 KiB; anything far larger is refused before any parsing work is done.
-MAX_TOKEN_LENGTH = 8 * 1024
+# Cognito's tokens are 1-2 KiB, but a user in many groups with long names carries more: Cognito allows 100
+# groups of 128 characters, about 18 KiB of token. Anything larger is refused before any parsing work.
+MAX_TOKEN_LENGTH = 24 * 1024
+
+# Cognito's longest access- and id-token lifetime is one day: a token that claims more is not Cognito's.
+MAX_LIFETIME_SECONDS = 24 * 3600
 
 # Cognito signs with RS256 only. An allow-list shuts out "none" and the HS256-with-the-public-key trick.
-_ALGORITHMS = frozenset({"RS256"})
+_ALGORITHM = "RS256"
 
-# PyJWT checks signature and claim types; times are checked against the injected clock instead.
-_PYJWT_OPTIONS: Options = {
-    "verify_exp": False,
-    "verify_nbf": False,
-    "verify_iat": False,
-    "verify_aud": False,
-    "verify_iss": False,
+# RS256 (RFC 7518 3.3).
+_PADDING = padding.PKCS1v15()
+_HASH = hashes.SHA256()
+
+# base64url (RFC 4648 5) to base64 for binascii's strict decoder; base64's own "+", "/" and "=" become a
+# character it refuses, since a segment of a compact JWS holds none of them (RFC 7515 2: no padding).
+_BASE64URL = bytes.maketrans(b"-_+/=", b"+/!!!")
+
+# A header seen before is not parsed again: Cognito signs every token of a key under one header.
+_HEADER_CACHE_SIZE = 16
+
+# Cognito issues tokens under either form of the pool's issuer; the form depends on the pool's age.
+_COGNITO_ISSUER = re.compile(r"https://(?:issuer-)?cognito-idp\.([a-z0-9-]+)\.amazonaws\.com/([\w-]+_[0-9A-Za-z]+)")
+
+# The claims aws-jwt-verify requires to be strings when present, with those Cognito adds.
+_STRING_CLAIMS = frozenset(
+    {
+        "iss",
+        "sub",
+        "scope",
+        "jti",
+        "token_use",
+        "client_id",
+        "username",
+        "cognito:username",
+        "origin_jti",
+        "event_id",
+    }
+)
+# The claims that must be times (whole or fractional seconds) when present, and what a refusal says.
+_TIME_CLAIMS = {
+    "exp": "The token has no valid expiry time.",
+    "iat": "The token has no valid issue time.",
+    "nbf": "The token's not-before time is not valid.",
+    "auth_time": "The token's authentication time is not valid.",
 }
 
 _MALFORMED = "The token is malformed."
@@ -45,7 +81,7 @@ class _SigningKey:
     """A key of the set as published and as converted, so that an unchanged key is never converted again."""
 
     jwk: Mapping[str, Any]
-    key: jwt.PyJWK
+    key: rsa.RSAPublicKey
 
 
 class JwksTokenVerifier(TokenVerifier):
@@ -70,7 +106,7 @@ class JwksTokenVerifier(TokenVerifier):
         jwks_ttl: float = 3600.0,
         refetch_cooldown: float = 10.0,
     ) -> None:
-        self._issuer = issuer
+        self._issuers = _issuer_forms(issuer)
         self._client_id = client_id
         self._jwks = jwks
         self._clock = clock
@@ -83,6 +119,9 @@ class JwksTokenVerifier(TokenVerifier):
         # None until a key set has been read. Replaced whole, never mutated, so readers need no lock.
         self._keys: dict[str, _SigningKey] | None = None
         self._next_refresh = -math.inf
+        # Header segment -> its kid, for headers that passed every check and name a key of the set; the
+        # first _HEADER_CACHE_SIZE such headers only, so that made-up headers cannot grow it.
+        self._known_headers: dict[str, str] = {}
         self._refresh_lock = threading.Lock()
 
     def verify_access_token(self, token: str, *, allow_expired: bool = False) -> Claims:
@@ -100,33 +139,34 @@ class JwksTokenVerifier(TokenVerifier):
         return _claims(payload)
 
     def _decode(self, token: str, *, use: str, check_expiry: bool) -> dict[str, Any]:
+        """The payload of a token that passes every check but the client's; cheap refusals first."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise TokenInvalid("The token is too large.")
-        if not token.isascii() or token.count(".") != 2:
+        segments = token.split(".")
+        if len(segments) != 3 or not all(segments):
             raise TokenInvalid(_MALFORMED)
-        try:
-            # PyJWT decodes and checks all three segments to read a header; handed the header segment
-            # alone (a JWS with empty payload and signature) it spares the payload and signature a
-            # second decoding, which jwt.decode below does anyway.
-            header = jwt.get_unverified_header(f"{token.partition('.')[0]}..")
-        except jwt.PyJWTError as error:
-            raise TokenInvalid(_MALFORMED) from error
-        algorithm = header.get("alg")
-        if algorithm not in _ALGORITHMS:
-            raise TokenInvalid("The token's signing algorithm is not accepted.")
-        kid = header.get("kid")
-        if not kid or not isinstance(kid, str):
-            raise TokenInvalid("The token names no signing key.")
+        header_segment, payload_segment, signature_segment = segments
+        kid = self._known_headers.get(header_segment)
+        known = kid is not None
+        if kid is None:
+            kid = _kid_of(_json_object(header_segment))
         key = self._key(kid)
-        if key is None or key.algorithm_name != algorithm:
+        if key is None:
             raise TokenInvalid("The token's signing key is unknown.")
+        if not known and len(self._known_headers) < _HEADER_CACHE_SIZE:
+            self._known_headers[header_segment] = kid
+        payload = _json_object(payload_segment)
+        _check_claim_types(payload)
         try:
-            payload: dict[str, Any] = jwt.decode(token, key, algorithms=[algorithm], options=_PYJWT_OPTIONS)
-        except jwt.InvalidSignatureError as error:
+            key.verify(
+                _base64url(signature_segment),
+                f"{header_segment}.{payload_segment}".encode("ascii"),
+                _PADDING,
+                _HASH,
+            )
+        except InvalidSignature as error:
             raise TokenInvalid("The token's signature is not valid.") from error
-        except jwt.PyJWTError as error:
-            raise TokenInvalid(_MALFORMED) from error
-        if payload.get("iss") != self._issuer:
+        if payload.get("iss") not in self._issuers:
             raise TokenInvalid("The token comes from another issuer.")
         if payload.get("token_use") != use:
             raise TokenInvalid(f"The token is not an {use} token.")
@@ -137,17 +177,20 @@ class JwksTokenVerifier(TokenVerifier):
         # Validity first, expiry last: a token that is wrong in any other way must never pass for merely expired.
         now = self._clock.now()
         expires_at = payload.get("exp")
-        if not _is_time(expires_at):
+        issued_at = payload.get("iat")
+        if expires_at is None:
             raise TokenInvalid("The token has no valid expiry time.")
-        if not _is_time(payload.get("iat")):
+        if issued_at is None:
             raise TokenInvalid("The token has no valid issue time.")
+        if expires_at - issued_at > MAX_LIFETIME_SECONDS:
+            raise TokenInvalid("The token claims a longer lifetime than the identity provider issues.")
         not_before = payload.get("nbf")
-        if not_before is not None and (not _is_time(not_before) or not_before > now + self._leeway):
+        if not_before is not None and not_before > now + self._leeway:
             raise TokenInvalid("The token is not valid yet.")
         if check_expiry and now >= expires_at + self._leeway:
             raise TokenExpired()
 
-    def _key(self, kid: str) -> jwt.PyJWK | None:
+    def _key(self, kid: str) -> rsa.RSAPublicKey | None:
         keys = self._keys
         if keys is not None and kid in keys:
             return keys[kid].key
@@ -211,10 +254,12 @@ def _signing_keys(jwks: Mapping[str, Any], known: Mapping[str, _SigningKey]) -> 
             keys[kid] = previous
             continue
         try:
-            keys[kid] = _SigningKey(entry, jwt.PyJWK(entry))
+            key = jwt.PyJWK(entry, algorithm=_ALGORITHM).key
         except jwt.PyJWTError:
             # One broken key must not take the others down with it.
             continue
+        if isinstance(key, rsa.RSAPublicKey):
+            keys[kid] = _SigningKey(entry, key)
     return keys
 
 
@@ -224,12 +269,96 @@ def _is_signature_key(entry: Any) -> bool:
         and isinstance(entry.get("kid"), str)
         and entry.get("kty") == "RSA"
         and entry.get("use", "sig") == "sig"
-        and entry.get("alg", "RS256") in _ALGORITHMS
+        and entry.get("alg", _ALGORITHM) == _ALGORITHM
     )
 
 
+def _issuer_forms(issuer: str) -> frozenset[str]:
+    """The issuer, and for a Cognito pool's issuer its other form: the same pool, so the same keys."""
+    match = _COGNITO_ISSUER.fullmatch(issuer)
+    if match is None:
+        return frozenset({issuer})
+    region, pool_id = match.groups()
+    return frozenset(
+        {
+            f"https://cognito-idp.{region}.amazonaws.com/{pool_id}",
+            f"https://issuer-cognito-idp.{region}.amazonaws.com/{pool_id}",
+        }
+    )
+
+
+def _kid_of(header: Mapping[str, Any]) -> str:
+    """The key id of a header that this verifier accepts; raises `TokenInvalid` for any other."""
+    algorithm = header.get("alg")
+    if not isinstance(algorithm, str) or algorithm != _ALGORITHM:
+        raise TokenInvalid("The token's signing algorithm is not accepted.")
+    kid = header.get("kid")
+    if not kid or not isinstance(kid, str):
+        raise TokenInvalid("The token names no signing key.")
+    # RFC 7515 4.1.11: extensions marked critical must be understood, and this verifier knows none.
+    if "crit" in header:
+        raise TokenInvalid("The token's header names extensions this service does not support.")
+    return kid
+
+
+def _base64url(segment: str) -> bytes:
+    """The bytes of an unpadded base64url segment; anything else (another alphabet, padding, whitespace,
+    a length no encoding has) is malformed."""
+    try:
+        encoded = segment.encode("ascii").translate(_BASE64URL) + b"=" * (-len(segment) % 4)
+        return binascii.a2b_base64(encoded, strict_mode=True)
+    except (UnicodeEncodeError, binascii.Error) as error:
+        raise TokenInvalid(_MALFORMED) from error
+
+
+def _json_object(segment: str) -> dict[str, Any]:
+    """A segment's JSON object. UTF-8 only (a byte-order mark is not JSON, RFC 8259 8.1); a nesting deep enough
+    to exhaust the parser, a number too large for a float, or anything but an object is malformed."""
+    try:
+        value = _JSON.decode(_base64url(segment).decode("utf-8"))
+    except (ValueError, RecursionError) as error:
+        raise TokenInvalid(_MALFORMED) from error
+    if not isinstance(value, dict):
+        raise TokenInvalid(_MALFORMED)
+    return value
+
+
+def _refuse_constant(name: str) -> float:
+    # NaN and Infinity are Python's extension to JSON, never in a token.
+    raise ValueError(name)
+
+
+# Built once: json.loads with an argument builds a decoder per call, which costs as much as the parse.
+_JSON = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _check_claim_types(payload: Mapping[str, Any]) -> None:
+    """aws-jwt-verify's type rules, with those of the claims Cognito adds: what the checks after it and
+    `Claims` read is then of the type they expect. One pass over the claims, since every token pays it."""
+    for name, value in payload.items():
+        refusal = _TIME_CLAIMS.get(name)
+        if refusal is not None:
+            if not _is_time(value):
+                raise TokenInvalid(refusal)
+        elif name in _STRING_CLAIMS:
+            if not isinstance(value, str):
+                raise TokenInvalid(f"The token's {name} claim is not a string.")
+        elif name == "aud":
+            if not (isinstance(value, str) or _is_strings(value)):
+                raise TokenInvalid("The token's aud claim is not a string or a list of strings.")
+        elif name == "cognito:groups" and not _is_strings(value):
+            raise TokenInvalid("The token's cognito:groups claim is not a list of strings.")
+
+
+def _is_strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
 def _is_time(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # A float would lose whole seconds past 2^53, and no time of this era is near it.
+    return (
+        isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value) and abs(value) < 2**53
+    )
 
 
 def _claims(payload: Mapping[str, Any]) -> Claims:

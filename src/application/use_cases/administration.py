@@ -285,11 +285,18 @@ class AddUserToGroup:
 
 @attrs.frozen
 class RemoveUserFromGroup:
-    """Take the user out of a group; the mirror follows at once, their tokens from their next sign-in
-    or refresh. Raises `UserNotFound`, `GroupNotFound`."""
+    """Take the user out of a group, and refuse every token they hold in every process at once: those
+    tokens name the group (`cognito:groups`) until they expire, and rights follow the token. The user
+    goes on after a refresh or a sign-in, whose tokens no longer name it; the mirror follows at once.
+
+    Raises `UserNotFound`, `GroupNotFound`, and `ProviderUnavailable` when the pool or the other
+    processes cannot be reached; a retry is safe, as removing a removed membership changes nothing.
+    """
 
     administration: UserPoolAdministration
     user_directory: UserDirectory
+    revocation_list: RevocationList
+    clock: Clock
 
     def __call__(self, command: GroupMembershipCommand) -> PoolUser:
         username, group = Username(command.username), GroupName(command.group)
@@ -297,4 +304,6 @@ class RemoveUserFromGroup:
             self.administration.remove_user_from_group(username, group)
             user = self.administration.get_user(username)
         self.user_directory.set_groups(user.sub, user.groups or ())
+        # After the pool's removal, so that every token still naming the group is refused.
+        refuse_tokens_issued_so_far(self.revocation_list, self.clock, user.sub, LONGEST_ACCESS_TOKEN_SECONDS)
         return user

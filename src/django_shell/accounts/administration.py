@@ -58,10 +58,9 @@ _PAGE_TOKEN_MAX_LENGTH = 4096
 class IsPoolAdministrator(BasePermission):
     """Signed in, and either staff in the mirror (`is_staff`, set in Django's admin) or a member of
     the pool group that the `COGNITO_ADMIN_GROUP` setting names (unset: no group makes anyone an
-    administrator). Membership must show both in the verified access token's `cognito:groups` and in
-    the mirror's `cognito_groups`: the token proves what the pool said at sign-in, and the mirror
-    follows a removal through this service at once, where the token would keep the group until it
-    expires."""
+    administrator) by the verified access token's `cognito:groups`. Rights follow the token in hand:
+    a user added to the group is an administrator from their next sign-in or refresh on, and a
+    removal through this service refuses every token that still names the group."""
 
     def has_permission(self, request: Request, view: Any) -> bool:
         user = request.user
@@ -71,12 +70,7 @@ class IsPoolAdministrator(BasePermission):
             return True
         group: str | None = settings.COGNITO_ADMIN_GROUP
         claims = request.auth
-        return (
-            group is not None
-            and isinstance(claims, Claims)
-            and group in claims.groups
-            and group in getattr(user, "cognito_groups", ())
-        )
+        return group is not None and isinstance(claims, Claims) and group in claims.groups
 
 
 class ListedUserSerializer(serializers.Serializer):

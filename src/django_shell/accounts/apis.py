@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -350,7 +351,7 @@ class MeApi(APIView):
             child=serializers.CharField(),
             help_text='Every attribute the pool holds, `sub` apart; verified flags as "true" or "false".',
         )
-        groups = serializers.ListField(child=serializers.CharField(), source="cognito_groups")
+        groups = serializers.SerializerMethodField(help_text="The pool groups the access token in hand names.")
         is_staff = serializers.BooleanField()
         date_joined = serializers.DateTimeField()
         # Null for a user known only from a token, who never signed in through this service.
@@ -363,6 +364,11 @@ class MeApi(APIView):
             url: str | None = self.context["image_url"]
             return url
 
+        @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+        def get_groups(self, user: Any) -> list[str]:
+            # Rights follow the token, so the groups shown are the token's, not the mirror's last sign-in.
+            return list(self.context["claims"].groups)
+
     @openapi.operation(
         summary="The signed-in user's profile, from the local mirror.",
         description="The mirror holds the pool's attributes as of the user's last sign-in or profile change "
@@ -374,5 +380,5 @@ class MeApi(APIView):
         headers=openapi.ISSUED_TOKENS,
     )
     def get(self, request: Request) -> Response:
-        context = {"image_url": images.profile_image_url(request)}
+        context = {"image_url": images.profile_image_url(request), "claims": request.auth}
         return Response(self.OutputSerializer(request.user, context=context).data)

@@ -9,6 +9,7 @@ import attrs
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from adapters.jwt.verifier import MAX_TOKEN_LENGTH
 from application.use_cases.authenticate import Authenticated
 from django_shell.errors import BadRequest
 from domain.errors import NotAuthenticated, TokenInvalid
@@ -16,8 +17,11 @@ from domain.values import TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
 MAX_BASIC_HEADER_LENGTH = 2048
-# Cognito's tokens are a few KiB; a header far beyond that is not one of them.
-MAX_TOKEN_LENGTH = 16 * 1024
+# Browsers keep at least 4096 bytes of a cookie, name and attributes included (RFC 6265 6.1): a token
+# longer than this does not fit one.
+MAX_COOKIE_TOKEN_LENGTH = 3800
+# Tells a client that the tokens of this answer came as headers only (docs/decisions.md, large tokens).
+COOKIE_SESSION_HEADER = "Cookie-Session"
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
@@ -85,7 +89,9 @@ def authenticated_access_token(request: HttpRequest) -> str:
 
 
 def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:
-    """Tokens as headers (under the seed's names too) and as HttpOnly cookies."""
+    """Tokens as headers (under the seed's names too) and as HttpOnly cookies when every one of them fits
+    a cookie. A user in many groups has tokens too large for one: the cookies are then cleared rather
+    than set in part, and `Cookie-Session: unavailable` says so."""
     for name, value in (
         ("AccessToken", tokens.access_token),
         ("RefreshToken", tokens.refresh_token),
@@ -94,6 +100,9 @@ def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:
         ("HTTP_REFRESHTOKEN", tokens.refresh_token),
     ):
         response[name] = value
+    if max(len(tokens.access_token), len(tokens.id_token), len(tokens.refresh_token)) > MAX_COOKIE_TOKEN_LENGTH:
+        response[COOKIE_SESSION_HEADER] = "unavailable"
+        return clear_tokens(response)
     for name, value, max_age in (
         (ACCESS_COOKIE, tokens.access_token, tokens.expires_in),
         (ID_COOKIE, tokens.id_token, tokens.expires_in),

@@ -70,7 +70,8 @@ def _profile(request: Request, profile: UserProfile) -> dict[str, Any]:
     user = copy.copy(request.user)
     for name, value in profile_fields(profile).items():
         setattr(user, name, value)
-    return dict(MeApi.OutputSerializer(user, context={"image_url": images.profile_image_url(request)}).data)
+    context = {"image_url": images.profile_image_url(request), "claims": request.auth}
+    return dict(MeApi.OutputSerializer(user, context=context).data)
 
 
 class AccountApi(MeApi):

@@ -41,6 +41,9 @@ class DjangoUserDirectory(UserDirectory):
         # One INSERT ... ON CONFLICT (sub) DO UPDATE: concurrent first sign-ins of one user cannot
         # both insert, and none needs a transaction or a retry.
         User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
+        if self.mirrored_users is not None:
+            # This process's next request sees the row the sign-in wrote.
+            self.mirrored_users.forget(claims.sub)
 
     def update_profile(self, profile: UserProfile) -> None:
         self._update(profile.sub, **profile_fields(profile))

@@ -439,7 +439,7 @@ class TestAdministratorGroup:
         assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
 
     def test_a_removed_member_is_refused_at_once_though_the_token_still_names_the_group(
-        self, api, settings, admin_token, member_token
+        self, api, backend, settings, admin_token, member_token
     ):
         settings.COGNITO_ADMIN_GROUP = "admins"
         removed = api.client.delete("/admin-api/users/kim@example.com/groups/admins", HTTP_ACCESSTOKEN=admin_token)
@@ -447,7 +447,54 @@ class TestAdministratorGroup:
 
         response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=member_token)
 
+        assert (response.status_code, response.json()["code"]) == (401, "TokenInvalid")
+        backend.start_the_next_second()
+        again = api.post("/auth/login", HTTP_AUTHORIZATION=basic("kim@example.com", ADMIN_PASSWORD))
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=again["AccessToken"])
         assert (response.status_code, response.json()["code"]) == (403, "PermissionDenied")
+
+
+class TestRightsFollowTheNewestToken:
+    """A user who joins the administrator group administers from their next sign-in or refresh on, in a
+    process that has already served them as a non-member (its cached mirror row says nothing of it)."""
+
+    @pytest.fixture
+    def kim(self, api, backend, settings, admin_token):
+        settings.COGNITO_ADMIN_GROUP = "admins"
+        make_group(api, admin_token, "admins")
+        signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
+        before_joining = api.post("/auth/login", HTTP_AUTHORIZATION=basic("kim@example.com", ADMIN_PASSWORD))
+        api.client.cookies.clear()
+        refused = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=before_joining["AccessToken"])
+        assert refused.status_code == 403
+        joined = api.post("/admin-api/users/kim@example.com/groups", {"group": "admins"}, HTTP_ACCESSTOKEN=admin_token)
+        assert joined.status_code == 200, joined.json()
+        return before_joining
+
+    def test_a_sign_in_after_joining_administers_at_once(self, api, kim):
+        again = api.post("/auth/login", HTTP_AUTHORIZATION=basic("kim@example.com", ADMIN_PASSWORD))
+        api.client.cookies.clear()
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=again["AccessToken"])
+        me = api.client.get("/auth/me", HTTP_ACCESSTOKEN=again["AccessToken"])
+
+        assert response.status_code == 200, response.json()
+        assert me.json()["groups"] == ["admins"]
+
+    def test_a_refresh_after_joining_administers_at_once(self, api, kim):
+        refreshed = api.post(
+            "/auth/refresh", HTTP_ACCESSTOKEN=kim["AccessToken"], HTTP_REFRESHTOKEN=kim["RefreshToken"]
+        )
+        api.client.cookies.clear()
+
+        response = api.client.get(f"/admin-api/users/{ADMIN}", HTTP_ACCESSTOKEN=refreshed["AccessToken"])
+
+        assert response.status_code == 200, response.json()
+
+    def test_the_token_in_hand_still_shows_the_groups_it_was_issued_with(self, api, kim):
+        me = api.client.get("/auth/me", HTTP_ACCESSTOKEN=kim["AccessToken"])
+
+        assert me.json()["groups"] == []
 
 
 class TestInvitation:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import hashlib
 import hmac
 import json
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.integration.api.conftest import basic
 
@@ -17,6 +21,13 @@ pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 
 USERNAME = "lee@example.com"
 PASSWORD = "Correct-Horse-9"
+
+
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=8,
+)
 
 
 def b64(data: bytes) -> str:
@@ -113,4 +124,106 @@ class TestRefusedTokens:
         assert refused(api, token) == (401, "TokenInvalid")
 
     def test_an_oversized_token(self, api, tokens):
-        assert refused(api, tokens["access"] + "A" * 20_000) == (401, "TokenInvalid")
+        assert refused(api, tokens["access"] + "A" * 30_000) == (401, "TokenInvalid")
+
+
+def sign_raw(signing_key, header, payload):
+    signing_input = f"{b64(json.dumps(header).encode())}.{b64(json.dumps(payload).encode())}"
+    signature = signing_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(signature)}"
+
+
+@pytest.fixture
+def claims(tokens):
+    return jwt.decode(tokens["access"], options={"verify_signature": False})
+
+
+@pytest.fixture
+def kid(backend):
+    return backend.provider.jwks()["keys"][0]["kid"]
+
+
+class TestWhatAwsJwtVerifyRefuses:
+    """Validly signed with the pool's own key, yet not Cognito's: 401, never a 500."""
+
+    @pytest.mark.parametrize("algorithm", [["RS256"], {"name": "RS256"}])
+    def test_an_algorithm_that_is_not_a_string(self, api, signing_key, claims, kid, algorithm):
+        assert refused(api, sign_raw(signing_key, {"alg": algorithm, "kid": kid}, claims)) == (401, "TokenInvalid")
+
+    @pytest.mark.parametrize(
+        "changes",
+        [
+            {"origin_jti": {"an": "object"}},
+            {"scope": ["aws.cognito.signin.user.admin"]},
+            {"aud": 7},
+            {"exp": 10**30},
+            {"cognito:groups": "admins"},
+        ],
+        ids=["origin_jti-object", "scope-array", "aud-number", "exp-never", "groups-string"],
+    )
+    def test_a_claim_of_the_wrong_type(self, api, signing_key, claims, kid, changes):
+        token = sign_raw(signing_key, {"alg": "RS256", "kid": kid}, claims | changes)
+        assert refused(api, token) == (401, "TokenInvalid")
+
+    def test_a_payload_with_a_byte_order_mark(self, api, signing_key, claims, kid):
+        header = b64(json.dumps({"alg": "RS256", "kid": kid}).encode())
+        payload = b64(codecs.BOM_UTF8 + json.dumps(claims).encode())
+        signing_input = f"{header}.{payload}"
+        signature = signing_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+        assert refused(api, f"{signing_input}.{b64(signature)}") == (401, "TokenInvalid")
+
+
+class TestGenuineTokens:
+    def test_the_newer_issuer_form_of_the_pool(self, api, signing_key, claims, kid):
+        issuer = claims["iss"].replace("https://cognito-idp.", "https://issuer-cognito-idp.")
+        token = sign_raw(signing_key, {"alg": "RS256", "kid": kid}, claims | {"iss": issuer})
+
+        assert api.client.get("/auth/me", HTTP_ACCESSTOKEN=token).status_code == 200
+
+    @pytest.mark.parametrize("header", ["HTTP_ACCESSTOKEN", "HTTP_AUTHORIZATION"])
+    def test_a_token_of_a_user_in_a_hundred_long_named_groups(self, api, signing_key, claims, kid, header):
+        groups = [f"group-{index:03d}-" + "g" * 118 for index in range(100)]
+        token = sign_raw(signing_key, {"alg": "RS256", "kid": kid}, claims | {"cognito:groups": groups})
+        value = token if header == "HTTP_ACCESSTOKEN" else f"Bearer {token}"
+
+        assert len(token) > 16 * 1024
+        assert api.client.get("/auth/me", **{header: value}).status_code == 200
+
+
+# No deadline: every example signs with RSA, and a loaded machine must not fail a slow one.
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    header_changes=st.dictionaries(st.sampled_from(["alg", "kid", "crit", "typ"]), any_json, max_size=2),
+    payload_changes=st.dictionaries(
+        st.sampled_from(
+            [
+                "sub",
+                "iss",
+                "client_id",
+                "token_use",
+                "exp",
+                "iat",
+                "nbf",
+                "auth_time",
+                "jti",
+                "origin_jti",
+                "event_id",
+                "scope",
+                "username",
+                "aud",
+                "cognito:groups",
+                "version",
+            ]
+        ),
+        any_json,
+        max_size=3,
+    ),
+)
+def test_any_json_in_a_validly_signed_token_is_answered_401_or_200(
+    api, signing_key, claims, kid, header_changes, payload_changes
+):
+    token = sign_raw(signing_key, {"alg": "RS256", "kid": kid} | header_changes, claims | payload_changes)
+
+    response = api.client.get("/auth/me", HTTP_ACCESSTOKEN=token)
+
+    assert response.status_code in (200, 401), response.content

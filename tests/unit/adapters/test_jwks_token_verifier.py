@@ -12,8 +12,8 @@ from typing import Any
 import attrs
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -216,6 +216,12 @@ class TestIdTokens:
 class TestSignatures:
     def test_refuses_an_unsigned_token(self, verifier: JwksTokenVerifier) -> None:
         token = f"{b64_json({'alg': 'none', 'kid': KID})}.{b64_json(claims())}."
+
+        with pytest.raises(TokenInvalid, match="malformed"):
+            verifier.verify_access_token(token)
+
+    def test_refuses_the_none_algorithm_whatever_the_signature(self, verifier: JwksTokenVerifier) -> None:
+        token = f"{b64_json({'alg': 'none', 'kid': KID})}.{b64_json(claims())}.{b64(b'anything')}"
 
         with pytest.raises(TokenInvalid, match="algorithm"):
             verifier.verify_access_token(token)
@@ -542,7 +548,7 @@ class TestClaims:
         with pytest.raises(TokenInvalid):
             verifier.verify_access_token(sign(signing_key, claims(token_use=None)))
 
-    @pytest.mark.parametrize("expiry", [None, "tomorrow", True, float("inf")], ids=["none", "text", "bool", "inf"])
+    @pytest.mark.parametrize("expiry", [None, "tomorrow", True, 10**30], ids=["none", "text", "bool", "huge"])
     def test_refuses_a_token_without_a_usable_expiry(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, expiry: Any
     ) -> None:
@@ -683,3 +689,226 @@ def test_any_jwt_shaped_forgery_is_refused_as_invalid_or_expired(
         verifier.verify_access_token(token, allow_expired=True)
     with pytest.raises((TokenInvalid, TokenExpired)):
         verifier.verify_id_token(token)
+
+
+def sign_raw(key: rsa.RSAPrivateKey, header: Any, payload: Any, *, payload_bytes: bytes | None = None) -> str:
+    """A validly signed compact JWS over any JSON header and payload, or over raw payload bytes."""
+    body = payload_bytes if payload_bytes is not None else json.dumps(payload).encode()
+    signing_input = f"{b64_json(header)}.{b64(body)}"
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(signature)}"
+
+
+HEADER = {"kid": KID, "alg": "RS256"}
+
+
+class TestAwsJwtVerifyTypeRules:
+    """What aws-jwt-verify refuses for its type rules, with the claims Cognito adds: each validly signed."""
+
+    @pytest.mark.parametrize("algorithm", [["RS256"], {"RS256": True}, 256, None])
+    def test_refuses_an_algorithm_that_is_not_a_string(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, algorithm: Any
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="algorithm"):
+            verifier.verify_access_token(sign_raw(signing_key, {"kid": KID, "alg": algorithm}, claims()))
+
+    @pytest.mark.parametrize("kid", [[KID], {"kid": KID}, 1, ""])
+    def test_refuses_a_key_id_that_is_not_a_string(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, kid: Any
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="names no signing key"):
+            verifier.verify_access_token(sign_raw(signing_key, {"kid": kid, "alg": "RS256"}, claims()))
+
+    def test_refuses_a_header_with_critical_extensions(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="extensions"):
+            verifier.verify_access_token(sign_raw(signing_key, HEADER | {"crit": ["exp"]}, claims()))
+
+    @pytest.mark.parametrize(
+        ("claim", "value"),
+        [
+            ("scope", ["aws.cognito.signin.user.admin"]),
+            ("origin_jti", {"nested": "object"}),
+            ("event_id", 7),
+            ("jti", None),
+            ("sub", 12),
+            ("iss", [ISSUER]),
+            ("token_use", ["access"]),
+            ("client_id", [CLIENT_ID]),
+            ("username", {"name": "alice"}),
+            ("cognito:groups", "admins"),
+            ("cognito:groups", ["admins", 1]),
+            ("aud", 5),
+            ("aud", [CLIENT_ID, 5]),
+        ],
+    )
+    def test_refuses_a_claim_of_the_wrong_type(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, claim: str, value: Any
+    ) -> None:
+        payload = claims() | {claim: value}
+
+        with pytest.raises(TokenInvalid, match=f"{claim} claim"):
+            verifier.verify_access_token(sign_raw(signing_key, HEADER, payload))
+
+    @pytest.mark.parametrize(
+        ("claim", "refusal"),
+        [("iat", "issue time"), ("nbf", "not-before"), ("auth_time", "authentication time")],
+    )
+    @pytest.mark.parametrize("value", ["1800000000", True, 10**30, [NOW]])
+    def test_refuses_a_time_that_is_not_a_number_of_seconds(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, claim: str, refusal: str, value: Any
+    ) -> None:
+        with pytest.raises(TokenInvalid, match=refusal):
+            verifier.verify_access_token(sign_raw(signing_key, HEADER, claims() | {claim: value}))
+
+    def test_refuses_a_lifetime_longer_than_cognito_issues(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        a_day = sign_raw(signing_key, HEADER, claims(exp=NOW + 24 * 3600))
+        longer = sign_raw(signing_key, HEADER, claims(exp=NOW + 24 * 3600 + 1))
+
+        assert verifier.verify_access_token(a_day).expires_at == NOW + 24 * 3600
+        with pytest.raises(TokenInvalid, match="longer lifetime"):
+            verifier.verify_access_token(longer)
+
+    @pytest.mark.parametrize("segment", ["header", "payload"])
+    def test_refuses_a_byte_order_mark(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, segment: str
+    ) -> None:
+        bom = b"\xef\xbb\xbf"
+        if segment == "payload":
+            token = sign_raw(signing_key, HEADER, None, payload_bytes=bom + json.dumps(claims()).encode())
+        else:
+            signing_input = f"{b64(bom + json.dumps(HEADER).encode())}.{b64_json(claims())}"
+            signature = signing_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+            token = f"{signing_input}.{b64(signature)}"
+
+        with pytest.raises(TokenInvalid, match="malformed"):
+            verifier.verify_access_token(token)
+
+    @pytest.mark.parametrize(
+        "payload_bytes",
+        [
+            b'{"exp": Infinity}',
+            b'{"exp": NaN}',
+            b"[" * 3000 + b"]" * 3000,
+            b'{"a":' * 2000 + b"1" + b"}" * 2000,
+            b"\xff\xfe not utf-8",
+            b"[1, 2]",
+            b'"a string"',
+            b"",
+        ],
+        ids=["infinity", "nan", "deep-array", "deep-object", "not-utf8", "array", "string", "empty"],
+    )
+    def test_refuses_a_payload_that_is_not_a_json_object(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, payload_bytes: bytes
+    ) -> None:
+        token = sign_raw(signing_key, HEADER, None, payload_bytes=payload_bytes)
+
+        with pytest.raises(TokenInvalid, match="malformed"):
+            verifier.verify_access_token(token)
+
+    def test_refuses_padding_and_characters_outside_base64url(
+        self, verifier: JwksTokenVerifier, access_token: str
+    ) -> None:
+        header, payload, signature = access_token.split(".")
+        for forged in (f"{header}=.{payload}.{signature}", f"{header}.{payload}.{signature}+", f"{header}.{payload}"):
+            with pytest.raises(TokenInvalid, match="malformed"):
+                verifier.verify_access_token(forged)
+
+
+class TestIssuers:
+    NEW_FORM = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool"
+
+    def test_accepts_the_newer_issuer_form_of_the_configured_pool(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        assert verifier.verify_access_token(sign(signing_key, claims(iss=self.NEW_FORM))).sub
+
+    def test_accepts_the_older_form_when_configured_with_the_newer(
+        self, key_set: KeySet, clock: ManualClock, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier = JwksTokenVerifier(issuer=self.NEW_FORM, client_id=CLIENT_ID, jwks=key_set, clock=clock)
+
+        assert verifier.verify_access_token(sign(signing_key, claims(iss=ISSUER))).sub
+
+    @pytest.mark.parametrize(
+        "issuer",
+        [
+            "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool",
+            "https://issuer-cognito-idp.eu-west-2.amazonaws.com/eu-west-1_TestPool",
+            "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool/",
+            "http://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool",
+            "https://evil-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool",
+        ],
+    )
+    def test_refuses_every_other_issuer(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, issuer: str
+    ) -> None:
+        with pytest.raises(TokenInvalid, match="another issuer"):
+            verifier.verify_access_token(sign(signing_key, claims(iss=issuer)))
+
+    def test_an_issuer_that_is_not_cognitos_is_the_only_one_accepted(
+        self, key_set: KeySet, clock: ManualClock, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        verifier = JwksTokenVerifier(issuer="https://idp.example", client_id=CLIENT_ID, jwks=key_set, clock=clock)
+
+        assert verifier.verify_access_token(sign(signing_key, claims(iss="https://idp.example"))).sub
+        with pytest.raises(TokenInvalid, match="another issuer"):
+            verifier.verify_access_token(sign(signing_key, claims()))
+
+
+class TestLargeTokens:
+    def test_accepts_a_user_in_a_hundred_groups_of_long_names(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        groups = [f"group-{index:03d}-" + "g" * 118 for index in range(100)]
+        token = sign(signing_key, claims() | {"cognito:groups": groups})
+
+        assert len(token) > 16 * 1024
+        assert verifier.verify_access_token(token).groups == tuple(groups)
+
+    def test_refuses_a_token_over_the_limit_before_parsing_it(self, verifier: JwksTokenVerifier) -> None:
+        with pytest.raises(TokenInvalid, match="too large"):
+            verifier.verify_access_token("a" * (MAX_TOKEN_LENGTH + 1))
+
+
+_any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def _varied(base: dict[str, Any], names: list[str]) -> st.SearchStrategy[dict[str, Any]]:
+    """`base` with some of its own and some known claim names set to arbitrary JSON, or dropped."""
+    return st.dictionaries(st.sampled_from(names), _any_json | st.just(...), max_size=6).map(
+        lambda changes: {name: value for name, value in (base | changes).items() if value is not ...}
+    )
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    header=_varied(HEADER, ["alg", "kid", "crit", "typ", "jku", "x5u"]) | _any_json,
+    payload=_varied(claims(), [*sorted(claims()), "aud", "nbf", "cognito:groups", "scope"]) | _any_json,
+    use=st.sampled_from(["access", "id"]),
+)
+def test_a_validly_signed_token_with_any_json_is_refused_or_yields_well_typed_claims(
+    signing_key: rsa.RSAPrivateKey, header: Any, payload: Any, use: str
+) -> None:
+    verifier = JwksTokenVerifier(
+        issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([jwk_of(signing_key)]), clock=ManualClock(NOW)
+    )
+    token = sign_raw(signing_key, header, payload)
+    verify = verifier.verify_access_token if use == "access" else verifier.verify_id_token
+
+    try:
+        result = verify(token)
+    except (TokenInvalid, TokenExpired):
+        return
+    assert all(isinstance(value, str) for value in (result.sub, result.username, result.client_id, result.jti))
+    assert result.origin_jti is None or isinstance(result.origin_jti, str)
+    assert all(isinstance(group, str) for group in result.groups)
+    assert all(isinstance(scope, str) for scope in result.scopes)
+    assert 0 < result.expires_at - result.issued_at <= 24 * 3600 or result.expires_at <= result.issued_at

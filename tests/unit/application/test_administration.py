@@ -330,7 +330,7 @@ class TestResetUserPassword:
 
 
 class TestGroups:
-    def test_membership_reaches_the_pool_and_the_mirror(self, administration, directory):
+    def test_membership_reaches_the_pool_and_the_mirror(self, administration, directory, revocations, clock):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
         CreateGroup(administration)(CreateGroupCommand("admins", "Pool administrators"))
@@ -340,10 +340,26 @@ class TestGroups:
         assert added.groups == ("admins",)
         assert directory.groups[user.sub] == ("admins",)
 
-        removed = RemoveUserFromGroup(administration, directory)(GroupMembershipCommand("dana", "admins"))
+        removed = RemoveUserFromGroup(administration, directory, revocations, clock)(
+            GroupMembershipCommand("dana", "admins")
+        )
 
         assert removed.groups == ()
         assert directory.groups[user.sub] == ()
+
+    def test_a_removal_refuses_every_token_that_names_the_group(self, administration, directory, revocations, clock):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        CreateGroup(administration)(CreateGroupCommand("admins"))
+        AddUserToGroup(administration, directory)(GroupMembershipCommand("dana", "admins"))
+        earlier = token_of(user.sub, clock)
+        clock.advance(0.5)
+
+        RemoveUserFromGroup(administration, directory, revocations, clock)(GroupMembershipCommand("dana", "admins"))
+
+        assert revocations.is_revoked(earlier)
+        assert not revocations.is_revoked(token_of("someone-else", clock))
+        clock.advance(1)
+        assert not revocations.is_revoked(token_of(user.sub, clock, origin_jti="refreshed-later"))
 
     def test_a_group_is_created_once(self, administration):
         created = CreateGroup(administration)(CreateGroupCommand("admins"))
@@ -359,16 +375,20 @@ class TestGroups:
 
         assert set(raised.value.fields) == {"group"}
 
-    @pytest.mark.parametrize("use_case", [AddUserToGroup, RemoveUserFromGroup])
-    def test_an_unknown_group_is_not_found(self, administration, directory, use_case):
+    @pytest.fixture(params=["add", "remove"])
+    def membership_change(self, request, administration, directory, revocations, clock):
+        if request.param == "add":
+            return AddUserToGroup(administration, directory)
+        return RemoveUserFromGroup(administration, directory, revocations, clock)
+
+    def test_an_unknown_group_is_not_found(self, administration, membership_change):
         CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
 
         with pytest.raises(GroupNotFound):
-            use_case(administration, directory)(GroupMembershipCommand("dana", "nobody-made-me"))
+            membership_change(GroupMembershipCommand("dana", "nobody-made-me"))
 
-    @pytest.mark.parametrize("use_case", [AddUserToGroup, RemoveUserFromGroup])
-    def test_an_unknown_user_is_not_found(self, administration, directory, use_case):
+    def test_an_unknown_user_is_not_found(self, administration, membership_change):
         CreateGroup(administration)(CreateGroupCommand("admins"))
 
         with pytest.raises(UserNotFound):
-            use_case(administration, directory)(GroupMembershipCommand("nobody", "admins"))
+            membership_change(GroupMembershipCommand("nobody", "admins"))
