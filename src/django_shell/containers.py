@@ -230,4 +230,6 @@ class Container(containers.DeclarativeContainer):
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier
     )
     verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
-    set_mfa_preference = providers.Factory(SetMfaPreference, identity_provider=identity_provider)
+    set_mfa_preference = providers.Factory(
+        SetMfaPreference, identity_provider=identity_provider, token_verifier=token_verifier
+    )

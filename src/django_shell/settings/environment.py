@@ -77,3 +77,13 @@ def group_name(name: str) -> str | None:
         except ValidationError as error:
             raise ImproperlyConfigured(f"{name}={value!r} is not a group name: it {error.fields['group']}.") from None
     return value
+
+
+def origins(name: str) -> list[str]:
+    """A comma-separated list of origins (`https://app.example.com`, a port allowed, no path)."""
+    found = [item.strip() for item in (optional(name) or "").split(",") if item.strip()]
+    for origin in found:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in {"http", "https"} or not rest or "/" in rest:
+            raise ImproperlyConfigured(f"{name} holds {origin!r}, which is not an origin like https://app.example.com.")
+    return found
