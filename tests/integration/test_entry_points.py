@@ -36,6 +36,8 @@ class TestConfigurationErrors:
             ({"PROFILE_IMAGE_STORE": "gcs"}, "PROFILE_IMAGE_STORE"),
             ({"S3_BUCKET": "avatars", "AWS_ENDPOINT_URL_S3": "localhost:4566"}, "AWS_ENDPOINT_URL_S3"),
             ({"COGNITO_ADMIN_GROUP": "pool admins"}, "COGNITO_ADMIN_GROUP"),
+            ({"CORS_ALLOWED_ORIGINS": "app.example.com"}, "CORS_ALLOWED_ORIGINS"),
+            ({"CORS_ALLOWED_ORIGINS": "https://app.example.com/login"}, "CORS_ALLOWED_ORIGINS"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):
