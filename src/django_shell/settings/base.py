@@ -206,7 +206,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "REST user authentication backed by AWS Cognito User Pools. A sign-in returns the tokens as the "
         "`AccessToken`, `RefreshToken` and `IdToken` headers and as HttpOnly cookies; protected endpoints "
-        "take the access token as the `AccessToken` header, `Authorization: Bearer` or the cookie. Every "
+        "take the access token as the `AccessToken` header, `Authorization: Bearer` or the cookie; with the "
+        "cookie, a request other than GET, HEAD or OPTIONS also sends the CSRF token (`GET /auth/csrf`) as "
+        "`X-CSRFToken`. Every "
         'error is `{"error", "code"}` (plus `fields` for validation errors).'
     ),
     # Views describe their operations in `extend_schema`; their docstrings are for maintainers.
