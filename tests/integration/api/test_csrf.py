@@ -6,6 +6,7 @@ Django's test client skips CSRF checks unless told otherwise; these tests tell i
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -159,6 +160,36 @@ class TestTokenHeaders:
         access_token = send(browser, "post", "/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))["AccessToken"]
         response = send(browser, "post", "/auth/logout", HTTP_ORIGIN=EVIL, HTTP_AUTHORIZATION=f"Bearer {access_token}")
         assert response.status_code == 200
+
+
+def test_exactly_the_requests_whose_tokens_come_from_cookies_need_the_csrf_token(backend):
+    """Every way of carrying the two tokens, cross-site: refused for CSRF exactly when no access token
+    is in a header and a cookie would authenticate (the access token's, or the refresh token's with no
+    `RefreshToken` header)."""
+    client = Client(enforce_csrf_checks=True)
+    sign_up(client, backend, USERNAME, PASSWORD)
+    signed_in = send(client, "post", "/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+    access_token, refresh_token = signed_in["AccessToken"], signed_in["RefreshToken"]
+    access_headers = {
+        "none": {},
+        "AccessToken": {"HTTP_ACCESSTOKEN": access_token},
+        "Bearer": {"HTTP_AUTHORIZATION": f"Bearer {access_token}"},
+    }
+    for access_header, refresh_header, access_cookie, refresh_cookie in itertools.product(
+        access_headers, (False, True), (False, True), (False, True)
+    ):
+        client.cookies.clear()
+        if access_cookie:
+            client.cookies["access_token"] = access_token
+        if refresh_cookie:
+            client.cookies["refresh_token"] = refresh_token
+        meta = {**access_headers[access_header], **({"HTTP_REFRESHTOKEN": refresh_token} if refresh_header else {})}
+
+        response = send(client, "patch", "/auth/me", RENAME, HTTP_ORIGIN=EVIL, **meta)
+
+        from_cookies = access_header == "none" and (access_cookie or (refresh_cookie and not refresh_header))
+        refused = response.status_code == 403 and response.json()["code"] == "CsrfFailed"
+        assert refused == from_cookies, (access_header, refresh_header, access_cookie, refresh_cookie)
 
 
 class TestRefreshFromCookies:

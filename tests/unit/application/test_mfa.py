@@ -22,9 +22,17 @@ from application.use_cases.sign_in import (
     SignedIn,
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import CodeMismatch, ExpiredSession, NotAuthorized, StepUpRequired, ValidationError
+from domain.errors import (
+    CodeMismatch,
+    ExpiredSession,
+    NotAuthorized,
+    ProviderUnavailable,
+    StepUpRequired,
+    TooManyRequests,
+    ValidationError,
+)
 from domain.values import Challenge, MfaFactor
-from tests.fakes import InMemoryUserDirectory
+from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory
 from tests.totp import totp
 
 USERNAME = "erin@example.com"
@@ -438,6 +446,16 @@ class TestStepUp:
     def test_a_change_that_makes_no_sense_is_refused_before_any_sign_in(self, pool, with_phone):
         with pytest.raises(ValidationError):
             set_preference(pool, with_phone, password=None)
+
+    @pytest.mark.parametrize("error", [TooManyRequests(), ProviderUnavailable()], ids=["throttled", "unreachable"])
+    def test_a_pool_that_cannot_check_the_proof_is_no_refusal_of_it(self, pool, signed_in, error):
+        """The pool's lock-out or outage is 429 or 503 as at sign-in, not a 403 that says the password was wrong."""
+        failing = FailingIdentityProvider(error)
+        with pytest.raises(type(error)):
+            SetMfaPreference(failing, pool.verifier)(SetMfaPreferenceCommand(signed_in, totp=False, password=PASSWORD))
+        with pytest.raises(type(error)):
+            AssociateSoftwareToken(failing, pool.verifier)(AssociateSoftwareTokenCommand(signed_in, password=PASSWORD))
+        assert failing.calls == 2
 
 
 def signed_in_with_totp(pool, secret):
