@@ -30,7 +30,8 @@ _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 _TOKEN_ERRORS = (*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
 
 _STEP_UP = (
-    "Changing the second factors needs more than the access token: the current `password`, and `code`, a "
+    "Every change of the second factors, the first authenticator and turning a factor on included, needs "
+    "more than the access token: the current `password`, and `code`, a "
     "current code of the authenticator app, when signing in asks for one (a user with TOTP as the factor "
     "asked for at sign-in). Without them, or with a wrong one, the answer is 403 `StepUpRequired`, the same "
     "whichever part was missing or wrong. The check is a sign-in of the token's user: a wrong password counts "
