@@ -239,7 +239,9 @@ class Container(containers.DeclarativeContainer):
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier
     )
     verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
-    set_mfa_preference = providers.Factory(SetMfaPreference, identity_provider=identity_provider)
+    set_mfa_preference = providers.Factory(
+        SetMfaPreference, identity_provider=identity_provider, token_verifier=token_verifier
+    )
 
     # /readyz: each dependency that requests need, reached once per call. The threads are shared by
     # every call, so a dependency that hangs holds a few of them, never one more per probe.

@@ -31,6 +31,7 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.TokenExpired: status.HTTP_401_UNAUTHORIZED,
     domain.UserNotConfirmed: status.HTTP_403_FORBIDDEN,
     domain.PasswordResetRequired: status.HTTP_403_FORBIDDEN,
+    domain.StepUpRequired: status.HTTP_403_FORBIDDEN,
     domain.UsernameExists: status.HTTP_409_CONFLICT,
     domain.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     domain.TooManyRequests: status.HTTP_429_TOO_MANY_REQUESTS,
@@ -63,11 +64,20 @@ class BadRequest(exceptions.APIException):
     default_code = "BadRequest"
 
 
+class CsrfFailed(exceptions.APIException):
+    """A request authenticated by cookie that Django's CSRF protection refuses (token or origin)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "CSRF Failed."
+    default_code = "CsrfFailed"
+
+
 # Every `code` an error body can hold, with its status: the OpenAPI schema's list of them.
 ERROR_STATUSES: dict[str, int] = {
     **{kind.__name__: status_code for kind, status_code in _DOMAIN_STATUS.items()},
     **{code: kind.status_code for kind, code in _DRF_CODES.items()},
     BadRequest.default_code: BadRequest.status_code,
+    CsrfFailed.default_code: CsrfFailed.status_code,
     "PayloadTooLarge": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "InternalError": status.HTTP_500_INTERNAL_SERVER_ERROR,
 }

@@ -50,7 +50,9 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "type": "apiKey",
         "in": "cookie",
         "name": ACCESS_COOKIE,
-        "description": "The access token in the HttpOnly cookie a sign-in set.",
+        "description": "The access token in the HttpOnly cookie a sign-in set. A request with it that is not "
+        "GET, HEAD or OPTIONS also sends the `csrftoken` cookie's value (see `GET /auth/csrf`) as `X-CSRFToken` "
+        "and passes Django's Origin checks, or gets 403 `CsrfFailed`.",
     },
     REFRESH_HEADER: {
         "type": "apiKey",
@@ -62,7 +64,8 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "type": "apiKey",
         "in": "cookie",
         "name": REFRESH_COOKIE,
-        "description": "The refresh token in the HttpOnly cookie a sign-in set.",
+        "description": "The refresh token in the HttpOnly cookie a sign-in set; without an access token in a "
+        "header, as CSRF-bound as the access token's cookie.",
     },
 }
 
@@ -77,6 +80,8 @@ BODY_ERRORS = ("BadRequest", "ValidationError", "PayloadTooLarge", "UnsupportedM
 PROVIDER_ERRORS = ("TooManyRequests", "ProviderUnavailable")
 # What a request may be refused for by its access token.
 TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
+# Methods that a request authenticated by a token cookie makes only with the CSRF token.
+_CSRF_METHODS = frozenset({"post", "put", "patch", "delete"})
 
 ERROR_COMPONENT = "Error"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -215,23 +220,34 @@ def operation(
     """`extend_schema` for one endpoint: its success responses, the error responses of `errors` (with
     `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
     query parameters that the fields of `query` describe. `operation_id` replaces the generated one
-    where two would collide (a list and a retrieve are both `GET`s of plain views)."""
-    error_statuses = error_responses(errors)
-    retry_statuses = [code for code in _RETRY_STATUSES if code in error_statuses]
-    retry_after = _header(
-        "Retry-After", "Seconds to wait before trying again.", retry_statuses, schema=OpenApiTypes.INT, required=True
-    )
-    decorator: Callable[[_F], _F] = extend_schema(
-        operation_id=operation_id,
-        summary=summary,
-        description=description,
-        request=request,
-        responses={**responses, **error_statuses},
-        # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
-        auth=security,  # type: ignore[arg-type]
-        parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
-    )
-    return decorator
+    where two would collide (a list and a retrieve are both `GET`s of plain views). An unsafe method
+    that takes a token cookie can answer `CsrfFailed` too, without saying so."""
+    takes_cookies = any(ACCESS_COOKIE_AUTH in item or REFRESH_COOKIE_AUTH in item for item in security)
+
+    def decorate(view_method: _F) -> _F:
+        csrf_bound = takes_cookies and view_method.__name__ in _CSRF_METHODS
+        error_statuses = error_responses((*errors, "CsrfFailed") if csrf_bound else errors)
+        retry_statuses = [code for code in _RETRY_STATUSES if code in error_statuses]
+        retry_after = _header(
+            "Retry-After",
+            "Seconds to wait before trying again.",
+            retry_statuses,
+            schema=OpenApiTypes.INT,
+            required=True,
+        )
+        decorator: Callable[[_F], _F] = extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            description=description,
+            request=request,
+            responses={**responses, **error_statuses},
+            # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
+            auth=security,  # type: ignore[arg-type]
+            parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
+        )
+        return decorator(view_method)
+
+    return decorate
 
 
 class AutoSchema(SpectacularAutoSchema):

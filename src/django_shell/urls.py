@@ -21,6 +21,7 @@ _ACCOUNT_APIS = {
 
 urlpatterns = [
     *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
+    re_path(r"^auth/csrf/?$", apis.CsrfApi.as_view(), name="csrf"),
     re_path(r"^auth/me/?$", self_service.AccountApi.as_view(), name="me"),
     re_path(r"^auth/me/image/?$", images.ProfileImageApi.as_view(), name="me_image"),
     re_path(

@@ -68,6 +68,16 @@ class PasswordResetRequired(DomainError):
     default_message = "A password reset is required for this account."
 
 
+class StepUpRequired(DomainError):
+    """A change to the user's second factors without the proof it needs: one answer whether the proof
+    was missing, wrong or incomplete, so that it tells nobody which part of it was right."""
+
+    default_message = (
+        "Confirm this change with your current password, and the code of your authenticator app "
+        "if sign-in asks you for one."
+    )
+
+
 class NotAuthenticated(DomainError):
     default_message = "Authentication credentials were not provided."
 

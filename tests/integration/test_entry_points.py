@@ -41,6 +41,8 @@ class TestConfigurationErrors:
             ({"CSRF_TRUSTED_ORIGINS": "auth.example.com"}, "CSRF_TRUSTED_ORIGINS"),
             ({"CSRF_TRUSTED_ORIGINS": "https://auth.example.com/admin"}, "CSRF_TRUSTED_ORIGINS"),
             ({"USE_X_FORWARDED_HOST": "sometimes"}, "USE_X_FORWARDED_HOST"),
+            ({"CORS_ALLOWED_ORIGINS": "app.example.com"}, "CORS_ALLOWED_ORIGINS"),
+            ({"CORS_ALLOWED_ORIGINS": "https://app.example.com/login"}, "CORS_ALLOWED_ORIGINS"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):

@@ -10,16 +10,68 @@ import attrs
 
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
-from domain.errors import ValidationError
-from domain.values import ConfirmationCode, MfaFactor, MfaPreference
+from domain.errors import (
+    CodeMismatch,
+    ExpiredSession,
+    InvalidPassword,
+    NotAuthorized,
+    PasswordResetRequired,
+    StepUpRequired,
+    UserNotConfirmed,
+    ValidationError,
+)
+from domain.values import Challenge, ConfirmationCode, MfaFactor, MfaPreference, Password, Username
 
 # The name authenticator apps show above the user's codes.
 DEFAULT_ISSUER = "cognito-auth"
 
 
+# What a proving sign-in may be refused for; each is the one answer `StepUpRequired`, so that the
+# answer tells nobody whether the password or the code was the wrong part.
+_UNPROVEN = (
+    CodeMismatch,
+    ExpiredSession,
+    InvalidPassword,
+    NotAuthorized,
+    PasswordResetRequired,
+    UserNotConfirmed,
+    ValidationError,
+)
+
+
+def _prove_identity(identity_provider: IdentityProvider, username: str, password: str | None, code: str | None) -> None:
+    """Prove that the token's user is at hand, not only their access token: a sign-in with their
+    password, and with the code of their authenticator app when the sign-in asks for it.
+
+    A sign-in that asks for an SMS code has proved the password and is not answered (the code was
+    sent a moment ago and cannot be in the request). The sign-in's tokens are dropped unseen. A wrong
+    password or code counts towards the pool's own limits as at sign-in; `TooManyRequests` and
+    `ProviderUnavailable` pass through. Raises `StepUpRequired`.
+    """
+    if not password:
+        raise StepUpRequired()
+    try:
+        user = Username(username)
+        result = identity_provider.initiate_auth(user, Password(password))
+        if isinstance(result, Challenge) and result.name == MfaFactor.TOTP.value:
+            if not code:
+                raise StepUpRequired()
+            result = identity_provider.respond_to_challenge(
+                user, result.name, {"SOFTWARE_TOKEN_MFA_CODE": code}, result.session
+            )
+    except _UNPROVEN:
+        raise StepUpRequired() from None
+    if isinstance(result, Challenge) and result.name != MfaFactor.SMS.value:
+        raise StepUpRequired()
+
+
 @attrs.frozen
 class AssociateSoftwareTokenCommand:
     access_token: str = attrs.field(repr=False)
+    password: str | None = attrs.field(default=None, repr=False)
+    """The user's current password: changing an authenticator needs it (see `_prove_identity`)."""
+    code: str | None = attrs.field(default=None, repr=False)
+    """A current code of the user's authenticator app, when their sign-in asks for one."""
 
 
 @attrs.frozen
@@ -31,9 +83,12 @@ class AssociateSoftwareTokenResult:
 
 @attrs.frozen
 class AssociateSoftwareToken:
-    """Give the signed-in user a new TOTP secret to load into an authenticator app.
+    """Give the signed-in user a new TOTP secret to load into an authenticator app, once they have
+    proved who they are with their password (and their current code when sign-in asks for one): a
+    new authenticator replaces the one in use, and one the user does not hold locks them out.
 
-    Returns the secret and its `otpauth://` URI. Raises `NotAuthorized` and `TokenInvalid`.
+    Returns the secret and its `otpauth://` URI. Raises `StepUpRequired`, `NotAuthorized`,
+    `TokenInvalid`.
     """
 
     identity_provider: IdentityProvider
@@ -42,6 +97,7 @@ class AssociateSoftwareToken:
 
     def __call__(self, command: AssociateSoftwareTokenCommand) -> AssociateSoftwareTokenResult:
         username = self.token_verifier.verify_access_token(command.access_token).username
+        _prove_identity(self.identity_provider, username, command.password, command.code)
         secret = self.identity_provider.associate_software_token(command.access_token)
         label = urllib.parse.quote(f"{self.issuer}:{username}")
         query = urllib.parse.urlencode({"secret": secret, "issuer": self.issuer})
@@ -74,6 +130,10 @@ class SetMfaPreferenceCommand:
     totp: bool | None = None
     preferred: str | None = None
     """`sms` or `totp`."""
+    password: str | None = attrs.field(default=None, repr=False)
+    """The user's current password: every change of the factors needs it (see `_prove_identity`)."""
+    code: str | None = attrs.field(default=None, repr=False)
+    """A current code of the user's authenticator app, when their sign-in asks for one."""
 
 
 FACTORS = {"sms": MfaFactor.SMS, "totp": MfaFactor.TOTP}
@@ -85,12 +145,16 @@ class SetMfaPreference:
     """Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in when both are on.
 
     A factor left out stays as it is; the one factor a change turns on becomes the preferred one, and
-    naming a preferred factor turns it on. Returns the change as made. Raises `ValidationError` (no
-    factor named, both turned on with no preferred one, TOTP without a verified authenticator, SMS
-    without a phone number), `NotAuthorized`.
+    naming a preferred factor turns it on. Every change needs the user's proof that they are at hand
+    (their password, and their current code when sign-in asks for one): turning a factor off or
+    choosing another one weakens the sign-in, and turning on one the user does not hold locks them
+    out. Returns the change as made. Raises `ValidationError` (no factor named, both turned on with no
+    preferred one, TOTP without a verified authenticator, SMS without a phone number), checked first;
+    then `StepUpRequired`, `NotAuthorized`, `TokenInvalid`.
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
 
     def __call__(self, command: SetMfaPreferenceCommand) -> MfaPreference:
         if command.preferred is not None and command.preferred not in FACTORS:
@@ -100,5 +164,7 @@ class SetMfaPreference:
             totp=command.totp,
             preferred=FACTORS[command.preferred] if command.preferred is not None else None,
         )
+        username = self.token_verifier.verify_access_token(command.access_token).username
+        _prove_identity(self.identity_provider, username, command.password, command.code)
         self.identity_provider.set_mfa_preference(command.access_token, preference)
         return preference

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dependency_injector.wiring import Provide, inject
+from django.middleware.csrf import get_token, rotate_token
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -38,7 +39,7 @@ from application.use_cases.sign_up import (
     SignUpCommand,
 )
 from django_shell import openapi
-from django_shell.accounts import credentials, images
+from django_shell.accounts import credentials, csrf, images
 from django_shell.accounts.fields import (
     AttributeSerializer,
     StrictBooleanField,
@@ -59,12 +60,15 @@ from domain.values import Challenge as ChallengeValue
 _OPAQUE_MAX_LENGTH = 16 * 1024
 
 
-def _sign_in_response(result: SignInResult) -> Response:
+def _sign_in_response(request: Request, result: SignInResult) -> Response:
     if isinstance(result, ChallengeValue):
         return Response({"challenge": result.name, "session": result.session, "parameters": result.parameters})
     greeting = result.claims.email or result.claims.username
     response = Response({"msg": f"Welcome {greeting}"})
     credentials.attach_tokens(response, result.tokens)
+    # A fresh CSRF cookie with the token cookies, as Django's login() does for a session: a browser
+    # has it for its next unsafe request, and one planted before the sign-in is worth nothing after.
+    rotate_token(request)
     return response
 
 
@@ -170,6 +174,32 @@ class ResendCodeApi(_PostApi):
         return Response({"msg": "If the account exists and is unconfirmed, a new code was sent."})
 
 
+class CsrfApi(APIView):
+    """The CSRF token for browsers that authenticate with the token cookies."""
+
+    http_method_names = ["get", "head", "options"]
+    handles_tokens_itself = True
+    authentication_classes = ()
+
+    class OutputSerializer(serializers.Serializer):
+        csrf_token = serializers.CharField(help_text="Send it back as the `X-CSRFToken` header.")
+
+    @openapi.operation(
+        summary="The CSRF token that cookie-authenticated requests echo in `X-CSRFToken`.",
+        description="Sets the `csrftoken` cookie and answers the token, so that a page on another origin, "
+        "which cannot read this site's cookies, has it too. A request whose access token comes from the "
+        "`access_token` cookie (or that is refreshed from the `refresh_token` cookie) and is not GET, HEAD or "
+        "OPTIONS must carry it as `X-CSRFToken` and pass Django's Origin checks, or it is refused with 403 "
+        "`CsrfFailed`; a request with the `AccessToken` or `Authorization: Bearer` header needs none. "
+        "A sign-in sets a fresh cookie too.",
+        responses={200: OutputSerializer},
+        errors=("NotAcceptable",),
+        security=openapi.NONE,
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.OutputSerializer({"csrf_token": get_token(request)}).data)
+
+
 class LoginApi(_PostApi):
     @openapi.operation(
         summary="Sign in with username and password.",
@@ -188,7 +218,7 @@ class LoginApi(_PostApi):
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
         basic = credentials.basic_credentials(request)
-        return _sign_in_response(login(LoginCommand(username=basic.username, password=basic.password)))
+        return _sign_in_response(request, login(LoginCommand(username=basic.username, password=basic.password)))
 
 
 class ConfirmLoginApi(_PostApi):
@@ -231,7 +261,7 @@ class ConfirmLoginApi(_PostApi):
                 session=data["session"],
             )
         )
-        return _sign_in_response(result)
+        return _sign_in_response(request, result)
 
 
 class RefreshApi(_PostApi):
@@ -250,6 +280,7 @@ class RefreshApi(_PostApi):
     )
     @inject
     def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
+        csrf.enforce_for_cookies(request)
         data = validated(self.InputSerializer, request.data if request.data is not None else {})
         refresh_token = credentials.refresh_token(request) or data.get("refresh_token")
         if not refresh_token:
@@ -275,6 +306,7 @@ class LogoutApi(_PostApi):
     )
     @inject
     def post(self, request: Request, logout: Logout = Provide["logout"]) -> Response:
+        csrf.enforce_for_cookies(request)
         logout(
             LogoutCommand(
                 access_token=credentials.access_token(request), refresh_token=credentials.refresh_token(request)

@@ -63,13 +63,24 @@ def _token(raw: str | None) -> str | None:
     return token or None
 
 
+def _header_access_token(request: HttpRequest) -> str | None:
+    scheme, _, bearer = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return request.META.get("HTTP_ACCESSTOKEN") or (bearer if scheme.lower() == "bearer" else None)
+
+
 def access_token(request: HttpRequest) -> str | None:
     """From the `AccessToken` header, `Authorization: Bearer`, or the cookie, in that order."""
-    scheme, _, bearer = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return _token(
-        request.META.get("HTTP_ACCESSTOKEN")
-        or (bearer if scheme.lower() == "bearer" else None)
-        or request.COOKIES.get(ACCESS_COOKIE)
+    return _token(_header_access_token(request) or request.COOKIES.get(ACCESS_COOKIE))
+
+
+def carried_by_cookie(request: HttpRequest) -> bool:
+    """Whether the request's tokens come from its cookies, which a browser sends cross-site too: no
+    access token in a header, and the access token's cookie, or the refresh token's with no
+    `RefreshToken` header."""
+    if _header_access_token(request):
+        return False
+    return bool(request.COOKIES.get(ACCESS_COOKIE)) or (
+        not request.META.get("HTTP_REFRESHTOKEN") and bool(request.COOKIES.get(REFRESH_COOKIE))
     )
 
 

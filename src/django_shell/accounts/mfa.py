@@ -22,17 +22,39 @@ from application.use_cases.mfa import (
 from django_shell import openapi
 from django_shell.accounts import credentials
 from django_shell.accounts.fields import StrictBooleanField, StrictCharField, validated
-from domain.values import CODE_MAX_LENGTH, MfaFactor, MfaPreference
+from domain.values import CODE_MAX_LENGTH, PASSWORD_MAX_LENGTH, MfaFactor, MfaPreference
 
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
 # What any request with a token may be refused for, the refresh of an expired one included.
 _TOKEN_ERRORS = (*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
 
+_STEP_UP = (
+    "Every change of the second factors, the first authenticator and turning a factor on included, needs "
+    "more than the access token: the current `password`, and `code`, a "
+    "current code of the authenticator app, when signing in asks for one (a user with TOTP as the factor "
+    "asked for at sign-in). Without them, or with a wrong one, the answer is 403 `StepUpRequired`, the same "
+    "whichever part was missing or wrong. The check is a sign-in of the token's user: a wrong password counts "
+    "towards the pool's lock-out as at `/auth/login`, an authenticator code is spent, and a user whose "
+    "sign-in asks for an SMS code is sent one, which is not needed here."
+)
+
+
+class _StepUpSerializer(serializers.Serializer):
+    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, required=False, help_text="The user's current password.")
+    code = StrictCharField(
+        max_length=CODE_MAX_LENGTH,
+        required=False,
+        help_text="A current code of the authenticator app, for a user whose sign-in asks for one.",
+    )
+
 
 class TotpApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["post", "options"]
+
+    class InputSerializer(_StepUpSerializer):
+        pass
 
     class OutputSerializer(serializers.Serializer):
         secret = serializers.CharField()
@@ -41,9 +63,10 @@ class TotpApi(APIView):
     @openapi.operation(
         summary="Start a TOTP authenticator: its secret, and the otpauth:// URI to show as a QR code.",
         description="A new authenticator replaces the previous one, which stops counting until the new one is "
-        "verified at `/auth/mfa/totp/verify`.",
+        f"verified at `/auth/mfa/totp/verify`. {_STEP_UP}",
+        request=InputSerializer,
         responses={200: OutputSerializer},
-        errors=("BadRequest", "NotAcceptable", *_TOKEN_ERRORS),
+        errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )
@@ -51,7 +74,10 @@ class TotpApi(APIView):
     def post(
         self, request: Request, associate: AssociateSoftwareToken = Provide["associate_software_token"]
     ) -> Response:
-        result = associate(AssociateSoftwareTokenCommand(access_token=credentials.authenticated_access_token(request)))
+        data = validated(self.InputSerializer, request.data if request.data is not None else {})
+        result = associate(
+            AssociateSoftwareTokenCommand(access_token=credentials.authenticated_access_token(request), **data)
+        )
         return Response(self.OutputSerializer({"secret": result.secret, "otpauth_uri": result.otpauth_uri}).data)
 
 
@@ -84,7 +110,7 @@ class MfaPreferenceApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["put", "options"]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(_StepUpSerializer):
         sms = StrictBooleanField(required=False, help_text="Turn SMS MFA on or off; left out, it stays as it is.")
         totp = StrictBooleanField(required=False, help_text="Turn TOTP MFA on or off; left out, it stays as it is.")
         preferred = serializers.ChoiceField(
@@ -102,10 +128,10 @@ class MfaPreferenceApi(APIView):
         "challenge: `SMS_MFA` (a code sent by SMS; "
         "`parameters` say where: `CODE_DELIVERY_DESTINATION`, the masked number, and "
         "`CODE_DELIVERY_DELIVERY_MEDIUM`) or `SOFTWARE_TOKEN_MFA`. TOTP needs a verified authenticator, SMS a "
-        "phone number.",
+        f"phone number. {_STEP_UP}",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS),
+        errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
         headers=openapi.ISSUED_TOKENS,
     )

@@ -9,7 +9,8 @@ from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 
 from application.use_cases.authenticate import Authenticated, AuthenticateRequestCommand
-from django_shell.accounts import credentials
+from django_shell.accounts import credentials, csrf
+from django_shell.errors import CsrfFailed
 from domain.errors import DomainError, NotAuthorized
 
 
@@ -18,8 +19,10 @@ class TokenAuthenticationMiddleware:
     when a refresh token comes with it, and sends the current tokens back on the response.
 
     A failure is kept on the request (`token_error`) rather than answered here: whether it matters
-    is the view's business (DRF's `TokenAuthentication` raises it). Views that handle tokens
-    themselves (login, logout, refresh, ...) say so with `handles_tokens_itself` and are skipped.
+    is the view's business (DRF's `TokenAuthentication` raises it). A cookie-authenticated request
+    that fails the CSRF check is such a failure, found before the tokens are verified or refreshed.
+    Views that handle tokens themselves (login, logout, refresh, ...) say so with
+    `handles_tokens_itself` and are skipped.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -40,10 +43,12 @@ class TokenAuthenticationMiddleware:
             access_token, refresh_token = credentials.access_token(request), credentials.refresh_token(request)
             if access_token is None and refresh_token is None:
                 return
+            # Before the tokens are used: a cross-site request must not even get them refreshed.
+            csrf.enforce_for_cookies(request)
             authenticated = self.container.authenticate_request()(
                 AuthenticateRequestCommand(access_token, refresh_token)
             )
-        except DomainError as error:
+        except (DomainError, CsrfFailed) as error:
             request.token_error = error  # type: ignore[attr-defined]
             return
         user = self.container.mirrored_users().for_claims(authenticated.claims)

@@ -7,6 +7,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from corsheaders import defaults as corsheaders_defaults
+
 from django_shell.settings import environment as env
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -87,12 +89,16 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's scripts and styles as static files: /api/docs needs no CDN.
     "drf_spectacular_sidecar",
+    "corsheaders",
     "django_shell.apps.CognitoAuthConfig",
 ]
 
 MIDDLEWARE = [
     # Outermost: it times the whole request and gives every line logged meanwhile the request's id.
     "django_shell.logs.RequestLogMiddleware",
+    # Next: a preflight is answered before anything else sees it, and every answer, errors included,
+    # carries the CORS headers its origin is allowed.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves the admin's and Swagger UI's assets in every mode, runserver without DEBUG included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -209,7 +215,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "REST user authentication backed by AWS Cognito User Pools. A sign-in returns the tokens as the "
         "`AccessToken`, `RefreshToken` and `IdToken` headers and as HttpOnly cookies; protected endpoints "
-        "take the access token as the `AccessToken` header, `Authorization: Bearer` or the cookie. Every "
+        "take the access token as the `AccessToken` header, `Authorization: Bearer` or the cookie; with the "
+        "cookie, a request other than GET, HEAD or OPTIONS also sends the CSRF token (`GET /auth/csrf`) as "
+        "`X-CSRFToken`. Every "
         'error is `{"error", "code"}` (plus `fields` for validation errors).'
     ),
     # Views describe their operations in `extend_schema`; their docstrings are for maintainers.
@@ -227,6 +235,16 @@ SPECTACULAR_SETTINGS = {
 AUTH_COOKIE_SECURE = env.boolean("AUTH_COOKIE_SECURE", not DEBUG)
 # Cognito's default refresh-token lifetime; the cookie should not outlive the token.
 AUTH_REFRESH_COOKIE_MAX_AGE = env.integer("AUTH_REFRESH_COOKIE_MAX_AGE", 30 * 24 * 3600, minimum=60)
+# The CSRF cookie travels where the token cookies do. It stays readable by scripts (Django's default):
+# a page of this site reads it to echo it in X-CSRFToken; pages elsewhere get it from GET /auth/csrf.
+CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
+
+# Browser apps on other origins (django-cors-headers): only the listed ones get any CORS header, and
+# with it the right to send cookies and the token headers and to read the tokens from the answers.
+CORS_ALLOWED_ORIGINS = env.origins("CORS_ALLOWED_ORIGINS")
+CORS_ALLOW_CREDENTIALS = True
+CORS_ALLOW_HEADERS = (*corsheaders_defaults.default_headers, "accesstoken", "refreshtoken", "idtoken")
+CORS_EXPOSE_HEADERS = ["AccessToken", "RefreshToken", "IdToken", "Retry-After"]
 
 # Text for people at a terminal (`make run`); JSON, one object per line, for a log pipeline.
 LOG_FORMAT = env.choice("LOG_FORMAT", {"text", "json"}, "text")

@@ -24,6 +24,20 @@ def put(api, path, body, **meta):
     return api.client.put(path, data=json.dumps(body), content_type="application/json", **meta)
 
 
+def prefer(api, body, code=None, **meta):
+    """PUT /auth/mfa/preference with the step-up proof: the password, and the code when given."""
+    return put(api, "/auth/mfa/preference", {**body, **proof(code)}, **meta)
+
+
+def start_totp(api, code=None, **meta):
+    """POST /auth/mfa/totp with the step-up proof."""
+    return api.post("/auth/mfa/totp", proof(code), **meta)
+
+
+def proof(code=None, password=PASSWORD):
+    return {"password": password} | ({"code": code} if code is not None else {})
+
+
 @pytest.fixture
 def access_token(api, backend):
     assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
@@ -56,7 +70,7 @@ def wrong(code):
 
 def test_a_user_with_totp_on_signs_in_only_with_a_valid_code(api, backend, access_token):
     token = {"HTTP_ACCESSTOKEN": access_token}
-    associated = api.post("/auth/mfa/totp", **token)
+    associated = start_totp(api, **token)
     assert associated.status_code == 200
     secret = associated.json()["secret"]
     uri = urllib.parse.urlsplit(associated.json()["otpauth_uri"])
@@ -66,7 +80,7 @@ def test_a_user_with_totp_on_signs_in_only_with_a_valid_code(api, backend, acces
     verify = api.post("/auth/mfa/totp/verify", {"code": wrong(backend.authenticator_code(secret))}, **token)
     assert error_of(verify) == (400, "CodeMismatch")
     assert api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **token).status_code == 200
-    assert put(api, "/auth/mfa/preference", {"totp": True}, **token).status_code == 200
+    assert prefer(api, {"totp": True}, **token).status_code == 200
     assert api.post("/auth/logout", **token).status_code == 200
     backend.let_time_pass(30)  # the code that verified the authenticator is spent
 
@@ -80,7 +94,9 @@ def test_a_user_with_totp_on_signs_in_only_with_a_valid_code(api, backend, acces
     assert answered.status_code == 200
     assert answered["AccessToken"]
 
-    turned_off = put(api, "/auth/mfa/preference", {"totp": False}, HTTP_ACCESSTOKEN=answered["AccessToken"])
+    backend.let_time_pass(30)
+    code = backend.authenticator_code(secret)
+    turned_off = prefer(api, {"totp": False}, code=code, HTTP_ACCESSTOKEN=answered["AccessToken"])
     assert turned_off.status_code == 200
     signed_in = login(api)
     assert signed_in.status_code == 200
@@ -88,8 +104,8 @@ def test_a_user_with_totp_on_signs_in_only_with_a_valid_code(api, backend, acces
 
 
 def test_turning_totp_on_needs_a_verified_authenticator(api, backend, access_token):
-    api.post("/auth/mfa/totp", HTTP_ACCESSTOKEN=access_token)
-    response = put(api, "/auth/mfa/preference", {"totp": True}, HTTP_ACCESSTOKEN=access_token)
+    start_totp(api, HTTP_ACCESSTOKEN=access_token)
+    response = prefer(api, {"totp": True}, HTTP_ACCESSTOKEN=access_token)
     assert error_of(response) == (400, "ValidationError")
 
 
@@ -105,9 +121,9 @@ def test_needs_a_signed_in_user(api, backend, method, path):
 def test_a_challenge_session_serves_only_once(api, backend, access_token):
     skip_if(backend, Gap.SESSIONS_UNMODELLED)
     token = {"HTTP_ACCESSTOKEN": access_token}
-    secret = api.post("/auth/mfa/totp", **token).json()["secret"]
+    secret = start_totp(api, **token).json()["secret"]
     api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **token)
-    put(api, "/auth/mfa/preference", {"totp": True}, **token)
+    prefer(api, {"totp": True}, **token)
     backend.let_time_pass(30)
     challenge = login(api).json()
     assert confirm_login(api, challenge, backend.authenticator_code(secret)).status_code == 200
@@ -139,7 +155,7 @@ def with_phone(api, backend):
 
 @pytest.fixture
 def sms_on(api, backend, with_phone):
-    response = put(api, "/auth/mfa/preference", {"sms": True}, **with_phone)
+    response = prefer(api, {"sms": True}, **with_phone)
     assert response.status_code == 200
     assert response.json()["msg"] == "SMS MFA is on. Sign-in asks for the SMS code."
     return with_phone
@@ -200,11 +216,11 @@ class TestSmsMfa:
 
     def test_turning_sms_on_needs_a_phone_number(self, request, api, backend, access_token):
         xfail_if(request, backend, Gap.SMS_MFA_WITHOUT_PHONE_NUMBER)
-        response = put(api, "/auth/mfa/preference", {"sms": True}, HTTP_ACCESSTOKEN=access_token)
+        response = prefer(api, {"sms": True}, HTTP_ACCESSTOKEN=access_token)
         assert error_of(response) == (400, "ValidationError")
 
     def test_turning_sms_off_signs_in_with_the_password_alone(self, api, backend, sms_on):
-        response = put(api, "/auth/mfa/preference", {"sms": False}, **sms_on)
+        response = prefer(api, {"sms": False}, **sms_on)
         assert response.status_code == 200
         assert response.json()["msg"] == "SMS MFA is off."
         assert login(api)["AccessToken"]
@@ -218,12 +234,12 @@ class TestWrongCodeLimit:
         """The factor is on: its challenge's name, and how to get the right code."""
         if request.param == "SMS_MFA":
             xfail_if(request, backend, Gap.SMS_CODES_UNCHECKED)
-            assert put(api, "/auth/mfa/preference", {"sms": True}, **with_phone).status_code == 200
+            assert prefer(api, {"sms": True}, **with_phone).status_code == 200
             return request.param, lambda: backend.sms_code(USERNAME)
         xfail_if(request, backend, Gap.WRONG_MFA_CODES_UNLIMITED)
-        secret = api.post("/auth/mfa/totp", **with_phone).json()["secret"]
+        secret = start_totp(api, **with_phone).json()["secret"]
         api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **with_phone)
-        assert put(api, "/auth/mfa/preference", {"totp": True}, **with_phone).status_code == 200
+        assert prefer(api, {"totp": True}, **with_phone).status_code == 200
         backend.let_time_pass(30)
         return request.param, lambda: backend.authenticator_code(secret)
 
@@ -240,25 +256,36 @@ class TestWrongCodeLimit:
 
 class TestTwoFactors:
     @pytest.fixture
-    def both_ready(self, api, backend, with_phone):
-        """A phone number and a verified authenticator, neither factor on yet."""
-        secret = api.post("/auth/mfa/totp", **with_phone).json()["secret"]
+    def authenticator(self, api, backend, with_phone):
+        """A phone number and a verified authenticator, neither factor on yet: the authenticator's secret."""
+        secret = start_totp(api, **with_phone).json()["secret"]
         verified = api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **with_phone)
         assert verified.status_code == 200
+        return secret
+
+    @pytest.fixture
+    def both_ready(self, authenticator, with_phone):
         return with_phone
 
-    def test_sign_in_asks_for_the_preferred_factor(self, api, backend, both_ready):
-        both = put(api, "/auth/mfa/preference", {"sms": True, "totp": True, "preferred": "totp"}, **both_ready)
+    @staticmethod
+    def next_code(backend, secret):
+        backend.let_time_pass(30)
+        return backend.authenticator_code(secret)
+
+    def test_sign_in_asks_for_the_preferred_factor(self, api, backend, authenticator, both_ready):
+        both = prefer(api, {"sms": True, "totp": True, "preferred": "totp"}, **both_ready)
         assert both.status_code == 200
         assert both.json()["msg"] == "SMS MFA is on. TOTP MFA is on. Sign-in asks for the TOTP code."
         challenged(api, "SOFTWARE_TOKEN_MFA")
 
-        assert put(api, "/auth/mfa/preference", {"preferred": "sms"}, **both_ready).status_code == 200
+        code = self.next_code(backend, authenticator)
+        assert prefer(api, {"preferred": "sms"}, code=code, **both_ready).status_code == 200
         challenged(api, "SMS_MFA")
 
-    def test_turning_the_preferred_factor_off_asks_for_the_other(self, api, backend, both_ready):
-        put(api, "/auth/mfa/preference", {"sms": True, "totp": True, "preferred": "totp"}, **both_ready)
-        assert put(api, "/auth/mfa/preference", {"totp": False}, **both_ready).status_code == 200
+    def test_turning_the_preferred_factor_off_asks_for_the_other(self, api, backend, authenticator, both_ready):
+        prefer(api, {"sms": True, "totp": True, "preferred": "totp"}, **both_ready)
+        code = self.next_code(backend, authenticator)
+        assert prefer(api, {"totp": False}, code=code, **both_ready).status_code == 200
         challenged(api, "SMS_MFA")
 
     @pytest.mark.parametrize(
@@ -274,7 +301,7 @@ class TestTwoFactors:
         ids=["nothing", "both on, none preferred", "preferring one turned off", "unknown factor", "text", "number"],
     )
     def test_a_preference_that_makes_no_sense_is_a_validation_error(self, api, backend, both_ready, body, field):
-        response = put(api, "/auth/mfa/preference", body, **both_ready)
+        response = prefer(api, body, **both_ready)
 
         assert error_of(response) == (400, "ValidationError")
         assert field in response.json()["fields"]
@@ -337,3 +364,58 @@ class TestAnswersUnderFuzz:
         assert code not in response.content.decode()
         # However it was refused, the session still takes the right code.
         assert answer(api, challenge, code).status_code == 200
+
+
+class TestStepUp:
+    """An access token alone changes no second factor: the password comes with it, and the code when
+    sign-in asks for one; anything less is one 403 `StepUpRequired`, whichever part was missing or wrong."""
+
+    @pytest.fixture
+    def totp_on(self, api, backend, access_token):
+        """TOTP is on and asked for at sign-in: the access token's header and the authenticator's secret."""
+        token = {"HTTP_ACCESSTOKEN": access_token}
+        secret = start_totp(api, **token).json()["secret"]
+        assert (
+            api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **token).status_code == 200
+        )
+        assert prefer(api, {"totp": True}, **token).status_code == 200
+        backend.let_time_pass(30)
+        return token, secret
+
+    def test_turning_totp_off_needs_the_password_and_a_current_code(self, api, backend, totp_on):
+        token, secret = totp_on
+        code = backend.authenticator_code(secret)
+        refusals = [
+            put(api, "/auth/mfa/preference", {"totp": False}, **token),
+            put(api, "/auth/mfa/preference", {"totp": False, "code": code}, **token),
+            put(api, "/auth/mfa/preference", {"totp": False, **proof(code, password="Wrong-Pass-42")}, **token),
+            prefer(api, {"totp": False}, **token),
+            prefer(api, {"totp": False}, code=wrong(code), **token),
+        ]
+        assert {error_of(response) for response in refusals} == {(403, "StepUpRequired")}
+        assert len({response.json()["error"] for response in refusals}) == 1
+        assert login(api).json()["challenge"] == "SOFTWARE_TOKEN_MFA"
+
+        backend.let_time_pass(30)
+        assert prefer(api, {"totp": False}, code=backend.authenticator_code(secret), **token).status_code == 200
+        assert login(api)["AccessToken"]
+
+    def test_replacing_the_active_authenticator_needs_a_current_code(self, api, backend, totp_on):
+        token, secret = totp_on
+        assert error_of(api.post("/auth/mfa/totp", **token)) == (403, "StepUpRequired")
+        assert error_of(start_totp(api, **token)) == (403, "StepUpRequired")
+        assert login(api).json()["challenge"] == "SOFTWARE_TOKEN_MFA"
+
+        assert start_totp(api, code=backend.authenticator_code(secret), **token).status_code == 200
+
+    def test_a_first_authenticator_and_turning_a_factor_on_need_the_password(self, api, backend, with_phone):
+        assert error_of(api.post("/auth/mfa/totp", **with_phone)) == (403, "StepUpRequired")
+        wrong_password = proof(password="Wrong-Pass-42")
+        assert error_of(api.post("/auth/mfa/totp", wrong_password, **with_phone)) == (403, "StepUpRequired")
+        assert error_of(put(api, "/auth/mfa/preference", {"sms": True}, **with_phone)) == (403, "StepUpRequired")
+        assert login(api)["AccessToken"]
+
+    def test_with_sms_on_the_password_alone_turns_it_off(self, api, backend, sms_on):
+        assert error_of(put(api, "/auth/mfa/preference", {"sms": False}, **sms_on)) == (403, "StepUpRequired")
+        assert prefer(api, {"sms": False}, **sms_on).status_code == 200
+        assert login(api)["AccessToken"]

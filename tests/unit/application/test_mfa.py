@@ -22,9 +22,17 @@ from application.use_cases.sign_in import (
     SignedIn,
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import CodeMismatch, ExpiredSession, NotAuthorized, ValidationError
+from domain.errors import (
+    CodeMismatch,
+    ExpiredSession,
+    NotAuthorized,
+    ProviderUnavailable,
+    StepUpRequired,
+    TooManyRequests,
+    ValidationError,
+)
 from domain.values import Challenge, MfaFactor
-from tests.fakes import InMemoryUserDirectory
+from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory
 from tests.totp import totp
 
 USERNAME = "erin@example.com"
@@ -44,16 +52,20 @@ def login(pool):
     return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD))
 
 
-def associate(pool, access_token):
-    return AssociateSoftwareToken(pool.provider, pool.verifier)(AssociateSoftwareTokenCommand(access_token))
+def associate(pool, access_token, password=PASSWORD, code=None):
+    return AssociateSoftwareToken(pool.provider, pool.verifier)(
+        AssociateSoftwareTokenCommand(access_token, password=password, code=code)
+    )
 
 
 def verify(pool, access_token, code):
     VerifySoftwareToken(pool.provider)(VerifySoftwareTokenCommand(access_token, code))
 
 
-def set_preference(pool, access_token, **preference):
-    return SetMfaPreference(pool.provider)(SetMfaPreferenceCommand(access_token, **preference))
+def set_preference(pool, access_token, password=PASSWORD, code=None, **preference):
+    return SetMfaPreference(pool.provider, pool.verifier)(
+        SetMfaPreferenceCommand(access_token, password=password, code=code, **preference)
+    )
 
 
 def prefer_totp(pool, access_token, enabled=True):
@@ -156,7 +168,8 @@ class TestSetMfaPreference:
 
     def test_turning_totp_off_signs_in_with_the_password_alone(self, pool, totp_on):
         tokens = answer(pool, login(pool), totp(totp_on, pool.clock.now())).tokens
-        prefer_totp(pool, tokens.access_token, enabled=False)
+        pool.clock.advance(30)
+        set_preference(pool, tokens.access_token, code=totp(totp_on, pool.clock.now()), totp=False)
         assert isinstance(login(pool), SignedIn)
 
 
@@ -329,7 +342,7 @@ class TestTwoFactors:
 
     def test_turning_the_preferred_factor_off_asks_for_the_other(self, pool, with_phone, both_ready):
         set_preference(pool, with_phone, sms=True, totp=True, preferred="totp")
-        set_preference(pool, with_phone, totp=False)
+        set_preference(pool, with_phone, code=totp(both_ready, pool.clock.now()), totp=False)
         sms_challenge(pool)
 
     def test_turning_the_other_factor_off_keeps_the_preferred_one(self, pool, with_phone, both_ready):
@@ -367,3 +380,87 @@ class TestChallengeChain:
         assert directory.sign_ins == 1
         # The new password holds, and so does the factor.
         sms_challenge(pool)
+
+
+class TestStepUp:
+    """Every change of the second factors needs the password, and the authenticator's code when
+    sign-in asks for it: an access token alone (stolen, or ridden by a cross-site request) changes nothing."""
+
+    @pytest.mark.parametrize("password", [None, "", "Wrong-Horse-9"], ids=["none", "empty", "wrong"])
+    def test_turning_totp_off_needs_the_password(self, pool, totp_on, password):
+        access_token = signed_in_with_totp(pool, totp_on)
+        with pytest.raises(StepUpRequired):
+            set_preference(pool, access_token, password=password, code=totp(totp_on, pool.clock.now()), totp=False)
+        pool.clock.advance(30)
+        assert login(pool).name == "SOFTWARE_TOKEN_MFA"
+
+    @pytest.mark.parametrize("code", [None, "wrong"], ids=["none", "wrong"])
+    def test_turning_totp_off_needs_a_current_code_besides_the_password(self, pool, totp_on, code):
+        access_token = signed_in_with_totp(pool, totp_on)
+        if code == "wrong":
+            code = wrong(totp(totp_on, pool.clock.now()))
+        with pytest.raises(StepUpRequired):
+            set_preference(pool, access_token, code=code, totp=False)
+        pool.clock.advance(30)
+        assert login(pool).name == "SOFTWARE_TOKEN_MFA"
+
+    def test_a_missing_wrong_or_incomplete_proof_gets_one_answer(self, pool, totp_on):
+        access_token = signed_in_with_totp(pool, totp_on)
+        answers = set()
+        for proof in ({"password": None}, {"password": "Wrong-Horse-9"}, {"password": PASSWORD}):
+            with pytest.raises(StepUpRequired) as refused:
+                set_preference(pool, access_token, **proof, totp=False)
+            answers.add((refused.value.code, refused.value.message))
+        assert len(answers) == 1
+
+    def test_replacing_an_active_authenticator_needs_its_code(self, pool, totp_on):
+        access_token = signed_in_with_totp(pool, totp_on)
+        with pytest.raises(StepUpRequired):
+            associate(pool, access_token)
+        pool.clock.advance(30)
+        assert associate(pool, access_token, code=totp(totp_on, pool.clock.now())).secret != totp_on
+
+    def test_setting_up_a_first_authenticator_needs_the_password(self, pool, signed_in):
+        with pytest.raises(StepUpRequired):
+            associate(pool, signed_in, password=None)
+        with pytest.raises(ValidationError):
+            verify(pool, signed_in, "123456")
+
+    def test_turning_sms_on_needs_the_password(self, pool, with_phone):
+        with pytest.raises(StepUpRequired):
+            set_preference(pool, with_phone, password="Wrong-Horse-9", sms=True)
+        assert isinstance(login(pool), SignedIn)
+
+    def test_with_sms_on_the_password_alone_proves_the_user(self, pool, sms_on):
+        set_preference(pool, sms_on, sms=False)
+        assert isinstance(login(pool), SignedIn)
+
+    def test_another_users_password_proves_nothing(self, pool, signed_in):
+        SignUp(pool.provider)(SignUpCommand("mallory@example.com", "Mallory-Pass-7"))
+        ConfirmSignUp(pool.provider)(
+            ConfirmSignUpCommand("mallory@example.com", pool.sign_up_code("mallory@example.com"))
+        )
+        with pytest.raises(StepUpRequired):
+            associate(pool, signed_in, password="Mallory-Pass-7")
+
+    def test_a_change_that_makes_no_sense_is_refused_before_any_sign_in(self, pool, with_phone):
+        with pytest.raises(ValidationError):
+            set_preference(pool, with_phone, password=None)
+
+    @pytest.mark.parametrize("error", [TooManyRequests(), ProviderUnavailable()], ids=["throttled", "unreachable"])
+    def test_a_pool_that_cannot_check_the_proof_is_no_refusal_of_it(self, pool, signed_in, error):
+        """The pool's lock-out or outage is 429 or 503 as at sign-in, not a 403 that says the password was wrong."""
+        failing = FailingIdentityProvider(error)
+        with pytest.raises(type(error)):
+            SetMfaPreference(failing, pool.verifier)(SetMfaPreferenceCommand(signed_in, totp=False, password=PASSWORD))
+        with pytest.raises(type(error)):
+            AssociateSoftwareToken(failing, pool.verifier)(AssociateSoftwareTokenCommand(signed_in, password=PASSWORD))
+        assert failing.calls == 2
+
+
+def signed_in_with_totp(pool, secret):
+    """A sign-in of `USERNAME`, whose sign-in asks for TOTP, with the code of this step; the clock
+    then moves on a step, so the next code is unspent."""
+    result = answer(pool, login(pool), totp(secret, pool.clock.now()))
+    pool.clock.advance(30)
+    return result.tokens.access_token
