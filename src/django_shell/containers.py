@@ -31,6 +31,7 @@ from application.use_cases.administration import (
     ListUsers,
     RemoveUserFromGroup,
     ResetUserPassword,
+    SetAdministrator,
 )
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
@@ -225,6 +226,9 @@ class Container(containers.DeclarativeContainer):
     )
     remove_user_from_group = providers.Factory(
         RemoveUserFromGroup, administration=user_pool_administration, user_directory=user_directory
+    )
+    set_administrator = providers.Factory(
+        SetAdministrator, administration=user_pool_administration, user_directory=user_directory
     )
     associate_software_token = providers.Factory(
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier

@@ -93,6 +93,31 @@ class GetUser:
 
 
 @attrs.frozen
+class SetAdministratorCommand:
+    username: str
+    administrator: bool = True
+
+
+@attrs.frozen
+class SetAdministrator:
+    """Make an existing pool user an administrator of the service (staff and superuser in the mirror:
+    the Django admin and `/admin-api/`), or no longer one, whether or not they have signed in yet.
+
+    The pool is asked for the user's `sub`, which keys the mirror. Returns the user as the pool holds
+    them. Raises `UserNotFound`.
+    """
+
+    administration: UserPoolAdministration
+    user_directory: UserDirectory
+
+    def __call__(self, command: SetAdministratorCommand) -> PoolUser:
+        with _user_not_found():
+            user = self.administration.get_user(Username(command.username))
+        self.user_directory.set_administrator(user.sub, user.username, command.administrator)
+        return user
+
+
+@attrs.frozen
 class DisableUser:
     """Refuse the user at sign-in, and every token they hold in every process at once, for good:
     enabling them again does not revive those tokens (as Cognito's AdminDisableUser revokes them).

@@ -21,6 +21,8 @@ from application.use_cases.administration import (
     ListUsersCommand,
     RemoveUserFromGroup,
     ResetUserPassword,
+    SetAdministrator,
+    SetAdministratorCommand,
     UserCommand,
 )
 from application.use_cases.revocation import LONGEST_ACCESS_TOKEN_SECONDS
@@ -372,3 +374,35 @@ class TestGroups:
 
         with pytest.raises(UserNotFound):
             use_case(administration, directory)(GroupMembershipCommand("nobody", "admins"))
+
+
+class TestSetAdministrator:
+    def test_makes_a_user_who_has_not_signed_in_yet_an_administrator(self, administration, directory):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+
+        made = SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        assert made.sub == user.sub
+        assert directory.administrators == {user.sub: "dana"}
+
+    def test_makes_a_mirrored_user_an_administrator_by_their_sub(self, administration, directory):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        mirrored(directory, user.sub, "dana")
+
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        assert directory.administrators == {user.sub: "dana"}
+
+    def test_revoking_makes_an_ordinary_user_again(self, administration, directory):
+        CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana", administrator=False))
+
+        assert directory.administrators == {}
+
+    def test_an_unknown_user_is_not_found_and_nobody_is_made_one(self, administration, directory):
+        with pytest.raises(UserNotFound):
+            SetAdministrator(administration, directory)(SetAdministratorCommand("nobody"))
+
+        assert directory.administrators == {}
