@@ -221,6 +221,14 @@ def operation(
     retry_after = _header(
         "Retry-After", "Seconds to wait before trying again.", retry_statuses, schema=OpenApiTypes.INT, required=True
     )
+    challenge = _header(
+        "WWW-Authenticate",
+        '`Basic realm="cognito-auth", charset="UTF-8"` where a username and password would help; else '
+        '`Bearer realm="cognito-auth"`, with `error="invalid_token"` and `error_description` when a token '
+        "was sent and refused.",
+        [status.HTTP_401_UNAUTHORIZED],
+        required=True,
+    )
     decorator: Callable[[_F], _F] = extend_schema(
         operation_id=operation_id,
         summary=summary,
@@ -229,7 +237,12 @@ def operation(
         responses={**responses, **error_statuses},
         # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
         auth=security,  # type: ignore[arg-type]
-        parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
+        parameters=[
+            *([query] if query else []),
+            *headers,
+            *([retry_after] if retry_statuses else []),
+            *([challenge] if status.HTTP_401_UNAUTHORIZED in error_statuses else []),
+        ],
     )
     return decorator
 

@@ -74,6 +74,9 @@ class _PostApi(APIView):
     http_method_names = ["post", "options"]
     handles_tokens_itself = True
     authentication_classes = ()
+    # A 401 here asks for the username and password (`WWW-Authenticate: Basic`); refresh and logout,
+    # which take tokens, say Bearer.
+    challenge_scheme = "Basic"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -234,6 +237,8 @@ class ConfirmLoginApi(_PostApi):
 
 
 class RefreshApi(_PostApi):
+    challenge_scheme = "Bearer"
+
     class InputSerializer(serializers.Serializer):
         refresh_token = StrictCharField(max_length=_OPAQUE_MAX_LENGTH, required=False)
 
@@ -262,6 +267,8 @@ class RefreshApi(_PostApi):
 
 
 class LogoutApi(_PostApi):
+    challenge_scheme = "Bearer"
+
     @openapi.operation(
         summary="Revoke every token of the user, on every device.",
         description="Every process refuses the user's tokens at once: this sign-in's, and every other "
