@@ -28,6 +28,7 @@ from application.use_cases.administration import (
     DisableUser,
     EnableUser,
     GetUser,
+    ListGroups,
     ListUsers,
     RemoveUserFromGroup,
     ResetUserPassword,
@@ -221,6 +222,7 @@ class Container(containers.DeclarativeContainer):
     list_users = providers.Factory(ListUsers, administration=user_pool_administration)
     reset_user_password = providers.Factory(ResetUserPassword, administration=user_pool_administration)
     create_group = providers.Factory(CreateGroup, administration=user_pool_administration)
+    list_groups = providers.Factory(ListGroups, administration=user_pool_administration)
     add_user_to_group = providers.Factory(
         AddUserToGroup, administration=user_pool_administration, user_directory=user_directory
     )

@@ -21,12 +21,14 @@ from application.use_cases.revocation import (
 )
 from domain.errors import NotAuthorized, UserNotFound, UserStatusConflict, ValidationError
 from domain.values import (
+    GROUP_PAGE_MAX_SIZE,
     USER_PAGE_MAX_SIZE,
     Attributes,
     CreatedUser,
     FilterMatch,
     Group,
     GroupName,
+    GroupPage,
     Password,
     PoolUser,
     UserFilter,
@@ -269,7 +271,7 @@ class ResetUserPassword:
 @attrs.frozen
 class CreateGroupCommand:
     name: str
-    description: str = ""
+    description: str | None = None
 
 
 @attrs.frozen
@@ -283,6 +285,27 @@ class CreateGroup:
         group = Group(GroupName(command.name), command.description)
         self.administration.create_group(group)
         return group
+
+
+@attrs.frozen
+class ListGroupsCommand:
+    limit: int = GROUP_PAGE_MAX_SIZE
+    page_token: str | None = None
+
+
+@attrs.frozen
+class ListGroups:
+    """One page of the pool's groups. Raises `ValidationError` for a limit outside 1 to 60 or a page
+    token the pool did not issue."""
+
+    administration: UserPoolAdministration
+
+    def __call__(self, command: ListGroupsCommand) -> GroupPage:
+        if not 1 <= command.limit <= GROUP_PAGE_MAX_SIZE:
+            raise ValidationError({"limit": f"must be 1 to {GROUP_PAGE_MAX_SIZE}"})
+        if command.page_token == "":
+            raise ValidationError({"page_token": "must not be empty"})
+        return self.administration.list_groups(command.limit, command.page_token)
 
 
 @attrs.frozen

@@ -17,6 +17,8 @@ from application.use_cases.administration import (
     EnableUser,
     GetUser,
     GroupMembershipCommand,
+    ListGroups,
+    ListGroupsCommand,
     ListUsers,
     ListUsersCommand,
     RemoveUserFromGroup,
@@ -350,7 +352,7 @@ class TestGroups:
     def test_a_group_is_created_once(self, administration):
         created = CreateGroup(administration)(CreateGroupCommand("admins"))
 
-        assert (created.name.value, created.description) == ("admins", "")
+        assert (created.name.value, created.description) == ("admins", None)
         with pytest.raises(GroupExists):
             CreateGroup(administration)(CreateGroupCommand("admins"))
 
@@ -406,3 +408,33 @@ class TestSetAdministrator:
             SetAdministrator(administration, directory)(SetAdministratorCommand("nobody"))
 
         assert directory.administrators == {}
+
+
+class TestListGroups:
+    def test_lists_the_groups_a_page_at_a_time(self, administration):
+        for name in ("readers", "admins", "editors"):
+            CreateGroup(administration)(CreateGroupCommand(name, "" if name == "editors" else f"The {name}"))
+
+        first = ListGroups(administration)(ListGroupsCommand(limit=2))
+        second = ListGroups(administration)(ListGroupsCommand(limit=2, page_token=first.next_page_token))
+
+        assert [(group.name.value, group.description) for group in first.groups + second.groups] == [
+            ("admins", "The admins"),
+            ("editors", None),
+            ("readers", "The readers"),
+        ]
+        assert second.next_page_token is None
+
+    @pytest.mark.parametrize(
+        ("command", "field"),
+        [
+            (ListGroupsCommand(limit=0), "limit"),
+            (ListGroupsCommand(limit=61), "limit"),
+            (ListGroupsCommand(page_token=""), "page_token"),
+        ],
+    )
+    def test_refuses_a_bad_query_by_its_field(self, administration, command, field):
+        with pytest.raises(ValidationError) as raised:
+            ListGroups(administration)(command)
+
+        assert set(raised.value.fields) == {field}
