@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, Polymorphic
 from rest_framework import serializers, status
 
 from django_shell.accounts.credentials import ACCESS_COOKIE, REFRESH_COOKIE
+from django_shell.accounts.fields import AbsentAsNullField
 from django_shell.errors import ERROR_STATUSES
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -146,9 +147,13 @@ class MessageSerializer(serializers.Serializer):
 class CodeDeliverySerializer(serializers.Serializer):
     """A `CodeDelivery` as every answer that says where a code went shows it."""
 
-    destination = serializers.CharField(help_text="Where the code went, masked (`a***@e***`).")
-    delivery_medium = serializers.CharField(source="medium", help_text="`EMAIL` or `SMS`.")
-    attribute_name = serializers.CharField(help_text="The attribute that holds the destination.")
+    destination = AbsentAsNullField(
+        help_text="Where the code went, masked (`a***@e***`); null if the pool did not say."
+    )
+    delivery_medium = AbsentAsNullField(source="medium", help_text="`EMAIL` or `SMS`; null if the pool did not say.")
+    attribute_name = AbsentAsNullField(
+        help_text="The attribute that holds the destination; null if the pool did not say."
+    )
 
 
 class SignUpResultSerializer(serializers.Serializer):

@@ -33,6 +33,7 @@ from application.use_cases.administration import (
 )
 from django_shell import openapi
 from django_shell.accounts.fields import (
+    AbsentAsNullField,
     AttributeSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -299,7 +300,7 @@ class AdminResetPasswordApi(_AdminApi):
 
 class GroupSerializer(serializers.Serializer):
     name = serializers.CharField(source="name.value")
-    description = serializers.CharField(allow_null=True, help_text="Null without one.")
+    description = AbsentAsNullField(help_text="Null without one.")
 
 
 class AdminGroupsApi(_AdminApi):

@@ -39,6 +39,7 @@ from application.use_cases.sign_up import (
 from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.fields import (
+    AbsentAsNullField,
     AttributeSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -348,11 +349,11 @@ class MeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         sub = serializers.CharField()
         username = serializers.CharField()
-        email = serializers.CharField()
-        given_name = serializers.CharField()
-        family_name = serializers.CharField()
+        email = AbsentAsNullField(help_text="Null without one.")
+        given_name = AbsentAsNullField(help_text="Null without one.")
+        family_name = AbsentAsNullField(help_text="Null without one.")
         email_verified = serializers.BooleanField(help_text="Whether the user proved the e-mail address with a code.")
-        phone_number = serializers.CharField(allow_null=True, help_text="Null without one.")
+        phone_number = AbsentAsNullField(help_text="Null without one.")
         attributes = serializers.DictField(
             child=serializers.CharField(),
             help_text='Every attribute the pool holds, `sub` apart; verified flags as "true" or "false".',
