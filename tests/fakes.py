@@ -117,6 +117,8 @@ class InMemoryUserDirectory(UserDirectory):
     profiles: dict[str, UserProfile] = attrs.field(factory=dict)
     """The pool's answers that `update_profile` mirrored, by sub."""
     groups: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    administrators: dict[str, str] = attrs.field(factory=dict)
+    """The username of each administrator, by sub; a user made one before signing in is here only."""
 
     def record_sign_in(self, claims: Claims) -> None:
         self.users[claims.sub] = claims
@@ -138,6 +140,7 @@ class InMemoryUserDirectory(UserDirectory):
         self.users.pop(sub, None)
         self.inactive.discard(sub)
         self.groups.pop(sub, None)
+        self.administrators.pop(sub, None)
         return self.profile_image_keys.pop(sub, None)
 
     def set_active(self, sub: str, active: bool) -> None:
@@ -149,6 +152,12 @@ class InMemoryUserDirectory(UserDirectory):
     def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
         if sub in self.users:
             self.groups[sub] = groups
+
+    def set_administrator(self, sub: str, username: str, administrator: bool) -> None:
+        if administrator:
+            self.administrators[sub] = username
+        else:
+            self.administrators.pop(sub, None)
 
 
 @attrs.define

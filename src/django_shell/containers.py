@@ -31,9 +31,11 @@ from application.use_cases.administration import (
     DisableUser,
     EnableUser,
     GetUser,
+    ListGroups,
     ListUsers,
     RemoveUserFromGroup,
     ResetUserPassword,
+    SetAdministrator,
 )
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
@@ -225,6 +227,7 @@ class Container(containers.DeclarativeContainer):
     list_users = providers.Factory(ListUsers, administration=user_pool_administration)
     reset_user_password = providers.Factory(ResetUserPassword, administration=user_pool_administration)
     create_group = providers.Factory(CreateGroup, administration=user_pool_administration)
+    list_groups = providers.Factory(ListGroups, administration=user_pool_administration)
     add_user_to_group = providers.Factory(
         AddUserToGroup, administration=user_pool_administration, user_directory=user_directory
     )
@@ -234,6 +237,9 @@ class Container(containers.DeclarativeContainer):
         user_directory=user_directory,
         revocation_list=revocation_list,
         clock=clock,
+    )
+    set_administrator = providers.Factory(
+        SetAdministrator, administration=user_pool_administration, user_directory=user_directory
     )
     associate_software_token = providers.Factory(
         AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier

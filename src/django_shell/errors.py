@@ -90,7 +90,39 @@ def error_body(message: str, code: str, fields: dict[str, Any] | None = None) ->
     return body
 
 
+# The realm every challenge names (RFC 7235 §2.2).
+REALM = "cognito-auth"
+# What RFC 6750 lets an `error_description` hold: printable ASCII but `"` and `\`.
+_DESCRIBABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    response = _response(exc, context)
+    if response.status_code == status.HTTP_401_UNAUTHORIZED:
+        response["WWW-Authenticate"] = _challenge(exc, response.data, context)
+    return response
+
+
+def _challenge(exc: Exception, body: dict[str, Any], context: dict[str, Any]) -> str:
+    """What a 401 must name (RFC 7235 §3.1): the scheme that would let the request in. Views that take
+    a username and password say `challenge_scheme = "Basic"`; the rest take a bearer token. A bearer
+    token that came and was refused is `invalid_token`, with why (RFC 6750 §3); a request without one
+    gets the bare challenge, as is a wrong password at a view that says `password_in_body`."""
+    view = context.get("view")
+    if getattr(view, "challenge_scheme", "Bearer") == "Basic":
+        return f'Basic realm="{REALM}", charset="UTF-8"'
+    request = context.get("request")
+    refused_by_middleware = request is not None and exc is getattr(request._request, "token_error", None)
+    refused_here = body["code"] in ("TokenInvalid", "TokenExpired") or (
+        body["code"] == "NotAuthorized" and not getattr(view, "password_in_body", False)
+    )
+    if not (refused_by_middleware or refused_here):
+        return f'Bearer realm="{REALM}"'
+    description = "".join(char for char in body["error"] if char in _DESCRIBABLE)
+    return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
+
+
+def _response(exc: Exception, context: dict[str, Any]) -> Response:
     if isinstance(exc, domain.DomainError):
         return _domain_response(exc)
     if isinstance(exc, exceptions.APIException):

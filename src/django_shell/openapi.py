@@ -16,6 +16,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, Polymorphic
 from rest_framework import serializers, status
 
 from django_shell.accounts.credentials import ACCESS_COOKIE, REFRESH_COOKIE
+from django_shell.accounts.fields import AbsentAsNullField
 from django_shell.errors import ERROR_STATUSES
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -151,9 +152,13 @@ class MessageSerializer(serializers.Serializer):
 class CodeDeliverySerializer(serializers.Serializer):
     """A `CodeDelivery` as every answer that says where a code went shows it."""
 
-    destination = serializers.CharField(help_text="Where the code went, masked (`a***@e***`).")
-    delivery_medium = serializers.CharField(source="medium", help_text="`EMAIL` or `SMS`.")
-    attribute_name = serializers.CharField(help_text="The attribute that holds the destination.")
+    destination = AbsentAsNullField(
+        help_text="Where the code went, masked (`a***@e***`); null if the pool did not say."
+    )
+    delivery_medium = AbsentAsNullField(source="medium", help_text="`EMAIL` or `SMS`; null if the pool did not say.")
+    attribute_name = AbsentAsNullField(
+        help_text="The attribute that holds the destination; null if the pool did not say."
+    )
 
 
 class SignUpResultSerializer(serializers.Serializer):
@@ -235,6 +240,14 @@ def operation(
             schema=OpenApiTypes.INT,
             required=True,
         )
+        challenge = _header(
+            "WWW-Authenticate",
+            '`Basic realm="cognito-auth", charset="UTF-8"` where a username and password would help; else '
+            '`Bearer realm="cognito-auth"`, with `error="invalid_token"` and `error_description` when a token '
+            "was sent and refused.",
+            [status.HTTP_401_UNAUTHORIZED],
+            required=True,
+        )
         decorator: Callable[[_F], _F] = extend_schema(
             operation_id=operation_id,
             summary=summary,
@@ -243,7 +256,12 @@ def operation(
             responses={**responses, **error_statuses},
             # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
             auth=security,  # type: ignore[arg-type]
-            parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
+            parameters=[
+                *([query] if query else []),
+                *headers,
+                *([retry_after] if retry_statuses else []),
+                *([challenge] if status.HTTP_401_UNAUTHORIZED in error_statuses else []),
+            ],
         )
         return decorator(view_method)
 

@@ -520,7 +520,9 @@ class GroupName:
         return self.value
 
 
-def _group_description_valid(instance: Group, attribute: attrs.Attribute[str], value: str) -> None:
+def _group_description_valid(instance: Group, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+    if value is None:
+        return
     _require(
         len(value) <= GROUP_DESCRIPTION_MAX_LENGTH,
         "description",
@@ -529,10 +531,16 @@ def _group_description_valid(instance: Group, attribute: attrs.Attribute[str], v
     _require(value.isprintable(), "description", "must not contain control characters")
 
 
+def _none_if_empty(value: str | None) -> str | None:
+    return value or None
+
+
 @attrs.frozen
 class Group:
+    """One of the pool's groups; a group without a description has None (Cognito keeps no empty one)."""
+
     name: GroupName
-    description: str = attrs.field(default="", validator=_group_description_valid)
+    description: str | None = attrs.field(default=None, converter=_none_if_empty, validator=_group_description_valid)
 
 
 # The attributes Cognito's ListUsers can search, and nothing else: `status` is "Enabled" or
@@ -585,6 +593,23 @@ class UserFilter:
 
 def _to_pool_user_tuple(items: Iterable[PoolUser]) -> tuple[PoolUser, ...]:
     return tuple(items)
+
+
+def _to_group_tuple(items: Iterable[Group]) -> tuple[Group, ...]:
+    return tuple(items)
+
+
+# Cognito's most groups in one ListGroups page.
+GROUP_PAGE_MAX_SIZE = 60
+
+
+@attrs.frozen
+class GroupPage:
+    """One page of the pool's groups, in the pool's order; `next_page_token` asks for the next one
+    (None: this was the last)."""
+
+    groups: tuple[Group, ...] = attrs.field(converter=_to_group_tuple)
+    next_page_token: str | None = None
 
 
 @attrs.frozen

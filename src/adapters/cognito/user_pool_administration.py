@@ -21,6 +21,7 @@ from domain.values import (
     FilterMatch,
     Group,
     GroupName,
+    GroupPage,
     Password,
     PoolUser,
     UserFilter,
@@ -189,6 +190,25 @@ class CognitoUserPoolAdministration(UserPoolAdministration):
             request["Description"] = group.description
         with translated_errors(), _group_errors():
             self._client.create_group(**request)
+
+    def list_groups(self, limit: int, page_token: str | None) -> GroupPage:
+        request: dict[str, Any] = {"UserPoolId": self._pool_id, "Limit": limit}
+        if page_token is not None:
+            request["NextToken"] = page_token
+        try:
+            with translated_errors():
+                response = self._client.list_groups(**request)
+        except ValidationError as error:
+            # The limit is valid by construction, so Cognito refuses the token.
+            if page_token is None:
+                raise
+            raise ValidationError({"page_token": "is not a page token of this pool"}) from error
+        groups = [
+            Group(GroupName(group["GroupName"]), group.get("Description"))
+            for group in response.get("Groups", [])
+            if "GroupName" in group
+        ]
+        return GroupPage(groups, response.get("NextToken") or None)
 
     def add_user_to_group(self, username: Username, group: GroupName) -> None:
         with translated_errors(), _group_errors():

@@ -49,6 +49,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import (
+    GROUP_PAGE_MAX_SIZE,
     USER_PAGE_MAX_SIZE,
     VERIFIABLE_ATTRIBUTES,
     VERIFIED_FLAGS,
@@ -61,6 +62,7 @@ from domain.values import (
     FilterMatch,
     Group,
     GroupName,
+    GroupPage,
     MfaFactor,
     MfaPreference,
     Password,
@@ -861,7 +863,22 @@ class InMemoryIdentityProvider(IdentityProvider):
         with self._transaction() as db:
             if self._group_exists(db, group.name):
                 raise GroupExists("A group with the name already exists.")
-            db.execute("INSERT INTO groups VALUES (?, ?, ?)", (group.name.value, group.description, self._clock.now()))
+            db.execute(
+                "INSERT INTO groups VALUES (?, ?, ?)", (group.name.value, group.description or "", self._clock.now())
+            )
+
+    def admin_list_groups(self, limit: int, page_token: str | None) -> GroupPage:
+        """Up to `limit` groups in order of their names, after the group that `page_token` names.
+        Raises `ValidationError` on `page_token` for a token this pool did not issue."""
+        if not 1 <= limit <= GROUP_PAGE_MAX_SIZE:
+            raise ValidationError({"limit": f"must be 1 to {GROUP_PAGE_MAX_SIZE}"})
+        after = "" if page_token is None else _page_position(page_token)
+        with self._transaction() as db:
+            rows = db.execute(
+                "SELECT name, description FROM groups WHERE name > ? ORDER BY name LIMIT ?", (after, limit + 1)
+            ).fetchall()
+        groups = [Group(GroupName(row["name"]), row["description"]) for row in rows[:limit]]
+        return GroupPage(groups, _page_token(groups[-1].name.value) if len(rows) > limit else None)
 
     def admin_add_user_to_group(self, username: Username, group: GroupName) -> None:
         """Add the user to the group. Raises `GroupNotFound`, and `NotAuthorized` for an unknown user."""

@@ -12,6 +12,7 @@ from domain.values import (
     CreatedUser,
     Group,
     GroupName,
+    GroupPage,
     Password,
     PoolUser,
     UserFilter,
@@ -55,6 +56,9 @@ class InMemoryUserPoolAdministration(UserPoolAdministration):
 
     def create_group(self, group: Group) -> None:
         self._pool.admin_create_group(group)
+
+    def list_groups(self, limit: int, page_token: str | None) -> GroupPage:
+        return self._pool.admin_list_groups(limit, page_token)
 
     def add_user_to_group(self, username: Username, group: GroupName) -> None:
         self._pool.admin_add_user_to_group(username, group)

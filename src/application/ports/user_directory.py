@@ -41,3 +41,9 @@ class UserDirectory(abc.ABC):
     def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
         """Record the user's pool groups (`cognito_groups`) as an administrator just changed them.
         Nothing happens for a user who is not in the mirror: their first sign-in brings the groups."""
+
+    @abc.abstractmethod
+    def set_administrator(self, sub: str, username: str, administrator: bool) -> None:
+        """Make the user an administrator of the service (staff and superuser), or neither, keyed by
+        `sub`. A user who has not signed in yet is added to the mirror with `username`; their first
+        sign-in fills in the rest and keeps the flag."""

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import abc
 
-from domain.values import Attributes, CreatedUser, Group, GroupName, Password, PoolUser, UserFilter, Username, UserPage
+from domain.values import (
+    Attributes,
+    CreatedUser,
+    Group,
+    GroupName,
+    GroupPage,
+    Password,
+    PoolUser,
+    UserFilter,
+    Username,
+    UserPage,
+)
 
 
 class UserPoolAdministration(abc.ABC):
@@ -67,6 +78,12 @@ class UserPoolAdministration(abc.ABC):
     @abc.abstractmethod
     def create_group(self, group: Group) -> None:
         """Create a group in the pool. Raises `GroupExists`, `ValidationError`."""
+
+    @abc.abstractmethod
+    def list_groups(self, limit: int, page_token: str | None) -> GroupPage:
+        """Up to `limit` (1 to 60) of the pool's groups, with their descriptions, from where the
+        `page_token` of an earlier page left off. Raises `ValidationError` on `page_token` for a token
+        this pool did not issue."""
 
     @abc.abstractmethod
     def add_user_to_group(self, username: Username, group: GroupName) -> None:

@@ -21,12 +21,14 @@ from application.use_cases.revocation import (
 )
 from domain.errors import NotAuthorized, UserNotFound, UserStatusConflict, ValidationError
 from domain.values import (
+    GROUP_PAGE_MAX_SIZE,
     USER_PAGE_MAX_SIZE,
     Attributes,
     CreatedUser,
     FilterMatch,
     Group,
     GroupName,
+    GroupPage,
     Password,
     PoolUser,
     UserFilter,
@@ -90,6 +92,31 @@ class GetUser:
     def __call__(self, command: UserCommand) -> PoolUser:
         with _user_not_found():
             return self.administration.get_user(Username(command.username))
+
+
+@attrs.frozen
+class SetAdministratorCommand:
+    username: str
+    administrator: bool = True
+
+
+@attrs.frozen
+class SetAdministrator:
+    """Make an existing pool user an administrator of the service (staff and superuser in the mirror:
+    the Django admin and `/admin-api/`), or no longer one, whether or not they have signed in yet.
+
+    The pool is asked for the user's `sub`, which keys the mirror. Returns the user as the pool holds
+    them. Raises `UserNotFound`.
+    """
+
+    administration: UserPoolAdministration
+    user_directory: UserDirectory
+
+    def __call__(self, command: SetAdministratorCommand) -> PoolUser:
+        with _user_not_found():
+            user = self.administration.get_user(Username(command.username))
+        self.user_directory.set_administrator(user.sub, user.username, command.administrator)
+        return user
 
 
 @attrs.frozen
@@ -244,7 +271,7 @@ class ResetUserPassword:
 @attrs.frozen
 class CreateGroupCommand:
     name: str
-    description: str = ""
+    description: str | None = None
 
 
 @attrs.frozen
@@ -258,6 +285,27 @@ class CreateGroup:
         group = Group(GroupName(command.name), command.description)
         self.administration.create_group(group)
         return group
+
+
+@attrs.frozen
+class ListGroupsCommand:
+    limit: int = GROUP_PAGE_MAX_SIZE
+    page_token: str | None = None
+
+
+@attrs.frozen
+class ListGroups:
+    """One page of the pool's groups. Raises `ValidationError` for a limit outside 1 to 60 or a page
+    token the pool did not issue."""
+
+    administration: UserPoolAdministration
+
+    def __call__(self, command: ListGroupsCommand) -> GroupPage:
+        if not 1 <= command.limit <= GROUP_PAGE_MAX_SIZE:
+            raise ValidationError({"limit": f"must be 1 to {GROUP_PAGE_MAX_SIZE}"})
+        if command.page_token == "":
+            raise ValidationError({"page_token": "must not be empty"})
+        return self.administration.list_groups(command.limit, command.page_token)
 
 
 @attrs.frozen

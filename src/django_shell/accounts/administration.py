@@ -23,6 +23,8 @@ from application.use_cases.administration import (
     EnableUser,
     GetUser,
     GroupMembershipCommand,
+    ListGroups,
+    ListGroupsCommand,
     ListUsers,
     ListUsersCommand,
     RemoveUserFromGroup,
@@ -31,6 +33,7 @@ from application.use_cases.administration import (
 )
 from django_shell import openapi
 from django_shell.accounts.fields import (
+    AbsentAsNullField,
     AttributeSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -42,6 +45,7 @@ from domain.values import (
     FILTERABLE_ATTRIBUTES,
     GROUP_DESCRIPTION_MAX_LENGTH,
     GROUP_NAME_MAX_LENGTH,
+    GROUP_PAGE_MAX_SIZE,
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
     USER_PAGE_MAX_SIZE,
@@ -288,29 +292,57 @@ class AdminResetPasswordApi(_AdminApi):
         return _user_response(reset_password(UserCommand(username)))
 
 
+class GroupSerializer(serializers.Serializer):
+    name = serializers.CharField(source="name.value")
+    description = AbsentAsNullField(help_text="Null without one.")
+
+
 class AdminGroupsApi(_AdminApi):
-    http_method_names = ["post", "options"]
+    http_method_names = ["get", "post", "options"]
+
+    class QuerySerializer(serializers.Serializer):
+        limit = serializers.IntegerField(min_value=1, max_value=GROUP_PAGE_MAX_SIZE, default=GROUP_PAGE_MAX_SIZE)
+        page_token = StrictCharField(
+            max_length=_PAGE_TOKEN_MAX_LENGTH, required=False, help_text="The `next_page_token` of the page before."
+        )
+
+    class ListOutputSerializer(serializers.Serializer):
+        groups = GroupSerializer(many=True)
+        next_page_token = serializers.CharField(
+            allow_null=True, help_text="Send it as `page_token` for the next page; null after the last one."
+        )
 
     class InputSerializer(serializers.Serializer):
         name = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
         description = StrictCharField(max_length=GROUP_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
 
-    class OutputSerializer(serializers.Serializer):
-        name = serializers.CharField()
-        description = serializers.CharField()
+    @openapi.operation(
+        summary="One page of the pool's groups.",
+        responses={200: ListOutputSerializer},
+        errors=(*_ADMIN_ERRORS, "ValidationError"),
+        security=openapi.ACCESS,
+        query=QuerySerializer,
+        operation_id="admin_api_groups_list",
+    )
+    @inject
+    def get(self, request: Request, list_groups: ListGroups = Provide["list_groups"]) -> Response:
+        query = _query(self.QuerySerializer, request)
+        page = list_groups(ListGroupsCommand(limit=query["limit"], page_token=query.get("page_token")))
+        return Response(self.ListOutputSerializer(page).data)
 
     @openapi.operation(
         summary="Create a group in the pool, which users can then be added to.",
+        description="An empty or missing description is none: null in the answer.",
         request=InputSerializer,
-        responses={201: OutputSerializer},
+        responses={201: GroupSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "GroupExists"),
         security=openapi.ACCESS,
     )
     @inject
     def post(self, request: Request, create_group: CreateGroup = Provide["create_group"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        group = create_group(CreateGroupCommand(name=data["name"], description=data.get("description", "")))
-        return Response({"name": group.name.value, "description": group.description}, status=status.HTTP_201_CREATED)
+        group = create_group(CreateGroupCommand(name=data["name"], description=data.get("description")))
+        return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
 
 
 class AdminUserGroupsApi(_AdminApi):

@@ -41,6 +41,7 @@ from application.use_cases.sign_up import (
 from django_shell import openapi
 from django_shell.accounts import credentials, csrf, images
 from django_shell.accounts.fields import (
+    AbsentAsNullField,
     AttributeSerializer,
     StrictBooleanField,
     StrictCharField,
@@ -79,6 +80,9 @@ class _PostApi(APIView):
     http_method_names = ["post", "options"]
     handles_tokens_itself = True
     authentication_classes = ()
+    # A 401 here asks for the username and password (`WWW-Authenticate: Basic`); refresh and logout,
+    # which take tokens, say Bearer.
+    challenge_scheme = "Basic"
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
@@ -265,6 +269,8 @@ class ConfirmLoginApi(_PostApi):
 
 
 class RefreshApi(_PostApi):
+    challenge_scheme = "Bearer"
+
     class InputSerializer(serializers.Serializer):
         refresh_token = StrictCharField(max_length=_OPAQUE_MAX_LENGTH, required=False)
 
@@ -294,6 +300,8 @@ class RefreshApi(_PostApi):
 
 
 class LogoutApi(_PostApi):
+    challenge_scheme = "Bearer"
+
     @openapi.operation(
         summary="Revoke every token of the user, on every device.",
         description="Every process refuses the user's tokens at once: this sign-in's, and every other "
@@ -374,11 +382,11 @@ class MeApi(APIView):
     class OutputSerializer(serializers.Serializer):
         sub = serializers.CharField()
         username = serializers.CharField()
-        email = serializers.CharField()
-        given_name = serializers.CharField()
-        family_name = serializers.CharField()
+        email = AbsentAsNullField(help_text="Null without one.")
+        given_name = AbsentAsNullField(help_text="Null without one.")
+        family_name = AbsentAsNullField(help_text="Null without one.")
         email_verified = serializers.BooleanField(help_text="Whether the user proved the e-mail address with a code.")
-        phone_number = serializers.CharField(allow_null=True, help_text="Null without one.")
+        phone_number = AbsentAsNullField(help_text="Null without one.")
         attributes = serializers.DictField(
             child=serializers.CharField(),
             help_text='Every attribute the pool holds, `sub` apart; verified flags as "true" or "false".',

@@ -1,5 +1,5 @@
-"""Serializer fields that take JSON as it is (no coercion of numbers to text or "yes" to true), and
-validating input with a serializer."""
+"""Serializer fields that take JSON as it is (no coercion of numbers to text or "yes" to true),
+validating input with a serializer, and the one way answers show an absent string (null)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,17 @@ class StrictBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid")
         return data
+
+
+class AbsentAsNullField(serializers.CharField):
+    """An answer's string that may be absent: null then, never "". The mirror's columns and some of
+    Cognito's answers hold an absent value as "", and one convention for clients beats two."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **kwargs)
+
+    def to_representation(self, value: Any) -> str | None:  # type: ignore[override]  # the stubs allow no null
+        return None if value in (None, "") else str(value)
 
 
 class StringMapField(serializers.DictField):

@@ -12,20 +12,18 @@ from domain.values import ATTRIBUTE_VALUE_MAX_LENGTH, USERNAME_MAX_LENGTH
 
 _LOCAL_SIGN_IN_REFUSED = (
     "Users have no local password: they sign in, to the admin too, with their pool password. "
-    "Create staff with `createsuperuser --noinput --sub <sub> --username <username>`."
+    "Make a pool user an administrator with `manage make_admin <username>`."
 )
 
 
 class UserManager(BaseUserManager["User"]):
     """Makes rows for users the pool knows; the rest of each row arrives with their first sign-in.
 
-    Staff are made in one of two ways. The first superuser comes from
-    `manage.py createsuperuser --noinput --sub <sub> --username <username>`, with the `sub` that
-    the pool gave the person (`aws cognito-idp admin-get-user`); they then sign in to the admin with
-    their pool password and the sign-in fills in the rest of the row, keeping `is_staff` and
-    `is_superuser`. After that, staff tick `is_staff` (and grant permissions) on mirrored users in
-    the admin. A local password is refused rather than ignored, so nobody believes one works:
-    interactive `createsuperuser`, which insists on asking for one, is therefore unusable.
+    Administrators (staff and superuser) are made with `manage make_admin <username>`, which asks
+    the pool for the user's `sub`, before or after their first sign-in; staff may also tick
+    `is_staff` on mirrored users in the admin. A local password is refused rather than ignored, so
+    nobody believes one works: interactive `createsuperuser`, which insists on asking for one, is
+    therefore unusable.
     """
 
     def create_user(self, sub: str, username: str, password: str | None = None, **fields: Any) -> User:

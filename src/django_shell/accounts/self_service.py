@@ -36,6 +36,8 @@ from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, 
 class ChangePasswordApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["post", "options"]
+    # Its `NotAuthorized` is a wrong old password, not a refused token: the 401 is no `invalid_token`.
+    password_in_body = True
 
     class InputSerializer(serializers.Serializer):
         old_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)

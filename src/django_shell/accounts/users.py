@@ -42,7 +42,8 @@ class DjangoUserDirectory(UserDirectory):
         # both insert, and none needs a transaction or a retry.
         User.objects.bulk_create([user], update_conflicts=True, unique_fields=["sub"], update_fields=_FROM_ID_TOKEN)
         if self.mirrored_users is not None:
-            # This process's next request sees the row the sign-in wrote.
+            # The row as it now is, with what another process changed (`make_admin`, the admin), serves
+            # the new tokens from their first request on.
             self.mirrored_users.forget(claims.sub)
 
     def update_profile(self, profile: UserProfile) -> None:
@@ -82,6 +83,17 @@ class DjangoUserDirectory(UserDirectory):
 
     def set_groups(self, sub: str, groups: tuple[str, ...]) -> None:
         self._update(sub, cognito_groups=list(groups))
+
+    def set_administrator(self, sub: str, username: str, administrator: bool) -> None:
+        user = User(sub=sub, username=username, is_staff=administrator, is_superuser=administrator)
+        user.set_unusable_password()
+        # One upsert, as at a sign-in: the row of a user who has not signed in yet is created with the
+        # flags, and a sign-in (before or after) touches only what the pool owns.
+        User.objects.bulk_create(
+            [user], update_conflicts=True, unique_fields=["sub"], update_fields=["is_staff", "is_superuser"]
+        )
+        if self.mirrored_users is not None:
+            self.mirrored_users.forget(sub)
 
     def _update(self, sub: str, **fields: Any) -> None:
         User.objects.filter(sub=sub).update(**fields)

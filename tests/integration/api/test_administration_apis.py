@@ -336,6 +336,38 @@ class TestGroups:
         again = make_group(api, admin_token)
         assert (again.status_code, again.json()["code"]) == (409, "GroupExists")
 
+    def test_a_group_without_a_description_has_null(self, api, admin_token):
+        created = api.post("/admin-api/groups", {"name": "readers", "description": ""}, HTTP_ACCESSTOKEN=admin_token)
+
+        assert (created.status_code, created.json()) == (201, {"name": "readers", "description": None})
+
+    def test_lists_the_groups_a_page_at_a_time(self, api, admin_token):
+        make_group(api, admin_token, "editors")
+        api.post("/admin-api/groups", {"name": "readers"}, HTTP_ACCESSTOKEN=admin_token)
+        seen, token = [], None
+        for _ in range(5):
+            query = {"limit": "1", **({"page_token": token} if token else {})}
+            response = api.client.get("/admin-api/groups", query, HTTP_ACCESSTOKEN=admin_token)
+            assert response.status_code == 200, response.json()
+            page = response.json()
+            assert len(page["groups"]) <= 1
+            seen += page["groups"]
+            token = page["next_page_token"]
+            if token is None:
+                break
+
+        assert sorted(seen, key=lambda group: group["name"]) == [
+            {"name": "editors", "description": "Edit things"},
+            {"name": "readers", "description": None},
+        ]
+
+    @pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "61"}, {"page_token": ""}, {"filter": "x"}])
+    def test_refuses_a_bad_group_query(self, api, admin_token, query):
+        response = api.client.get("/admin-api/groups", query, HTTP_ACCESSTOKEN=admin_token)
+
+        assert (response.status_code, response.json()["code"]) == (400, "ValidationError")
+        assert set(response.json()["fields"]) == set(query)
+
     @pytest.mark.parametrize("name", ["", "two words", "x" * 129, 7])
     def test_refuses_a_group_name_cognito_refuses(self, api, admin_token, name):
         response = api.post("/admin-api/groups", {"name": name}, HTTP_ACCESSTOKEN=admin_token)
@@ -381,6 +413,7 @@ class TestGroups:
         token = signed_in(api, backend, "kim@example.com", ADMIN_PASSWORD)
         for response in (
             make_group(api, token),
+            api.client.get("/admin-api/groups", HTTP_ACCESSTOKEN=token),
             api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}, HTTP_ACCESSTOKEN=token),
             api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors", HTTP_ACCESSTOKEN=token),
         ):
@@ -389,6 +422,7 @@ class TestGroups:
     def test_refuses_a_request_without_a_token(self, api, administration):
         for response in (
             api.post("/admin-api/groups", {"name": "editors"}),
+            api.client.get("/admin-api/groups"),
             api.post(f"/admin-api/users/{USERNAME}/groups", {"group": "editors"}),
             api.client.delete(f"/admin-api/users/{USERNAME}/groups/editors"),
         ):

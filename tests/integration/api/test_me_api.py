@@ -38,6 +38,12 @@ class TestMe:
         assert body["sub"]
         assert body["last_login"]
 
+    def test_an_absent_value_is_null_never_empty(self, api, signed_in):
+        body = me(api, HTTP_ACCESSTOKEN=signed_in["AccessToken"]).json()
+
+        assert (body["family_name"], body["phone_number"], body["image_url"]) == (None, None, None)
+        assert "" not in body.values()
+
     @pytest.mark.parametrize("how", ["header", "bearer", "cookie"])
     def test_takes_the_access_token_from_a_header_a_bearer_or_the_cookie(self, api, signed_in, how):
         token = signed_in["AccessToken"]

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from django_shell.accounts.models import User
 from tests.integration.api.conftest import basic
 
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
@@ -227,3 +228,74 @@ def test_any_json_in_a_validly_signed_token_is_answered_401_or_200(
     response = api.client.get("/auth/me", HTTP_ACCESSTOKEN=token)
 
     assert response.status_code in (200, 401), response.content
+
+
+BARE_BEARER = 'Bearer realm="cognito-auth"'
+
+
+def invalid_token(description):
+    return f'Bearer realm="cognito-auth", error="invalid_token", error_description="{description}"'
+
+
+class TestChallenges:
+    """Every 401 names the scheme that would let the request in (RFC 7235); a refused bearer token
+    says `invalid_token` and why (RFC 6750 §3)."""
+
+    def test_no_token_gets_the_bare_bearer_challenge(self, api, backend):
+        for response in (api.client.get("/auth/me"), api.client.get("/admin-api/users")):
+            assert response.status_code == 401
+            assert response["WWW-Authenticate"] == BARE_BEARER
+
+    def test_a_forged_token_is_an_invalid_token(self, api, tokens):
+        response = api.client.get("/auth/me", HTTP_AUTHORIZATION=f"Bearer {tokens['access']}x")
+
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == invalid_token(response.json()["error"])
+
+    def test_an_expired_token_is_an_invalid_token(self, api, backend, tokens):
+        backend.let_time_pass(2 * 3600)
+
+        response = api.client.get("/auth/me", HTTP_ACCESSTOKEN=tokens["access"])
+
+        assert (response.status_code, response.json()["code"]) == (401, "TokenExpired")
+        assert response["WWW-Authenticate"] == invalid_token("The token has expired.")
+
+    def test_a_disabled_users_token_is_an_invalid_token_even_where_a_password_is_checked(self, api, tokens):
+        User.objects.filter(username=USERNAME).update(is_active=False)
+
+        response = api.post(
+            "/auth/me/password",
+            {"old_password": PASSWORD, "new_password": "Battery-Staple-7"},
+            HTTP_ACCESSTOKEN=tokens["access"],
+        )
+
+        assert (response.status_code, response.json()["code"]) == (401, "NotAuthorized")
+        assert response["WWW-Authenticate"] == invalid_token("User is disabled.")
+
+    def test_a_wrong_old_password_is_no_token_error(self, api, tokens):
+        response = api.post(
+            "/auth/me/password",
+            {"old_password": "Wrong-Horse-9", "new_password": "Battery-Staple-7"},
+            HTTP_ACCESSTOKEN=tokens["access"],
+        )
+
+        assert (response.status_code, response.json()["code"]) == (401, "NotAuthorized")
+        assert response["WWW-Authenticate"] == BARE_BEARER
+
+    def test_a_dead_refresh_token_is_an_invalid_token(self, api, tokens):
+        response = api.post("/auth/refresh", HTTP_REFRESHTOKEN="not-a-refresh-token")
+
+        assert (response.status_code, response.json()["code"]) == (401, "NotAuthorized")
+        assert response["WWW-Authenticate"].startswith(BARE_BEARER + ', error="invalid_token", error_description="')
+
+    def test_a_wrong_password_asks_for_basic_credentials(self, api, tokens):
+        response = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, "Wrong-Horse-9"))
+
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Basic realm="cognito-auth", charset="UTF-8"'
+
+    def test_answers_other_than_401_carry_no_challenge(self, api, tokens):
+        response = api.client.get("/admin-api/users", HTTP_ACCESSTOKEN=tokens["access"])
+
+        assert response.status_code == 403
+        assert "WWW-Authenticate" not in response

@@ -26,6 +26,7 @@ from domain.values import (
     FilterMatch,
     Group,
     GroupName,
+    GroupPage,
     Password,
     PoolUser,
     SignUpOutcome,
@@ -394,3 +395,50 @@ class TestGroups:
             administration.add_user_to_group(Username("nobody@example.com"), admins)
         with pytest.raises(NotAuthorized):
             administration.remove_user_from_group(Username("nobody@example.com"), admins)
+
+
+def every_group_page(administration: UserPoolAdministration, limit: int) -> list[Group]:
+    groups: list[Group] = []
+    token = None
+    for _ in range(20):
+        page = administration.list_groups(limit, token)
+        assert len(page.groups) <= limit
+        groups.extend(page.groups)
+        token = page.next_page_token
+        if token is None:
+            return groups
+    raise AssertionError("the pages never end")
+
+
+class TestListGroups:
+    def test_a_pool_without_groups_lists_none(self, administration: UserPoolAdministration):
+        assert administration.list_groups(60, None) == GroupPage(())
+
+    def test_lists_every_group_with_its_description_or_none(
+        self, administration: UserPoolAdministration, admins: GroupName
+    ):
+        administration.create_group(Group(GroupName("editors")))
+
+        groups = sorted(every_group_page(administration, 60), key=lambda group: group.name.value)
+
+        assert groups == [Group(admins, "Administer the pool's users"), Group(GroupName("editors"), None)]
+
+    @pytest.mark.parametrize("limit", [1, 2, 3])
+    def test_pages_through_every_group_once(self, administration: UserPoolAdministration, limit: int):
+        names = ["admins", "editors", "readers"]
+        for name in names:
+            administration.create_group(Group(GroupName(name)))
+
+        assert sorted(group.name.value for group in every_group_page(administration, limit)) == names
+
+    @pytest.mark.parametrize("token", ["garbage", "not base64 at all!"])
+    def test_refuses_a_page_token_it_did_not_issue(
+        self, request, backend: Backend, administration: UserPoolAdministration, token: str
+    ):
+        xfail_if(request, backend, Gap.FOREIGN_PAGE_TOKEN_WRONG_CODE, raises=ProviderUnavailable)
+        administration.create_group(Group(GroupName("admins")))
+
+        with pytest.raises(ValidationError) as raised:
+            administration.list_groups(2, token)
+
+        assert set(raised.value.fields) == {"page_token"}

@@ -154,6 +154,25 @@ class TestCompleteness:
                     assert header["required"] is True, (path, method, status)
                     assert header["schema"]["type"] == "integer"
 
+    @pytest.mark.parametrize(
+        ("component", "fields"),
+        [
+            ("MeOutput", ["email", "given_name", "family_name", "phone_number", "last_login", "image_url"]),
+            ("CodeDelivery", ["destination", "delivery_medium", "attribute_name"]),
+            ("Group", ["description"]),
+        ],
+    )
+    def test_values_that_may_be_absent_are_nullable(self, schema, component, fields):
+        properties = schema["components"]["schemas"][component]["properties"]
+        assert {name: properties[name].get("nullable") for name in fields} == dict.fromkeys(fields, True)
+
+    def test_401_names_its_challenge(self, schema):
+        answering_401 = [(path, method, op) for path, method, op in operations(schema) if "401" in op["responses"]]
+        assert answering_401
+        for path, method, operation in answering_401:
+            header = operation["responses"]["401"]["headers"]["WWW-Authenticate"]
+            assert header["required"] is True, (path, method)
+
     def test_request_strings_that_may_not_be_blank_say_so(self, schema):
         attribute = schema["components"]["schemas"]["Attribute"]["properties"]
         assert attribute["Name"]["minLength"] == 1

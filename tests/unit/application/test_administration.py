@@ -17,10 +17,14 @@ from application.use_cases.administration import (
     EnableUser,
     GetUser,
     GroupMembershipCommand,
+    ListGroups,
+    ListGroupsCommand,
     ListUsers,
     ListUsersCommand,
     RemoveUserFromGroup,
     ResetUserPassword,
+    SetAdministrator,
+    SetAdministratorCommand,
     UserCommand,
 )
 from application.use_cases.revocation import LONGEST_ACCESS_TOKEN_SECONDS
@@ -364,7 +368,7 @@ class TestGroups:
     def test_a_group_is_created_once(self, administration):
         created = CreateGroup(administration)(CreateGroupCommand("admins"))
 
-        assert (created.name.value, created.description) == ("admins", "")
+        assert (created.name.value, created.description) == ("admins", None)
         with pytest.raises(GroupExists):
             CreateGroup(administration)(CreateGroupCommand("admins"))
 
@@ -392,3 +396,65 @@ class TestGroups:
 
         with pytest.raises(UserNotFound):
             membership_change(GroupMembershipCommand("nobody", "admins"))
+
+
+class TestSetAdministrator:
+    def test_makes_a_user_who_has_not_signed_in_yet_an_administrator(self, administration, directory):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+
+        made = SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        assert made.sub == user.sub
+        assert directory.administrators == {user.sub: "dana"}
+
+    def test_makes_a_mirrored_user_an_administrator_by_their_sub(self, administration, directory):
+        user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        mirrored(directory, user.sub, "dana")
+
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        assert directory.administrators == {user.sub: "dana"}
+
+    def test_revoking_makes_an_ordinary_user_again(self, administration, directory):
+        CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana"))
+
+        SetAdministrator(administration, directory)(SetAdministratorCommand("dana", administrator=False))
+
+        assert directory.administrators == {}
+
+    def test_an_unknown_user_is_not_found_and_nobody_is_made_one(self, administration, directory):
+        with pytest.raises(UserNotFound):
+            SetAdministrator(administration, directory)(SetAdministratorCommand("nobody"))
+
+        assert directory.administrators == {}
+
+
+class TestListGroups:
+    def test_lists_the_groups_a_page_at_a_time(self, administration):
+        for name in ("readers", "admins", "editors"):
+            CreateGroup(administration)(CreateGroupCommand(name, "" if name == "editors" else f"The {name}"))
+
+        first = ListGroups(administration)(ListGroupsCommand(limit=2))
+        second = ListGroups(administration)(ListGroupsCommand(limit=2, page_token=first.next_page_token))
+
+        assert [(group.name.value, group.description) for group in first.groups + second.groups] == [
+            ("admins", "The admins"),
+            ("editors", None),
+            ("readers", "The readers"),
+        ]
+        assert second.next_page_token is None
+
+    @pytest.mark.parametrize(
+        ("command", "field"),
+        [
+            (ListGroupsCommand(limit=0), "limit"),
+            (ListGroupsCommand(limit=61), "limit"),
+            (ListGroupsCommand(page_token=""), "page_token"),
+        ],
+    )
+    def test_refuses_a_bad_query_by_its_field(self, administration, command, field):
+        with pytest.raises(ValidationError) as raised:
+            ListGroups(administration)(command)
+
+        assert set(raised.value.fields) == {field}
