@@ -54,11 +54,14 @@ from domain.values import (
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
+    Claims,
 )
 from domain.values import Challenge as ChallengeValue
 
 # Sessions and tokens are opaque, but Cognito's stay well under this.
 _OPAQUE_MAX_LENGTH = 16 * 1024
+# Unbound, it renders a time as every DateTimeField of an answer does, without a serializer around it.
+_TIMESTAMP = serializers.DateTimeField()
 
 
 def _sign_in_response(request: Request, result: SignInResult) -> Response:
@@ -409,6 +412,27 @@ class MeApi(APIView):
             # Rights follow the token, so the groups shown are the token's, not the mirror's last sign-in.
             return list(self.context["claims"].groups)
 
+    @classmethod
+    def profile(cls, user: Any, claims: Claims, image_url: str | None) -> dict[str, Any]:
+        """What `OutputSerializer` answers for `user`, built directly: a DRF serializer deep-copies its
+        fields for every instance, which made this, the service's busiest authenticated answer, cost
+        twice an open one. `OutputSerializer` stays the schema; a test holds the two equal."""
+        return {
+            "sub": user.sub,
+            "username": user.username,
+            "email": user.email or None,
+            "given_name": user.given_name or None,
+            "family_name": user.family_name or None,
+            "email_verified": user.email_verified,
+            "phone_number": user.phone_number or None,
+            "attributes": user.attributes,
+            "groups": list(claims.groups),
+            "is_staff": user.is_staff,
+            "date_joined": _TIMESTAMP.to_representation(user.date_joined),
+            "last_login": None if user.last_login is None else _TIMESTAMP.to_representation(user.last_login),
+            "image_url": image_url,
+        }
+
     @openapi.operation(
         summary="The signed-in user's profile, from the local mirror.",
         description="The mirror holds the pool's attributes as of the user's last sign-in or profile change "
@@ -420,5 +444,6 @@ class MeApi(APIView):
         headers=openapi.ISSUED_TOKENS,
     )
     def get(self, request: Request) -> Response:
-        context = {"image_url": images.profile_image_url(request), "claims": request.auth}
-        return Response(self.OutputSerializer(request.user, context=context).data)
+        return Response(
+            self.profile(request.user, credentials.authenticated_claims(request), images.profile_image_url(request))
+        )

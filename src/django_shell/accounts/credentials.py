@@ -13,7 +13,7 @@ from adapters.jwt.verifier import MAX_TOKEN_LENGTH
 from application.use_cases.authenticate import Authenticated
 from django_shell.errors import BadRequest
 from domain.errors import NotAuthenticated, TokenInvalid
-from domain.values import TokenSet
+from domain.values import Claims, TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
 MAX_BASIC_HEADER_LENGTH = 2048
@@ -93,10 +93,19 @@ def authenticated_access_token(request: HttpRequest) -> str:
     """The access token the request was authenticated with: the refreshed one when the middleware
     had to refresh, since the pool refuses the expired one it replaced. Raises `NotAuthenticated`
     without one."""
+    return _authenticated(request).access_token
+
+
+def authenticated_claims(request: HttpRequest) -> Claims:
+    """The verified claims of that access token. Raises `NotAuthenticated` without one."""
+    return _authenticated(request).claims
+
+
+def _authenticated(request: HttpRequest) -> Authenticated:
     authenticated: Authenticated | None = getattr(request, "token_authentication", None)
     if authenticated is None:
         raise NotAuthenticated()
-    return authenticated.access_token
+    return authenticated
 
 
 def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:

@@ -121,13 +121,18 @@ def _claims(request: Request) -> Claims:
     return request.auth
 
 
-@inject
-def profile_image_url(request: Request, url: ProfileImageUrl = Provide["profile_image_url"]) -> str | None:
+def profile_image_url(request: Request) -> str | None:
     """The absolute, short-lived URL of the signed-in user's image, or None; for the profile."""
     user = request.user
-    # The key comes from the user the request already holds, so the profile costs no query.
+    # The key comes from the user the request already holds, so the profile costs no query; and
+    # without an image, no use-case is even built.
     key = user.profile_image_key if isinstance(user, User) else ""
-    found = url(ProfileImageUrlCommand(key=key or None))
+    return _image_url(request, key) if key else None
+
+
+@inject
+def _image_url(request: Request, key: str, url: ProfileImageUrl = Provide["profile_image_url"]) -> str | None:
+    found = url(ProfileImageUrlCommand(key=key))
     return None if found is None else request.build_absolute_uri(found)
 
 

@@ -72,8 +72,7 @@ def _profile(request: Request, profile: UserProfile) -> dict[str, Any]:
     user = copy.copy(request.user)
     for name, value in profile_fields(profile).items():
         setattr(user, name, value)
-    context = {"image_url": images.profile_image_url(request), "claims": request.auth}
-    return dict(MeApi.OutputSerializer(user, context=context).data)
+    return MeApi.profile(user, credentials.authenticated_claims(request), images.profile_image_url(request))
 
 
 class AccountApi(MeApi):
