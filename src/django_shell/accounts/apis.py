@@ -46,6 +46,7 @@ from django_shell.accounts.fields import (
     attribute_pairs,
     validated,
 )
+from django_shell.client_ip import client_ip
 from domain.values import (
     CODE_MAX_LENGTH,
     MAX_ATTRIBUTES,
@@ -145,6 +146,7 @@ class ConfirmSignUpApi(_PostApi):
                 username=data["username"],
                 code=data.get("code") or data["password"],
                 force_alias_creation=data["force_alias_creation"],
+                client=client_ip(request),
             )
         )
         return Response({"msg": "Account confirmed; you can log in now."})
@@ -165,7 +167,7 @@ class ResendCodeApi(_PostApi):
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        resend(ResendConfirmationCodeCommand(username=data["username"]))
+        resend(ResendConfirmationCodeCommand(username=data["username"], client=client_ip(request)))
         return Response({"msg": "If the account exists and is unconfirmed, a new code was sent."})
 
 
@@ -187,7 +189,9 @@ class LoginApi(_PostApi):
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
         basic = credentials.basic_credentials(request)
-        return _sign_in_response(login(LoginCommand(username=basic.username, password=basic.password)))
+        return _sign_in_response(
+            login(LoginCommand(username=basic.username, password=basic.password, client=client_ip(request)))
+        )
 
 
 class ConfirmLoginApi(_PostApi):
@@ -228,6 +232,7 @@ class ConfirmLoginApi(_PostApi):
                 challenge_name=data["challenge_name"],
                 responses=data["responses"],
                 session=data["session"],
+                client=client_ip(request),
             )
         )
         return _sign_in_response(result)
@@ -299,7 +304,7 @@ class ForgotPasswordApi(_PostApi):
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        forgot_password(ForgotPasswordCommand(username=data["email"]))
+        forgot_password(ForgotPasswordCommand(username=data["email"], client=client_ip(request)))
         return Response({"msg": "If the account exists, a password reset code was sent."})
 
 
@@ -327,7 +332,12 @@ class ConfirmForgotPasswordApi(_PostApi):
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
         data = validated(self.InputSerializer, request.data)
         confirm(
-            ConfirmForgotPasswordCommand(username=data["email"], code=data["code"], new_password=data["new_password"])
+            ConfirmForgotPasswordCommand(
+                username=data["email"],
+                code=data["code"],
+                new_password=data["new_password"],
+                client=client_ip(request),
+            )
         )
         return Response({"msg": "Password changed; you can log in with the new password."})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection
 
+import limits
 from django.core.exceptions import ImproperlyConfigured
 
 from domain.errors import ValidationError
@@ -77,3 +78,18 @@ def group_name(name: str) -> str | None:
         except ValidationError as error:
             raise ImproperlyConfigured(f"{name}={value!r} is not a group name: it {error.fields['group']}.") from None
     return value
+
+
+def rate(name: str, default: str) -> tuple[int, int]:
+    """A budget such as `10/minute` or `5 per 5 minutes` (the `limits` library's notation), as
+    (attempts, seconds)."""
+    value = optional(name) or default
+    try:
+        item = limits.parse(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate; write it as 10/minute or 5 per 5 minutes."
+        ) from None
+    if item.amount < 1:
+        raise ImproperlyConfigured(f"{name}={value!r} allows nothing; give at least 1 attempt.")
+    return item.amount, item.get_expiry()
