@@ -7,7 +7,7 @@ import contextlib
 from collections.abc import Iterator
 
 from application.ports.clock import Clock
-from domain.errors import CodeMismatch, ExpiredCode, NotAuthorized, TooManyRequests
+from domain.errors import CodeMismatch, ExpiredCode, NotAuthorized
 
 REFUSED_CODE_MESSAGE = "The code is wrong or has expired; ask for a new one if it keeps failing."
 
@@ -16,11 +16,13 @@ REFUSED_CODE_MESSAGE = "The code is wrong or has expired; ask for a new one if i
 def one_answer_for_refused_codes() -> Iterator[None]:
     """Answer `CodeMismatch` with one message whatever the provider said: a wrong code, an expired,
     spent or never sent one, an unknown, confirmed or disabled account. Told apart, those answers
-    would tell which accounts exist (Cognito's PreventUserExistenceErrors answers alike too). The
-    provider's own lock-out on wrong codes is among them: an unknown account never reaches it."""
+    would tell which accounts exist (Cognito's PreventUserExistenceErrors answers alike too).
+
+    `TooManyRequests` passes: it is the provider's throttling as well as its lock-out after wrong
+    codes, which the port does not tell apart, and a throttled client must hear to wait."""
     try:
         yield
-    except (CodeMismatch, ExpiredCode, NotAuthorized, TooManyRequests) as error:
+    except (CodeMismatch, ExpiredCode, NotAuthorized) as error:
         raise CodeMismatch(REFUSED_CODE_MESSAGE) from error
 
 

@@ -132,10 +132,12 @@ class ConfirmSignUpApi(_PostApi):
 
     @openapi.operation(
         summary="Confirm an account with the code it was sent.",
-        description="The code goes in `code`, or in `password` as the original service had it; one is required.",
+        description="The code goes in `code`, or in `password` as the original service had it; one is required. "
+        "Every code that does not confirm the account, for an unknown or already confirmed account too, is 400 "
+        "`CodeMismatch` with one message, so the answer tells nobody which accounts exist.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "ExpiredCode", "NotAuthorized"),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch"),
         security=openapi.NONE,
     )
     @inject
@@ -316,16 +318,12 @@ class ConfirmForgotPasswordApi(_PostApi):
 
     @openapi.operation(
         summary="Set a new password with the reset code.",
+        description="Every code that does not reset the password (wrong, expired, spent or never sent), for an "
+        "unknown or disabled account too, is 400 `CodeMismatch` with one message, so the answer tells nobody "
+        "which accounts exist.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(
-            *openapi.BODY_ERRORS,
-            *openapi.PROVIDER_ERRORS,
-            "CodeMismatch",
-            "ExpiredCode",
-            "InvalidPassword",
-            "NotAuthorized",
-        ),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "InvalidPassword"),
         security=openapi.NONE,
     )
     @inject
