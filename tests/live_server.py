@@ -75,6 +75,9 @@ def service_environment(**overrides: str) -> dict[str, str]:
         "LOCAL_POOL_FILE",
         "REDIS_URL",
         "SQLITE_PATH",
+        "RATE_LIMIT_",
+        "TRUSTED_PROXY_HOPS",
+        "CODE_DELIVERY_MIN_MILLISECONDS",
     )
     environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     return environment | overrides

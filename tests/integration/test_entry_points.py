@@ -36,6 +36,9 @@ class TestConfigurationErrors:
             ({"PROFILE_IMAGE_STORE": "gcs"}, "PROFILE_IMAGE_STORE"),
             ({"S3_BUCKET": "avatars", "AWS_ENDPOINT_URL_S3": "localhost:4566"}, "AWS_ENDPOINT_URL_S3"),
             ({"COGNITO_ADMIN_GROUP": "pool admins"}, "COGNITO_ADMIN_GROUP"),
+            ({"RATE_LIMIT_PASSWORD_PER_IP": "ten a minute"}, "RATE_LIMIT_PASSWORD_PER_IP"),
+            ({"RATE_LIMIT_CODE_PER_ACCOUNT": "0/minute"}, "RATE_LIMIT_CODE_PER_ACCOUNT"),
+            ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):
