@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import math
 import threading
+from collections.abc import Mapping
 from typing import NoReturn
 
 import attrs
 
 from adapters.memory.revocation_list import InMemoryRevocationList
+from application.ports.attempt_limiter import Attempt, AttemptLimiter, Budget, Rate
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
 from application.ports.identity_provider import IdentityProvider
 from application.ports.profile_image_store import ProfileImageStore
 from application.ports.shared_cache import SharedCache
 from application.ports.user_directory import UserDirectory
-from domain.errors import DomainError, NotAuthorized, ProviderUnavailable
+from domain.errors import DomainError, NotAuthorized, ProviderUnavailable, TooManyRequests
 from domain.values import Claims, ProfileImage, UserProfile
 
 
@@ -80,6 +83,44 @@ class ManualClock(Clock):
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
+
+
+@attrs.define
+class InMemoryAttemptLimiter(AttemptLimiter):
+    """The port's contract on a test's clock: the times of the attempts in each moving window."""
+
+    clock: Clock
+    budgets: Mapping[Attempt, Budget]
+    times: dict[tuple[Attempt, str, str], list[float]] = attrs.field(factory=dict)
+
+    def check(self, attempt: Attempt, client: str | None, account: str) -> None:
+        self._refuse_if_any(attempt, client, account, count=False)
+
+    def spend(self, attempt: Attempt, client: str | None, account: str) -> None:
+        self._refuse_if_any(attempt, client, account, count=True)
+
+    def _refuse_if_any(self, attempt: Attempt, client: str | None, account: str, *, count: bool) -> None:
+        budget = self.budgets[attempt]
+        windows = [((attempt, "account", account), budget.per_account)]
+        if client is not None:
+            windows.append(((attempt, "client", client), budget.per_client))
+        now = self.clock.now()
+        retry_after = []
+        for key, rate in windows:
+            recent = [time for time in self.times.get(key, []) if time > now - rate.seconds]
+            if len(recent) >= rate.limit:
+                retry_after.append(max(1, math.ceil(recent[-rate.limit] + rate.seconds - now)))
+            elif count:
+                recent.append(now)
+            self.times[key] = recent
+        if retry_after:
+            raise TooManyRequests(retry_after=max(retry_after))
+
+
+def ample_attempt_limiter(clock: Clock | None = None) -> InMemoryAttemptLimiter:
+    """A limiter whose budgets no test reaches, for the tests of everything else."""
+    ample = Rate(limit=10**6, seconds=60)
+    return InMemoryAttemptLimiter(clock or ManualClock(), {attempt: Budget(ample, ample) for attempt in Attempt})
 
 
 @attrs.define

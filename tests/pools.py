@@ -58,6 +58,9 @@ class Gap(enum.Enum):
         "moto's ForgotPassword answers 200 for an unknown user instead of UserNotFoundException"
     )
     NO_DELETE_USER = "moto does not implement DeleteUser (HTTP 500)"
+    CONFIRM_FORGOT_PASSWORD_FAILS_FOR_UNKNOWN_USERS = (
+        "moto's ConfirmForgotPassword fails (HTTP 500) for an unknown user instead of answering UserNotFoundException"
+    )
     ADMIN_CREATE_SKIPS_PASSWORD_POLICY = (
         "moto's AdminCreateUser accepts a temporary password that breaks the pool's password policy"
     )

@@ -26,6 +26,7 @@ class CognitoAuthConfig(AppConfig):
         self.container.identity_provider()
         self.container.token_verifier()
         self.container.profile_image_store()
+        self.container.attempt_limiter()
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
         logger.info("profile images: %s", _describe_images(settings.COGNITO_AUTH["profile_images"]))
 

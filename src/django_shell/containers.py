@@ -13,6 +13,7 @@ from adapters.cognito.user_pool_administration import CognitoUserPoolAdministrat
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
+from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from adapters.local_files.profile_image_store import LocalFileProfileImageStore
 from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
@@ -114,20 +115,37 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
         redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
     )
+    # Counted in Redis when the service has it, so that every process spends one budget.
+    attempt_limiter = providers.Singleton(
+        LimitsAttemptLimiter.from_url, config.redis_url, budgets=config.limits.budgets, clock=clock
+    )
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)
 
     sign_up = providers.Factory(SignUp, identity_provider=identity_provider)
-    confirm_sign_up = providers.Factory(ConfirmSignUp, identity_provider=identity_provider)
-    resend_confirmation_code = providers.Factory(ResendConfirmationCode, identity_provider=identity_provider)
+    confirm_sign_up = providers.Factory(
+        ConfirmSignUp, identity_provider=identity_provider, attempt_limiter=attempt_limiter
+    )
+    resend_confirmation_code = providers.Factory(
+        ResendConfirmationCode,
+        identity_provider=identity_provider,
+        attempt_limiter=attempt_limiter,
+        clock=clock,
+        minimum_seconds=config.limits.code_delivery_seconds,
+    )
     login = providers.Factory(
-        Login, identity_provider=identity_provider, token_verifier=token_verifier, user_directory=user_directory
+        Login,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        user_directory=user_directory,
+        attempt_limiter=attempt_limiter,
     )
     respond_to_challenge = providers.Factory(
         RespondToChallenge,
         identity_provider=identity_provider,
         token_verifier=token_verifier,
         user_directory=user_directory,
+        attempt_limiter=attempt_limiter,
     )
     refresh_tokens = providers.Factory(
         RefreshTokens, identity_provider=identity_provider, token_verifier=token_verifier
@@ -149,8 +167,16 @@ class Container(containers.DeclarativeContainer):
             SingleFlightRefresh, identity_provider=identity_provider, shared_cache=shared_cache, clock=clock
         ),
     )
-    forgot_password = providers.Factory(ForgotPassword, identity_provider=identity_provider)
-    confirm_forgot_password = providers.Factory(ConfirmForgotPassword, identity_provider=identity_provider)
+    forgot_password = providers.Factory(
+        ForgotPassword,
+        identity_provider=identity_provider,
+        attempt_limiter=attempt_limiter,
+        clock=clock,
+        minimum_seconds=config.limits.code_delivery_seconds,
+    )
+    confirm_forgot_password = providers.Factory(
+        ConfirmForgotPassword, identity_provider=identity_provider, attempt_limiter=attempt_limiter
+    )
 
     profile_image_store = providers.Selector(
         config.profile_images.store,
@@ -182,7 +208,12 @@ class Container(containers.DeclarativeContainer):
         ProfileImageUrl, store=profile_image_store, url_seconds=config.profile_images.url_seconds
     )
 
-    change_password = providers.Factory(ChangePassword, identity_provider=identity_provider)
+    change_password = providers.Factory(
+        ChangePassword,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
+    )
     delete_account = providers.Factory(
         DeleteAccount,
         identity_provider=identity_provider,
@@ -195,9 +226,18 @@ class Container(containers.DeclarativeContainer):
     update_profile = providers.Factory(
         UpdateProfile, identity_provider=identity_provider, user_directory=user_directory
     )
-    resend_attribute_code = providers.Factory(ResendAttributeCode, identity_provider=identity_provider)
+    resend_attribute_code = providers.Factory(
+        ResendAttributeCode,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
+    )
     verify_attribute = providers.Factory(
-        VerifyAttribute, identity_provider=identity_provider, user_directory=user_directory
+        VerifyAttribute,
+        identity_provider=identity_provider,
+        user_directory=user_directory,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
     )
     user_pool_administration = providers.Selector(
         config.identity_provider,

@@ -43,6 +43,9 @@ class TestConfigurationErrors:
             ({"USE_X_FORWARDED_HOST": "sometimes"}, "USE_X_FORWARDED_HOST"),
             ({"CORS_ALLOWED_ORIGINS": "app.example.com"}, "CORS_ALLOWED_ORIGINS"),
             ({"CORS_ALLOWED_ORIGINS": "https://app.example.com/login"}, "CORS_ALLOWED_ORIGINS"),
+            ({"RATE_LIMIT_PASSWORD_PER_IP": "ten a minute"}, "RATE_LIMIT_PASSWORD_PER_IP"),
+            ({"RATE_LIMIT_CODE_PER_ACCOUNT": "0/minute"}, "RATE_LIMIT_CODE_PER_ACCOUNT"),
+            ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):

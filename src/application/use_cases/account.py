@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
 from application.ports.profile_image_store import ProfileImageStore
@@ -12,7 +13,7 @@ from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
 from application.use_cases.profile_image import delete_superseded_image
 from application.use_cases.revocation import refusing_every_token
-from domain.values import Password
+from domain.values import Password, Username
 
 
 @attrs.frozen
@@ -20,6 +21,8 @@ class ChangePasswordCommand:
     access_token: str = attrs.field(repr=False)
     previous_password: str = attrs.field(repr=False)
     proposed_password: str = attrs.field(repr=False)
+    client: str | None = None
+    """The client's network address, for its budget of attempts; None where there is none."""
 
 
 @attrs.frozen
@@ -27,15 +30,21 @@ class ChangePassword:
     """Replace the signed-in user's password, proving the previous one; the user stays signed in.
 
     Raises `NotAuthorized` for a wrong previous password or a refused access token,
-    `InvalidPassword` when the proposed password breaks the pool's policy.
+    `InvalidPassword` when the proposed password breaks the pool's policy, `TokenInvalid` /
+    `TokenExpired` for an access token the verifier refuses, and `TooManyRequests` without asking
+    the provider once the client or the user has no attempts left (every attempt spends one: each
+    is a guess at the password of whoever holds the token).
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: ChangePasswordCommand) -> None:
-        self.identity_provider.change_password(
-            command.access_token, Password(command.previous_password), Password(command.proposed_password)
-        )
+        previous, proposed = Password(command.previous_password), Password(command.proposed_password)
+        account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
+        self.attempt_limiter.spend(Attempt.PASSWORD_CHANGE, command.client, account)
+        self.identity_provider.change_password(command.access_token, previous, proposed)
 
 
 @attrs.frozen

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import attrs
 
+from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
+from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
 from domain.errors import ValidationError
-from domain.values import VERIFIED_FLAGS, Attributes, CodeDelivery, ConfirmationCode, UserProfile
+from domain.values import VERIFIED_FLAGS, Attributes, CodeDelivery, ConfirmationCode, Username, UserProfile
 
 
 @attrs.frozen
@@ -63,6 +65,8 @@ class UpdateProfile:
 class ResendAttributeCodeCommand:
     access_token: str = attrs.field(repr=False)
     attribute_name: str
+    client: str | None = None
+    """The client's network address, for its budget of codes sent; None where there is none."""
 
 
 @attrs.frozen
@@ -70,13 +74,18 @@ class ResendAttributeCode:
     """Send a new code that verifies one of the signed-in user's attributes (the e-mail address),
     replacing the one sent before.
 
-    Returns where it went. Raises `ValidationError` on `attribute_name`, `TooManyRequests`,
-    `NotAuthorized`.
+    Returns where it went. Raises `ValidationError` on `attribute_name`, `TooManyRequests` (without
+    asking the provider once the client or the user has no codes left), `NotAuthorized`,
+    `TokenInvalid` / `TokenExpired` for an access token the verifier refuses.
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: ResendAttributeCodeCommand) -> CodeDelivery:
+        account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
+        self.attempt_limiter.spend(Attempt.CODE_DELIVERY, command.client, account)
         return self.identity_provider.get_user_attribute_verification_code(command.access_token, command.attribute_name)
 
 
@@ -85,6 +94,8 @@ class VerifyAttributeCommand:
     access_token: str = attrs.field(repr=False)
     attribute_name: str
     code: str = attrs.field(repr=False)
+    client: str | None = None
+    """The client's network address, for its budget of code answers; None where there is none."""
 
 
 @attrs.frozen
@@ -93,14 +104,20 @@ class VerifyAttribute:
     profile, whose `<name>_verified` is now "true".
 
     Returns that profile. Raises `ValidationError` (a malformed code, an attribute that is not
-    verified by code), `CodeMismatch`, `ExpiredCode`, `TooManyRequests`, `NotAuthorized`.
+    verified by code), `CodeMismatch`, `ExpiredCode`, `TooManyRequests` (also without asking the
+    provider once the client or the user has no answers left: every answer spends one),
+    `NotAuthorized`, `TokenInvalid` / `TokenExpired` for an access token the verifier refuses.
     """
 
     identity_provider: IdentityProvider
     user_directory: UserDirectory
+    token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: VerifyAttributeCommand) -> UserProfile:
         code = ConfirmationCode(command.code)
+        account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
+        self.attempt_limiter.spend(Attempt.CODE, command.client, account)
         self.identity_provider.verify_user_attribute(command.access_token, command.attribute_name, code)
         profile = self.identity_provider.get_user(command.access_token)
         self.user_directory.update_profile(profile)

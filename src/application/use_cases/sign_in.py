@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 import attrs
 
+from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
-from domain.errors import ValidationError
+from domain.errors import NotAuthorized, TooManyRequests, ValidationError
 from domain.values import AuthResult, Challenge, Claims, Password, TokenSet, Username
 
 
@@ -35,6 +37,8 @@ def _signed_in_or_challenge(verifier: TokenVerifier, directory: UserDirectory, r
 class LoginCommand:
     username: str
     password: str = attrs.field(repr=False)
+    client: str | None = None
+    """The client's network address, for its budget of failed sign-ins; None where there is none."""
 
 
 @attrs.frozen
@@ -43,15 +47,29 @@ class Login:
 
     Returns `SignedIn`, with the user mirrored in the directory, or the `Challenge` to answer
     through `RespondToChallenge`. Raises `ValidationError`, `NotAuthorized`, `UserNotConfirmed`,
-    `PasswordResetRequired`.
+    `PasswordResetRequired`, and `TooManyRequests` without asking the provider once the client or
+    the account has no failed sign-ins left. Each `NotAuthorized` spends one from both, an unknown
+    username's too, so that the limiter does not tell which accounts exist.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
     user_directory: UserDirectory
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: LoginCommand) -> SignInResult:
-        result = self.identity_provider.initiate_auth(Username(command.username), Password(command.password))
+        username = Username(command.username)
+        password = Password(command.password)
+        self.attempt_limiter.check(Attempt.PASSWORD, command.client, username.key)
+        try:
+            result = self.identity_provider.initiate_auth(username, password)
+        except NotAuthorized:
+            # Only failures count, so a user who signs in often is never locked out. Requests checked
+            # at the same moment may spend past the budget by as many as ran at once; the answer to
+            # this one is the failure either way.
+            with contextlib.suppress(TooManyRequests):
+                self.attempt_limiter.spend(Attempt.PASSWORD, command.client, username.key)
+            raise
         return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
 
@@ -61,6 +79,8 @@ class RespondToChallengeCommand:
     challenge_name: str
     responses: Mapping[str, str] = attrs.field(repr=False)
     session: str = attrs.field(repr=False)
+    client: str | None = None
+    """The client's network address, for its budget of code answers; None where there is none."""
 
 
 @attrs.frozen
@@ -68,12 +88,15 @@ class RespondToChallenge:
     """Answer the challenge a sign-in returned.
 
     Returns `SignedIn`, with the user mirrored in the directory, or the next `Challenge`. Raises
-    `ValidationError`, `CodeMismatch`, `ExpiredSession`, `InvalidPassword`, `NotAuthorized`.
+    `ValidationError`, `CodeMismatch`, `ExpiredSession`, `InvalidPassword`, `NotAuthorized`, and
+    `TooManyRequests` without asking the provider once the client or the account has no answers
+    left: every answer spends one, right or wrong, so that a new sign-in buys no new guesses.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
     user_directory: UserDirectory
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: RespondToChallengeCommand) -> SignInResult:
         username = Username(command.username)
@@ -81,6 +104,7 @@ class RespondToChallenge:
             raise ValidationError({"challenge_name": "must not be empty"})
         if not command.session:
             raise ValidationError({"session": "must not be empty"})
+        self.attempt_limiter.spend(Attempt.CODE, command.client, username.key)
         result = self.identity_provider.respond_to_challenge(
             username, command.challenge_name, dict(command.responses), command.session
         )

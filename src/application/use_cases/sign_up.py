@@ -6,7 +6,10 @@ import contextlib
 
 import attrs
 
+from application.ports.attempt_limiter import Attempt, AttemptLimiter
+from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
+from application.use_cases.codes import one_answer_for_refused_codes, taking_at_least
 from domain.errors import NotAuthorized
 from domain.values import Attributes, ConfirmationCode, Password, SignUpOutcome, Username
 
@@ -43,41 +46,54 @@ class ConfirmSignUpCommand:
     username: str
     code: str = attrs.field(repr=False)
     force_alias_creation: bool = False
+    client: str | None = None
+    """The client's network address, for its budget of code answers; None where there is none."""
 
 
 @attrs.frozen
 class ConfirmSignUp:
     """Confirm a user with the sign-up code.
 
-    Raises `ValidationError`, `CodeMismatch`, `ExpiredCode`, `TooManyRequests`, `NotAuthorized`.
+    Raises `ValidationError`; `CodeMismatch`, with one message, for a wrong, expired or spent code
+    and for an unknown or already confirmed user alike; `TooManyRequests` without asking the
+    provider once the client or the account has no answers left (every answer spends one).
     """
 
     identity_provider: IdentityProvider
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: ConfirmSignUpCommand) -> None:
-        self.identity_provider.confirm_sign_up(
-            Username(command.username),
-            ConfirmationCode(command.code),
-            force_alias_creation=command.force_alias_creation,
-        )
+        username = Username(command.username)
+        code = ConfirmationCode(command.code)
+        self.attempt_limiter.spend(Attempt.CODE, command.client, username.key)
+        with one_answer_for_refused_codes():
+            self.identity_provider.confirm_sign_up(username, code, force_alias_creation=command.force_alias_creation)
 
 
 @attrs.frozen
 class ResendConfirmationCodeCommand:
     username: str
+    client: str | None = None
+    """The client's network address, for its budget of codes sent; None where there is none."""
 
 
 @attrs.frozen
 class ResendConfirmationCode:
     """Deliver a fresh sign-up code.
 
-    Answers alike for unknown, confirmed and unconfirmed users, so nobody learns which accounts
-    exist. Raises `ValidationError` and the provider's transient errors only.
+    Answers alike, and after `minimum_seconds` at least, for unknown, confirmed and unconfirmed
+    users, so nobody learns which accounts exist. Raises `ValidationError`, `TooManyRequests`
+    without asking the provider once the client or the account has no codes left, and the
+    provider's transient errors.
     """
 
     identity_provider: IdentityProvider
+    attempt_limiter: AttemptLimiter
+    clock: Clock
+    minimum_seconds: float
 
     def __call__(self, command: ResendConfirmationCodeCommand) -> None:
         username = Username(command.username)
-        with contextlib.suppress(NotAuthorized):
+        self.attempt_limiter.spend(Attempt.CODE_DELIVERY, command.client, username.key)
+        with taking_at_least(self.clock, self.minimum_seconds), contextlib.suppress(NotAuthorized):
             self.identity_provider.resend_confirmation_code(username)

@@ -49,6 +49,7 @@ from django_shell.accounts.fields import (
     attribute_pairs,
     validated,
 )
+from django_shell.client_ip import client_ip
 from domain.values import (
     CODE_MAX_LENGTH,
     MAX_ATTRIBUTES,
@@ -143,10 +144,12 @@ class ConfirmSignUpApi(_PostApi):
 
     @openapi.operation(
         summary="Confirm an account with the code it was sent.",
-        description="The code goes in `code`, or in `password` as the original service had it; one is required.",
+        description="The code goes in `code`, or in `password` as the original service had it; one is required. "
+        "Every code that does not confirm the account, for an unknown or already confirmed account too, is 400 "
+        "`CodeMismatch` with one message, so the answer tells nobody which accounts exist.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "ExpiredCode", "NotAuthorized"),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch"),
         security=openapi.NONE,
     )
     @inject
@@ -157,6 +160,7 @@ class ConfirmSignUpApi(_PostApi):
                 username=data["username"],
                 code=data.get("code") or data["password"],
                 force_alias_creation=data["force_alias_creation"],
+                client=client_ip(request),
             )
         )
         return Response({"msg": "Account confirmed; you can log in now."})
@@ -177,7 +181,7 @@ class ResendCodeApi(_PostApi):
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        resend(ResendConfirmationCodeCommand(username=data["username"]))
+        resend(ResendConfirmationCodeCommand(username=data["username"], client=client_ip(request)))
         return Response({"msg": "If the account exists and is unconfirmed, a new code was sent."})
 
 
@@ -225,7 +229,9 @@ class LoginApi(_PostApi):
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
         basic = credentials.basic_credentials(request)
-        return _sign_in_response(request, login(LoginCommand(username=basic.username, password=basic.password)))
+        return _sign_in_response(
+            request, login(LoginCommand(username=basic.username, password=basic.password, client=client_ip(request)))
+        )
 
 
 class ConfirmLoginApi(_PostApi):
@@ -266,6 +272,7 @@ class ConfirmLoginApi(_PostApi):
                 challenge_name=data["challenge_name"],
                 responses=data["responses"],
                 session=data["session"],
+                client=client_ip(request),
             )
         )
         return _sign_in_response(request, result)
@@ -343,7 +350,7 @@ class ForgotPasswordApi(_PostApi):
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        forgot_password(ForgotPasswordCommand(username=data["email"]))
+        forgot_password(ForgotPasswordCommand(username=data["email"], client=client_ip(request)))
         return Response({"msg": "If the account exists, a password reset code was sent."})
 
 
@@ -355,23 +362,24 @@ class ConfirmForgotPasswordApi(_PostApi):
 
     @openapi.operation(
         summary="Set a new password with the reset code.",
+        description="Every code that does not reset the password (wrong, expired, spent or never sent), for an "
+        "unknown or disabled account too, is 400 `CodeMismatch` with one message, so the answer tells nobody "
+        "which accounts exist.",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
-        errors=(
-            *openapi.BODY_ERRORS,
-            *openapi.PROVIDER_ERRORS,
-            "CodeMismatch",
-            "ExpiredCode",
-            "InvalidPassword",
-            "NotAuthorized",
-        ),
+        errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "InvalidPassword"),
         security=openapi.NONE,
     )
     @inject
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
         data = validated(self.InputSerializer, request.data)
         confirm(
-            ConfirmForgotPasswordCommand(username=data["email"], code=data["code"], new_password=data["new_password"])
+            ConfirmForgotPasswordCommand(
+                username=data["email"],
+                code=data["code"],
+                new_password=data["new_password"],
+                client=client_ip(request),
+            )
         )
         return Response({"msg": "Password changed; you can log in with the new password."})
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from application.use_cases.sign_in import LoginCommand, SignedIn
 from django_shell.accounts.models import User
+from django_shell.client_ip import client_ip
 from domain.errors import DomainError, ProviderUnavailable, TooManyRequests
 
 logger = logging.getLogger("cognito_auth")
@@ -23,7 +24,8 @@ class IdentityProviderBackend(ModelBackend):
 
     Answers None, never raising, for whatever keeps the user out: wrong credentials, an
     unconfirmed or inactive user, a challenge (new password, MFA: the admin's form cannot answer
-    one, the API can), or a pool that cannot be reached.
+    one, the API can), a pool that cannot be reached, or a client or an account out of failed
+    sign-ins: the admin spends the API login's budgets, per client IP and per username.
     """
 
     def authenticate(
@@ -33,7 +35,7 @@ class IdentityProviderBackend(ModelBackend):
             return None
         login = apps.get_app_config("cognito_auth").container.login()  # type: ignore[attr-defined]
         try:
-            result = login(LoginCommand(username, password))
+            result = login(LoginCommand(username, password, client=client_ip(request) if request else None))
         except (ProviderUnavailable, TooManyRequests) as error:
             # The admin can only say "wrong password"; the log says what really happened.
             logger.warning("admin sign-in refused: %s", error.code)

@@ -30,6 +30,7 @@ from django_shell.accounts import credentials, images
 from django_shell.accounts.apis import MeApi
 from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs, validated
 from django_shell.accounts.users import profile_fields
+from django_shell.client_ip import client_ip
 from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, UserProfile
 
 
@@ -61,6 +62,7 @@ class ChangePasswordApi(APIView):
                 access_token=credentials.authenticated_access_token(request),
                 previous_password=data["old_password"],
                 proposed_password=data["new_password"],
+                client=client_ip(request),
             )
         )
         return Response({"msg": "Password changed."})
@@ -154,6 +156,7 @@ class VerifyEmailApi(APIView):
                 access_token=credentials.authenticated_access_token(request),
                 attribute_name="email",
                 code=code,
+                client=client_ip(request),
             )
         )
         return Response(_profile(request, profile))
@@ -180,7 +183,9 @@ class ResendEmailCodeApi(APIView):
     def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:
         delivery = resend(
             ResendAttributeCodeCommand(
-                access_token=credentials.authenticated_access_token(request), attribute_name="email"
+                access_token=credentials.authenticated_access_token(request),
+                attribute_name="email",
+                client=client_ip(request),
             )
         )
         return Response({"msg": "A new code was sent.", "code_delivery": openapi.CodeDeliverySerializer(delivery).data})

@@ -175,6 +175,28 @@ CACHES = {
     )
 }
 
+# Budgets of attempts per client IP and per account, shared by every process through REDIS_URL
+# (README, "Limits"); the defaults are at least as strict as django-allauth's.
+COGNITO_AUTH["limits"] = {
+    "budgets": {
+        attempt: {
+            "per_client": env.rate(f"RATE_LIMIT_{attempt.upper()}_PER_IP", per_client),
+            "per_account": env.rate(f"RATE_LIMIT_{attempt.upper()}_PER_ACCOUNT", per_account),
+        }
+        for attempt, per_client, per_account in (
+            ("password", "10/minute", "5 per 5 minutes"),
+            ("code", "20/minute", "5/minute"),
+            ("code_delivery", "20/minute", "5/minute"),
+            ("password_change", "10/minute", "5/minute"),
+        )
+    },
+    # Sending a code, or finding no account to send it to, takes at least this long, so that the
+    # answer's time does not tell which accounts exist.
+    "code_delivery_seconds": env.integer("CODE_DELIVERY_MIN_MILLISECONDS", 100, maximum=5000) / 1000,
+}
+# How many proxies in front of the service append to X-Forwarded-For; 0 trusts none of it.
+TRUSTED_PROXY_HOPS = env.integer("TRUSTED_PROXY_HOPS", 0, maximum=10)
+
 S3_BUCKET = env.optional("S3_BUCKET")
 PROFILE_IMAGE_STORE = env.choice("PROFILE_IMAGE_STORE", {"s3", "local"}, "s3" if S3_BUCKET else "local")
 COGNITO_AUTH["profile_images"] = {

@@ -7,6 +7,7 @@ import re
 import urllib.parse
 from collections.abc import Collection
 
+import limits
 from django.core.exceptions import ImproperlyConfigured
 
 from domain.errors import ValidationError
@@ -114,3 +115,18 @@ def _is_origin(text: str) -> bool:
         and "@" not in parts.netloc
         and text == f"{parts.scheme}://{parts.netloc}"
     )
+
+
+def rate(name: str, default: str) -> tuple[int, int]:
+    """A budget such as `10/minute` or `5 per 5 minutes` (the `limits` library's notation), as
+    (attempts, seconds)."""
+    value = optional(name) or default
+    try:
+        item = limits.parse(value)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate; write it as 10/minute or 5 per 5 minutes."
+        ) from None
+    if item.amount < 1:
+        raise ImproperlyConfigured(f"{name}={value!r} allows nothing; give at least 1 attempt.")
+    return item.amount, item.get_expiry()

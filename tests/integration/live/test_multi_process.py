@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import LiveServer, Reply, running_service, service_environment
+from tests.live_server import AMPLE_BUDGETS, LiveServer, Reply, running_service, service_environment
 
 USERNAME = "pat@example.com"
 ADMIN = "root@example.com"
@@ -37,6 +37,7 @@ def two_servers(redis_url: str, tmp_path: Path, access_token_seconds: int) -> It
         LOCAL_POOL_ACCESS_TOKEN_SECONDS=str(access_token_seconds),
         COGNITO_TOKEN_LEEWAY_SECONDS="0",
         DJANGO_SECRET_KEY="shared-by-both-processes",
+        **AMPLE_BUDGETS,
     )
     with contextlib.ExitStack() as stack:
         yield stack.enter_context(running_service(environment)), stack.enter_context(running_service(environment))

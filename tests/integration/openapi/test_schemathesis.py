@@ -30,7 +30,7 @@ from adapters.clock import SystemClock
 from adapters.memory.code_sender import LoggingCodeSender
 from adapters.memory.identity_provider import InMemoryIdentityProvider
 from domain.values import Attributes, Password, Username
-from tests.live_server import LiveServer, running_service, service_environment
+from tests.live_server import AMPLE_BUDGETS, LiveServer, running_service, service_environment
 
 CHECKS = [
     not_a_server_error,
@@ -57,6 +57,7 @@ def service(pool_file: Path) -> Iterator[LiveServer]:
         LOCAL_POOL_FILE=str(pool_file),
         SQLITE_PATH=str(directory / "db.sqlite3"),
         LOCAL_MEDIA_DIR=str(directory / "media"),
+        **AMPLE_BUDGETS,
     )
     with running_service(environment) as server:
         yield server

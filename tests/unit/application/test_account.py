@@ -19,6 +19,7 @@ from tests.fakes import (
     InMemoryProfileImageStore,
     InMemoryUserDirectory,
     PartlyUnreachableRevocationList,
+    ample_attempt_limiter,
 )
 from tests.images import PNG
 
@@ -33,19 +34,23 @@ def directory():
 
 
 def sign_in(pool, directory, password=PASSWORD):
-    return Login(pool.provider, pool.verifier, directory)(LoginCommand(USERNAME, password)).tokens
+    return Login(pool.provider, pool.verifier, directory, ample_attempt_limiter())(
+        LoginCommand(USERNAME, password)
+    ).tokens
 
 
 @pytest.fixture
 def tokens(pool, directory):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return sign_in(pool, directory)
 
 
 class TestChangePassword:
     def change(self, pool, tokens, old=PASSWORD, new=NEW_PASSWORD):
-        ChangePassword(pool.provider)(ChangePasswordCommand(tokens.access_token, old, new))
+        ChangePassword(pool.provider, pool.verifier, ample_attempt_limiter())(
+            ChangePasswordCommand(tokens.access_token, old, new)
+        )
 
     def test_the_new_password_signs_in_and_the_old_one_no_longer(self, pool, directory, tokens):
         self.change(pool, tokens)

@@ -17,7 +17,7 @@ from application.use_cases.authenticate import (
 from application.use_cases.sign_in import Login, LoginCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import NotAuthenticated, NotAuthorized, TokenExpired, TokenInvalid
-from tests.fakes import InMemorySharedCache, InMemoryUserDirectory
+from tests.fakes import InMemorySharedCache, InMemoryUserDirectory, ample_attempt_limiter
 
 USERNAME = "ivy@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -38,8 +38,10 @@ class CountingProvider:
 @pytest.fixture
 def tokens(pool):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
-    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD)).tokens
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+        LoginCommand(USERNAME, PASSWORD)
+    ).tokens
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import Challenge, MfaFactor
-from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory
+from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory, ample_attempt_limiter
 from tests.totp import totp
 
 USERNAME = "erin@example.com"
@@ -42,14 +42,16 @@ PASSWORD = "Correct-Horse-9"
 @pytest.fixture
 def signed_in(pool):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     result = login(pool)
     assert isinstance(result, SignedIn)
     return result.tokens.access_token
 
 
 def login(pool):
-    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+        LoginCommand(USERNAME, PASSWORD)
+    )
 
 
 def associate(pool, access_token, password=PASSWORD, code=None):
@@ -74,9 +76,9 @@ def prefer_totp(pool, access_token, enabled=True):
 
 def answer(pool, challenge, code, directory=None):
     key = f"{challenge.name}_CODE"
-    return RespondToChallenge(pool.provider, pool.verifier, directory or InMemoryUserDirectory())(
-        RespondToChallengeCommand(USERNAME, challenge.name, {key: code}, challenge.session)
-    )
+    return RespondToChallenge(
+        pool.provider, pool.verifier, directory or InMemoryUserDirectory(), ample_attempt_limiter()
+    )(RespondToChallengeCommand(USERNAME, challenge.name, {key: code}, challenge.session))
 
 
 def wrong(code):
@@ -181,7 +183,7 @@ TEMPORARY_PASSWORD = "Temporary-Pass-1"
 def with_phone(pool):
     """`USERNAME` signed up with a phone number and is signed in: their access token."""
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD, (("phone_number", PHONE_NUMBER),)))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     result = login(pool)
     assert isinstance(result, SignedIn)
     return result.tokens.access_token
@@ -284,7 +286,7 @@ class TestSmsMfaChallenge:
 
     def test_a_missing_code_is_refused_without_costing_an_attempt(self, pool, sms_on):
         challenge, code = sms_challenge(pool)
-        respond = RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())
+        respond = RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())
         for _ in range(3):
             with pytest.raises(ValidationError):
                 respond(RespondToChallengeCommand(USERNAME, challenge.name, {}, challenge.session))
@@ -360,8 +362,10 @@ class TestChallengeChain:
     def test_a_new_password_leads_to_the_sms_challenge_and_its_code_to_tokens(self, pool):
         pool.admin_create_user_with_sms_mfa(USERNAME, TEMPORARY_PASSWORD, PHONE_NUMBER)
         directory = InMemoryUserDirectory()
-        respond = RespondToChallenge(pool.provider, pool.verifier, directory)
-        first = Login(pool.provider, pool.verifier, directory)(LoginCommand(USERNAME, TEMPORARY_PASSWORD))
+        respond = RespondToChallenge(pool.provider, pool.verifier, directory, ample_attempt_limiter())
+        first = Login(pool.provider, pool.verifier, directory, ample_attempt_limiter())(
+            LoginCommand(USERNAME, TEMPORARY_PASSWORD)
+        )
         assert isinstance(first, Challenge)
         assert first.name == "NEW_PASSWORD_REQUIRED"
 

@@ -14,7 +14,7 @@ from application.use_cases.sign_in import Login, LoginCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import CodeMismatch, ExpiredCode, NotAuthorized, ProviderUnavailable, ValidationError
 from domain.values import CodeDelivery
-from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory
+from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory, ample_attempt_limiter
 
 USERNAME = "gus@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -28,8 +28,8 @@ def directory():
 
 def sign_up_and_in(pool, directory, username=USERNAME, attributes=(("given_name", "Gus"),)):
     SignUp(pool.provider)(SignUpCommand(username, PASSWORD, attributes))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
-    return Login(pool.provider, pool.verifier, directory)(LoginCommand(username, PASSWORD))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
+    return Login(pool.provider, pool.verifier, directory, ample_attempt_limiter())(LoginCommand(username, PASSWORD))
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def update(pool, directory, signed_in, *pairs, provider=None):
 
 
 def verify(pool, directory, signed_in, code):
-    use_case = VerifyAttribute(pool.provider, directory)
+    use_case = VerifyAttribute(pool.provider, directory, pool.verifier, ample_attempt_limiter())
     return use_case(VerifyAttributeCommand(signed_in.tokens.access_token, "email", code))
 
 
@@ -135,7 +135,9 @@ class TestVerifyAttribute:
         refreshed = pool.provider.refresh(signed_in.tokens.refresh_token, USERNAME)
 
         with pytest.raises(ExpiredCode):
-            VerifyAttribute(pool.provider, directory)(VerifyAttributeCommand(refreshed.access_token, "email", code))
+            VerifyAttribute(pool.provider, directory, pool.verifier, ample_attempt_limiter())(
+                VerifyAttributeCommand(refreshed.access_token, "email", code)
+            )
 
     def test_refuses_a_blank_code_before_asking_the_pool(self, pool, directory, signed_in):
         with pytest.raises(ValidationError) as raised:
@@ -148,7 +150,7 @@ class TestResendAttributeCode:
         update(pool, directory, signed_in, ("email", NEW_EMAIL))
         first = pool.verification_code(USERNAME)
 
-        delivery = ResendAttributeCode(pool.provider)(
+        delivery = ResendAttributeCode(pool.provider, pool.verifier, ample_attempt_limiter())(
             ResendAttributeCodeCommand(signed_in.tokens.access_token, "email")
         )
 
@@ -163,12 +165,14 @@ class TestResendAttributeCode:
         signed_in = sign_up_and_in(pool, directory, username="gus")
 
         with pytest.raises(ValidationError) as raised:
-            ResendAttributeCode(pool.provider)(ResendAttributeCodeCommand(signed_in.tokens.access_token, "email"))
+            ResendAttributeCode(pool.provider, pool.verifier, ample_attempt_limiter())(
+                ResendAttributeCodeCommand(signed_in.tokens.access_token, "email")
+            )
 
         assert set(raised.value.fields) == {"attribute_name"}
 
     def test_the_pool_sends_no_code_for_a_phone_number(self, pool, directory, signed_in):
         with pytest.raises(ValidationError):
-            ResendAttributeCode(pool.provider)(
+            ResendAttributeCode(pool.provider, pool.verifier, ample_attempt_limiter())(
                 ResendAttributeCodeCommand(signed_in.tokens.access_token, "phone_number")
             )

@@ -21,7 +21,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import Challenge
-from tests.fakes import InMemoryUserDirectory
+from tests.fakes import InMemoryUserDirectory, ample_attempt_limiter
 
 USERNAME = "erin@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -30,12 +30,14 @@ PASSWORD = "Correct-Horse-9"
 @pytest.fixture
 def confirmed(pool):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD, (("given_name", "Erin"),)))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return pool
 
 
 def login(pool, username=USERNAME, password=PASSWORD):
-    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(username, password))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+        LoginCommand(username, password)
+    )
 
 
 class TestLogin:
@@ -72,7 +74,9 @@ class TestRespondToChallenge:
 
     def respond(self, pool, challenge, new_password="Permanent-Pass-2", name="NEW_PASSWORD_REQUIRED"):
         command = RespondToChallengeCommand("fay@example.com", name, {"NEW_PASSWORD": new_password}, challenge.session)
-        return RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())(command)
+        return RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+            command
+        )
 
     def test_a_new_password_completes_the_sign_in(self, pool, challenge):
         result = self.respond(pool, challenge)
@@ -95,7 +99,7 @@ class TestRespondToChallenge:
 
     def test_needs_a_session(self, pool, challenge):
         with pytest.raises(ValidationError):
-            RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory())(
+            RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
                 RespondToChallengeCommand("fay@example.com", "NEW_PASSWORD_REQUIRED", {}, "")
             )
 

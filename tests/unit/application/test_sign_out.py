@@ -7,7 +7,7 @@ from application.use_cases.sign_in import Login, LoginCommand, RefreshTokens, Re
 from application.use_cases.sign_out import Logout, LogoutCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
 from domain.errors import NotAuthenticated, NotAuthorized, ProviderUnavailable, TokenInvalid
-from tests.fakes import InMemoryUserDirectory, PartlyUnreachableRevocationList
+from tests.fakes import InMemoryUserDirectory, PartlyUnreachableRevocationList, ample_attempt_limiter
 
 USERNAME = "gus@example.com"
 PASSWORD = "Correct-Horse-9"
@@ -25,13 +25,15 @@ def logout(pool, revocations):
 
 
 def sign_in(pool):
-    return Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand(USERNAME, PASSWORD)).tokens
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+        LoginCommand(USERNAME, PASSWORD)
+    ).tokens
 
 
 @pytest.fixture
 def tokens(pool):
     SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
-    ConfirmSignUp(pool.provider)(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return sign_in(pool)
 
 

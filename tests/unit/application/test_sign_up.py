@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from application.ports.code_sender import CodePurpose
+from application.use_cases.codes import REFUSED_CODE_MESSAGE
 from application.use_cases.sign_in import Login, LoginCommand, SignedIn
 from application.use_cases.sign_up import (
     ConfirmSignUp,
@@ -12,8 +13,8 @@ from application.use_cases.sign_up import (
     SignUp,
     SignUpCommand,
 )
-from domain.errors import CodeMismatch, ExpiredCode, InvalidPassword, NotAuthorized, UsernameExists, ValidationError
-from tests.fakes import InMemoryUserDirectory
+from domain.errors import CodeMismatch, InvalidPassword, UsernameExists, ValidationError
+from tests.fakes import InMemoryUserDirectory, ample_attempt_limiter
 
 PASSWORD = "Correct-Horse-9"
 
@@ -33,8 +34,10 @@ class TestSignUp:
 
     def test_an_email_username_becomes_the_email_attribute(self, pool):
         sign_up(pool)
-        ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com")))
-        result = Login(pool.provider, pool.verifier, InMemoryUserDirectory())(
+        ConfirmSignUp(pool.provider, ample_attempt_limiter())(
+            ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com"))
+        )
+        result = Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
             LoginCommand("dana@example.com", PASSWORD)
         )
         assert isinstance(result, SignedIn)
@@ -72,9 +75,13 @@ class TestSignUp:
 class TestConfirmSignUp:
     def test_confirms_with_the_delivered_code(self, pool):
         sign_up(pool)
-        ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("Dana@Example.com", pool.sign_up_code("dana@example.com")))
+        ConfirmSignUp(pool.provider, ample_attempt_limiter())(
+            ConfirmSignUpCommand("Dana@Example.com", pool.sign_up_code("dana@example.com"))
+        )
         assert isinstance(
-            Login(pool.provider, pool.verifier, InMemoryUserDirectory())(LoginCommand("dana@example.com", PASSWORD)),
+            Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+                LoginCommand("dana@example.com", PASSWORD)
+            ),
             SignedIn,
         )
 
@@ -82,38 +89,44 @@ class TestConfirmSignUp:
         sign_up(pool)
         wrong = "000000" if pool.sign_up_code("dana@example.com") != "000000" else "111111"
         with pytest.raises(CodeMismatch):
-            ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", wrong))
+            ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand("dana@example.com", wrong))
 
-    def test_rejects_an_expired_code(self, pool):
+    def test_an_expired_code_reads_as_a_wrong_one(self, pool):
         sign_up(pool)
         pool.clock.advance(24 * 3600 + 1)
-        with pytest.raises(ExpiredCode):
-            ConfirmSignUp(pool.provider)(
+        with pytest.raises(CodeMismatch) as refused:
+            ConfirmSignUp(pool.provider, ample_attempt_limiter())(
                 ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com"))
             )
+        assert refused.value.message == REFUSED_CODE_MESSAGE
 
-    def test_rejects_an_unknown_user(self, pool):
-        with pytest.raises(NotAuthorized):
-            ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("nobody@example.com", "123456"))
+    def test_an_unknown_user_reads_as_a_wrong_code(self, pool):
+        with pytest.raises(CodeMismatch) as refused:
+            ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand("nobody@example.com", "123456"))
+        assert refused.value.message == REFUSED_CODE_MESSAGE
 
 
 class TestResendConfirmationCode:
     def test_sends_a_new_code_that_replaces_the_old_one(self, pool):
         sign_up(pool)
         old = pool.sign_up_code("dana@example.com")
-        ResendConfirmationCode(pool.provider)(ResendConfirmationCodeCommand("dana@example.com"))
+        ResendConfirmationCode(pool.provider, ample_attempt_limiter(), pool.clock, 0)(
+            ResendConfirmationCodeCommand("dana@example.com")
+        )
         new = pool.sign_up_code("dana@example.com")
         assert len([item for item in pool.sender.sent if item.purpose is CodePurpose.SIGN_UP]) == 2
         if old != new:
             with pytest.raises(CodeMismatch):
-                ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", old))
-        ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", new))
+                ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand("dana@example.com", old))
+        ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand("dana@example.com", new))
 
     def test_says_nothing_about_unknown_or_confirmed_users(self, pool):
-        resend = ResendConfirmationCode(pool.provider)
+        resend = ResendConfirmationCode(pool.provider, ample_attempt_limiter(), pool.clock, 0)
         resend(ResendConfirmationCodeCommand("nobody@example.com"))
         sign_up(pool)
-        ConfirmSignUp(pool.provider)(ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com")))
+        ConfirmSignUp(pool.provider, ample_attempt_limiter())(
+            ConfirmSignUpCommand("dana@example.com", pool.sign_up_code("dana@example.com"))
+        )
         sent_before = len(pool.sender.sent)
         resend(ResendConfirmationCodeCommand("dana@example.com"))
         assert len(pool.sender.sent) == sent_before
