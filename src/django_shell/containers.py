@@ -282,11 +282,17 @@ class Container(containers.DeclarativeContainer):
         SetAdministrator, administration=user_pool_administration, user_directory=user_directory
     )
     associate_software_token = providers.Factory(
-        AssociateSoftwareToken, identity_provider=identity_provider, token_verifier=token_verifier
+        AssociateSoftwareToken,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
     )
     verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
     set_mfa_preference = providers.Factory(
-        SetMfaPreference, identity_provider=identity_provider, token_verifier=token_verifier
+        SetMfaPreference,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
     )
 
     # /readyz: each dependency that requests need, reached once per call. The threads are shared by

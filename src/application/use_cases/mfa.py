@@ -4,10 +4,13 @@ off. The sign-in challenges they lead to are answered through `RespondToChalleng
 
 from __future__ import annotations
 
+import contextlib
 import urllib.parse
+from typing import Protocol
 
 import attrs
 
+from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from domain.errors import (
@@ -17,6 +20,7 @@ from domain.errors import (
     NotAuthorized,
     PasswordResetRequired,
     StepUpRequired,
+    TooManyRequests,
     UserNotConfirmed,
     ValidationError,
 )
@@ -39,30 +43,51 @@ _UNPROVEN = (
 )
 
 
-def _prove_identity(identity_provider: IdentityProvider, username: str, password: str | None, code: str | None) -> None:
+def _prove_identity(
+    identity_provider: IdentityProvider,
+    attempt_limiter: AttemptLimiter,
+    username: str,
+    proof: _Proof,
+) -> None:
     """Prove that the token's user is at hand, not only their access token: a sign-in with their
     password, and with the code of their authenticator app when the sign-in asks for it.
 
     A sign-in that asks for an SMS code has proved the password and is not answered (the code was
-    sent a moment ago and cannot be in the request). The sign-in's tokens are dropped unseen. A wrong
-    password or code counts towards the pool's own limits as at sign-in; `TooManyRequests` and
-    `ProviderUnavailable` pass through. Raises `StepUpRequired`.
+    sent a moment ago and cannot be in the request). The sign-in's tokens are dropped unseen. A failed
+    proof spends one of the failed sign-ins the client and the account have (as `Login` does), and
+    once either has none left the answer is `TooManyRequests` without a sign-in; it also counts
+    towards the pool's own limits. `TooManyRequests` and `ProviderUnavailable` pass through. Raises
+    `StepUpRequired`.
     """
-    if not password:
-        raise StepUpRequired()
+    user = Username(username)
+    attempt_limiter.check(Attempt.PASSWORD, proof.client, user.key)
     try:
-        user = Username(username)
-        result = identity_provider.initiate_auth(user, Password(password))
+        if not proof.password:
+            raise StepUpRequired()
+        result = identity_provider.initiate_auth(user, Password(proof.password))
         if isinstance(result, Challenge) and result.name == MfaFactor.TOTP.value:
-            if not code:
+            if not proof.code:
                 raise StepUpRequired()
             result = identity_provider.respond_to_challenge(
-                user, result.name, {"SOFTWARE_TOKEN_MFA_CODE": code}, result.session
+                user, result.name, {"SOFTWARE_TOKEN_MFA_CODE": proof.code}, result.session
             )
-    except _UNPROVEN:
+        if isinstance(result, Challenge) and result.name != MfaFactor.SMS.value:
+            raise StepUpRequired()
+    except (*_UNPROVEN, StepUpRequired):
+        with contextlib.suppress(TooManyRequests):
+            attempt_limiter.spend(Attempt.PASSWORD, proof.client, user.key)
         raise StepUpRequired() from None
-    if isinstance(result, Challenge) and result.name != MfaFactor.SMS.value:
-        raise StepUpRequired()
+
+
+class _Proof(Protocol):
+    @property
+    def password(self) -> str | None: ...
+
+    @property
+    def code(self) -> str | None: ...
+
+    @property
+    def client(self) -> str | None: ...
 
 
 @attrs.frozen
@@ -72,6 +97,8 @@ class AssociateSoftwareTokenCommand:
     """The user's current password: changing an authenticator needs it (see `_prove_identity`)."""
     code: str | None = attrs.field(default=None, repr=False)
     """A current code of the user's authenticator app, when their sign-in asks for one."""
+    client: str | None = None
+    """The client's network address, for its budget of failed proofs; None where there is none."""
 
 
 @attrs.frozen
@@ -87,17 +114,18 @@ class AssociateSoftwareToken:
     proved who they are with their password (and their current code when sign-in asks for one): a
     new authenticator replaces the one in use, and one the user does not hold locks them out.
 
-    Returns the secret and its `otpauth://` URI. Raises `StepUpRequired`, `NotAuthorized`,
-    `TokenInvalid`.
+    Returns the secret and its `otpauth://` URI. Raises `StepUpRequired`, `TooManyRequests`,
+    `NotAuthorized`, `TokenInvalid`.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
     issuer: str = DEFAULT_ISSUER
 
     def __call__(self, command: AssociateSoftwareTokenCommand) -> AssociateSoftwareTokenResult:
         username = self.token_verifier.verify_access_token(command.access_token).username
-        _prove_identity(self.identity_provider, username, command.password, command.code)
+        _prove_identity(self.identity_provider, self.attempt_limiter, username, command)
         secret = self.identity_provider.associate_software_token(command.access_token)
         label = urllib.parse.quote(f"{self.issuer}:{username}")
         query = urllib.parse.urlencode({"secret": secret, "issuer": self.issuer})
@@ -134,6 +162,8 @@ class SetMfaPreferenceCommand:
     """The user's current password: every change of the factors needs it (see `_prove_identity`)."""
     code: str | None = attrs.field(default=None, repr=False)
     """A current code of the user's authenticator app, when their sign-in asks for one."""
+    client: str | None = None
+    """The client's network address, for its budget of failed proofs; None where there is none."""
 
 
 FACTORS = {"sms": MfaFactor.SMS, "totp": MfaFactor.TOTP}
@@ -150,11 +180,12 @@ class SetMfaPreference:
     choosing another one weakens the sign-in, and turning on one the user does not hold locks them
     out. Returns the change as made. Raises `ValidationError` (no factor named, both turned on with no
     preferred one, TOTP without a verified authenticator, SMS without a phone number), checked first;
-    then `StepUpRequired`, `NotAuthorized`, `TokenInvalid`.
+    then `StepUpRequired`, `TooManyRequests`, `NotAuthorized`, `TokenInvalid`.
     """
 
     identity_provider: IdentityProvider
     token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: SetMfaPreferenceCommand) -> MfaPreference:
         if command.preferred is not None and command.preferred not in FACTORS:
@@ -165,6 +196,6 @@ class SetMfaPreference:
             preferred=FACTORS[command.preferred] if command.preferred is not None else None,
         )
         username = self.token_verifier.verify_access_token(command.access_token).username
-        _prove_identity(self.identity_provider, username, command.password, command.code)
+        _prove_identity(self.identity_provider, self.attempt_limiter, username, command)
         self.identity_provider.set_mfa_preference(command.access_token, preference)
         return preference

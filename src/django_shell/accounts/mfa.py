@@ -22,6 +22,7 @@ from application.use_cases.mfa import (
 from django_shell import openapi
 from django_shell.accounts import credentials
 from django_shell.accounts.fields import StrictBooleanField, StrictCharField, validated
+from django_shell.client_ip import client_ip
 from domain.values import CODE_MAX_LENGTH, PASSWORD_MAX_LENGTH, MfaFactor, MfaPreference
 
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
@@ -76,7 +77,9 @@ class TotpApi(APIView):
     ) -> Response:
         data = validated(self.InputSerializer, request.data if request.data is not None else {})
         result = associate(
-            AssociateSoftwareTokenCommand(access_token=credentials.authenticated_access_token(request), **data)
+            AssociateSoftwareTokenCommand(
+                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+            )
         )
         return Response(self.OutputSerializer({"secret": result.secret, "otpauth_uri": result.otpauth_uri}).data)
 
@@ -139,7 +142,9 @@ class MfaPreferenceApi(APIView):
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:
         data = validated(self.InputSerializer, request.data)
         preference = set_preference(
-            SetMfaPreferenceCommand(access_token=credentials.authenticated_access_token(request), **data)
+            SetMfaPreferenceCommand(
+                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+            )
         )
         return Response({"msg": _described(preference)})
 

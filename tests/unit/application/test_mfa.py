@@ -2,9 +2,12 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+from typing import Any
 
+import attrs
 import pytest
 
+from application.ports.attempt_limiter import Attempt, Budget, Rate
 from application.ports.code_sender import CodePurpose
 from application.use_cases.mfa import (
     AssociateSoftwareToken,
@@ -32,7 +35,7 @@ from domain.errors import (
     ValidationError,
 )
 from domain.values import Challenge, MfaFactor
-from tests.fakes import FailingIdentityProvider, InMemoryUserDirectory, ample_attempt_limiter
+from tests.fakes import FailingIdentityProvider, InMemoryAttemptLimiter, InMemoryUserDirectory, ample_attempt_limiter
 from tests.totp import totp
 
 USERNAME = "erin@example.com"
@@ -55,7 +58,7 @@ def login(pool):
 
 
 def associate(pool, access_token, password=PASSWORD, code=None):
-    return AssociateSoftwareToken(pool.provider, pool.verifier)(
+    return AssociateSoftwareToken(pool.provider, pool.verifier, ample_attempt_limiter())(
         AssociateSoftwareTokenCommand(access_token, password=password, code=code)
     )
 
@@ -65,7 +68,7 @@ def verify(pool, access_token, code):
 
 
 def set_preference(pool, access_token, password=PASSWORD, code=None, **preference):
-    return SetMfaPreference(pool.provider, pool.verifier)(
+    return SetMfaPreference(pool.provider, pool.verifier, ample_attempt_limiter())(
         SetMfaPreferenceCommand(access_token, password=password, code=code, **preference)
     )
 
@@ -441,7 +444,7 @@ class TestStepUp:
 
     def test_another_users_password_proves_nothing(self, pool, signed_in):
         SignUp(pool.provider)(SignUpCommand("mallory@example.com", "Mallory-Pass-7"))
-        ConfirmSignUp(pool.provider)(
+        ConfirmSignUp(pool.provider, ample_attempt_limiter())(
             ConfirmSignUpCommand("mallory@example.com", pool.sign_up_code("mallory@example.com"))
         )
         with pytest.raises(StepUpRequired):
@@ -456,10 +459,62 @@ class TestStepUp:
         """The pool's lock-out or outage is 429 or 503 as at sign-in, not a 403 that says the password was wrong."""
         failing = FailingIdentityProvider(error)
         with pytest.raises(type(error)):
-            SetMfaPreference(failing, pool.verifier)(SetMfaPreferenceCommand(signed_in, totp=False, password=PASSWORD))
+            SetMfaPreference(failing, pool.verifier, ample_attempt_limiter())(
+                SetMfaPreferenceCommand(signed_in, totp=False, password=PASSWORD)
+            )
         with pytest.raises(type(error)):
-            AssociateSoftwareToken(failing, pool.verifier)(AssociateSoftwareTokenCommand(signed_in, password=PASSWORD))
+            AssociateSoftwareToken(failing, pool.verifier, ample_attempt_limiter())(
+                AssociateSoftwareTokenCommand(signed_in, password=PASSWORD)
+            )
         assert failing.calls == 2
+
+
+class TestStepUpBudget:
+    """A failed proof is a failed password: it spends the budget of failed sign-ins that `Login` keeps,
+    so that the step-up is no way around it."""
+
+    @pytest.fixture
+    def limiter(self, pool):
+        rate = Rate(limit=3, seconds=300)
+        ample = Rate(limit=10**6, seconds=60)
+        budgets = {attempt: Budget(ample, ample) for attempt in Attempt} | {Attempt.PASSWORD: Budget(rate, rate)}
+        return InMemoryAttemptLimiter(pool.clock, budgets)
+
+    def test_once_the_budget_is_spent_even_the_right_password_is_not_tried(self, pool, with_phone, limiter):
+        provider = CountingIdentityProvider(pool.provider)
+        change = SetMfaPreference(provider, pool.verifier, limiter)
+        for _ in range(3):
+            with pytest.raises(StepUpRequired):
+                change(SetMfaPreferenceCommand(with_phone, sms=True, password="Wrong-Horse-9", client="203.0.113.7"))
+
+        with pytest.raises(TooManyRequests):
+            change(SetMfaPreferenceCommand(with_phone, sms=True, password=PASSWORD, client="198.51.100.1"))
+        assert provider.sign_ins == 3
+
+    def test_failed_proofs_and_failed_sign_ins_share_one_budget(self, pool, with_phone, limiter):
+        change = SetMfaPreference(pool.provider, pool.verifier, limiter)
+        sign_in = Login(pool.provider, pool.verifier, InMemoryUserDirectory(), limiter)
+        for _ in range(3):
+            with pytest.raises(StepUpRequired):
+                change(SetMfaPreferenceCommand(with_phone, sms=True, password="Wrong-Horse-9"))
+
+        with pytest.raises(TooManyRequests):
+            sign_in(LoginCommand(USERNAME, PASSWORD))
+
+
+@attrs.define
+class CountingIdentityProvider:
+    """The pool, counting the password sign-ins made through it."""
+
+    inner: Any
+    sign_ins: int = 0
+
+    def initiate_auth(self, username, password):
+        self.sign_ins += 1
+        return self.inner.initiate_auth(username, password)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
 
 
 def signed_in_with_totp(pool, secret):
