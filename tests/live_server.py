@@ -75,6 +75,7 @@ def service_environment(**overrides: str) -> dict[str, str]:
         "LOCAL_POOL_FILE",
         "REDIS_URL",
         "SQLITE_PATH",
+        "WEB_CONCURRENCY",
     )
     environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     return environment | overrides
@@ -104,6 +105,30 @@ def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
             process.terminate()
             try:
                 process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextlib.contextmanager
+def production_server(environment: Mapping[str, str]) -> Iterator[LiveServer]:
+    """`make serve`'s command, `python -m django_shell.serve`, on a free port (WEB_CONCURRENCY as
+    `environment` says); its output goes to a file that tests may read."""
+    port = free_port()
+    with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django_shell.serve"],
+            env={**environment, "HOST": _HOST, "PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_listening(process, port, log.name)
+            yield LiveServer(f"http://{_HOST}:{port}", log.name)
+        finally:
+            process.terminate()
+            try:
+                process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

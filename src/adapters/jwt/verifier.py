@@ -22,8 +22,11 @@ from domain.values import Claims
 
 logger = logging.getLogger("cognito_auth.jwks")
 
-# Cognito's tokens are 1-2 KiB; anything far larger is refused before any parsing work is done.
-MAX_TOKEN_LENGTH = 8 * 1024
+# Cognito's tokens are 1-2 KiB, but every group a user is in adds its name to the access and ID
+# tokens: users in many groups carry tokens of 18 KiB and more. Anything larger than this is refused
+# before any parsing work is done (and the HTTP server admits headers far longer, so the refusal is
+# this 401, not the server's).
+MAX_TOKEN_LENGTH = 32 * 1024
 
 # Cognito signs with RS256 only. An allow-list shuts out "none" and the HS256-with-the-public-key trick.
 _ALGORITHMS = frozenset({"RS256"})

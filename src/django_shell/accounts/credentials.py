@@ -9,6 +9,7 @@ import attrs
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from adapters.jwt.verifier import MAX_TOKEN_LENGTH
 from application.use_cases.authenticate import Authenticated
 from django_shell.errors import BadRequest
 from domain.errors import NotAuthenticated, TokenInvalid
@@ -16,8 +17,6 @@ from domain.values import TokenSet
 
 # Room for Cognito's longest username (128) and password (256) as UTF-8, base64-encoded.
 MAX_BASIC_HEADER_LENGTH = 2048
-# Cognito's tokens are a few KiB; a header far beyond that is not one of them.
-MAX_TOKEN_LENGTH = 16 * 1024
 
 ACCESS_COOKIE = "access_token"
 REFRESH_COOKIE = "refresh_token"
