@@ -24,6 +24,8 @@ from pathlib import Path
 
 import attrs
 
+from django_shell.serve import granian_arguments
+
 ROOT = Path(__file__).resolve().parents[1]
 USERNAME, PASSWORD = "bench@example.com", "Bench-Pass-42"
 
@@ -63,10 +65,8 @@ def _gunicorn(worker_class: str, *options: str) -> Callable[[int, int, int], lis
 
 
 def _granian(port: int, workers: int, timeout: int) -> list[str]:
-    return [
-        *("-m", "granian", "--interface", "wsgi", "django_shell.wsgi:application"),
-        *("--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"),
-    ]
+    # `make serve`'s own command; granian has no worker timeout.
+    return [*granian_arguments("127.0.0.1", port, workers), "--log-level", "warning"]
 
 
 # The candidates docs/benchmarks.md compares, as the arguments to python that start them on a port
