@@ -134,9 +134,16 @@ class TestHeaderLimits:
     def test_headers_past_the_servers_buffer_are_refused_by_the_server(self, server):
         # granian answers 431 itself, before the application, with an empty body: the one refusal
         # that cannot take the JSON shape (see the README). Its head buffer is 408 KiB, but once a
-        # worker has read large bodies it admits larger heads, so the test sends a 4 MB one.
-        status, headers, body = exchange(server, request("GET", "/auth/me", {"X-Padding": "p" * 4_000_000}))
-        assert status == 431, (headers, body)
+        # worker has read large bodies it admits larger heads, so the test sends 4 MB. It may close
+        # the connection while the head is still arriving, and the 431 is then lost with it.
+        address = urlsplit(server.base_url)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+            try:
+                connection.sendall(request("GET", "/auth/me", {"X-Padding": "p" * 4_000_000}))
+                answer = connection.recv(65536)
+            except (BrokenPipeError, ConnectionResetError):
+                answer = b""
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 431 "), answer[:200]
 
 
 @contextlib.contextmanager
