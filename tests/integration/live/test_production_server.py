@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.images import JPEG
 from tests.live_server import LiveServer, production_server, service_environment
 
 # A normal request must be answered within this while others trickle bodies in (issue 12: 2 s).
@@ -98,6 +100,23 @@ class TestHostileBodies:
             server, chunked_post("/auth/resend_code", b'{"username": "kai@example.com"}', size=4)
         )
         assert status == 200, body
+
+    def test_a_chunked_image_is_uploaded(self, server):
+        username, password = "ivy@example.com", "Correct-Horse-9"
+        basic = {"Authorization": "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()}
+        assert server.post("/auth/signup", headers=basic).status == 201
+        code = re.findall(rf"sign-up confirmation code for {re.escape(username)}: (\d+)", server.log())[-1]
+        assert server.post("/auth/confirm_signup", {"username": username, "code": code}).status == 200
+        token = server.post("/auth/login", headers=basic).headers["accesstoken"]  # granian lowers names
+        image = request(
+            "PUT",
+            "/auth/me/image",
+            {"Content-Type": "image/jpeg", "Transfer-Encoding": "chunked", "AccessToken": token},
+            chunked(JPEG, 16),
+        )
+        status, _, body = exchange(server, image)
+        assert status == 200, body
+        assert json.loads(body)["image_url"]
 
     def test_a_chunked_json_body_over_64_kib_is_too_large(self, server):
         status, _, body = exchange(server, chunked_post("/auth/resend_code", b'{"username": "' + b"a" * 70_000 + b'"}'))
