@@ -222,3 +222,19 @@ class TestStartUp:
         assert lines[0].startswith("configuration error: WEB_CONCURRENCY=2 workers need shared state: set ")
         assert missing in lines[0]
         assert "WEB_CONCURRENCY=1" in lines[0]
+
+
+def test_several_workers_start_with_shared_state_and_say_so(tmp_path, redis_url):
+    environment = service_environment(
+        WEB_CONCURRENCY="2",
+        REDIS_URL=redis_url,
+        DJANGO_SECRET_KEY="several-workers-test",
+        LOCAL_POOL_FILE=str(tmp_path / "pool.sqlite3"),
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+    )
+    with production_server(environment) as running:
+        assert running.get("/auth/me").status == 401
+        log = running.log()
+    assert "workers: 2 (WEB_CONCURRENCY)" in log
+    assert "revocation and limits: shared in Redis at " in log
+    assert "shared by this host's processes" in log
