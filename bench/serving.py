@@ -9,9 +9,11 @@ Cognito, AWS, database and Redis settings are left out: the benchmarks measure t
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -116,8 +118,15 @@ def served(
             _wait_for(port, start_seconds)
             yield Served(port, process, _sign_in(base_url, log_path, timeout=start_seconds))
         finally:
+            # granian's master does not wait for a worker still starting: stop every worker by pid too.
+            workers = worker_pids(process.pid) if process.poll() is None else []
             process.terminate()
-            process.wait(start_seconds)
+            try:
+                process.wait(start_seconds)
+            finally:
+                for worker in workers:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(worker, signal.SIGKILL)
 
 
 def worker_pids(master: int) -> list[int]:

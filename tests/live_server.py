@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -126,12 +127,27 @@ def production_server(environment: Mapping[str, str]) -> Iterator[LiveServer]:
             _wait_until_listening(process, port, log.name)
             yield LiveServer(f"http://{_HOST}:{port}", log.name)
         finally:
+            # granian's master does not wait for a worker still starting when it is told to stop:
+            # the worker would live on, so it is stopped by its own pid.
+            workers = _children(process.pid)
             process.terminate()
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+            for worker in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    """A process's children (Linux /proc); none once it has ended."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [int(child) for child in children.read().split()]
+    except FileNotFoundError:
+        return []
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: str) -> None:
