@@ -1,6 +1,7 @@
-# The two commands of the README: `make run` and `make test`. Both create .venv on first use and
-# install into it from the lock files in requirements/ (exact versions, every file's hash checked):
-# `make run` only what the service runs (runtime.txt), `make test` the development tools as well
+# The two commands of the README: `make run` and `make test` (and `make serve`, the production server).
+# They create .venv on first use and install into it from the lock files in requirements/ (exact
+# versions, every file's hash checked): `make run` and `make serve` only what the service runs
+# (runtime.txt), `make test` the development tools as well
 # (dev.txt). `make lock` re-resolves both after a change to pyproject.toml, keeping every pin it can;
 # `make lock UPGRADE=1` takes the newest releases pyproject.toml allows.
 PYTHON ?= python3
@@ -13,7 +14,7 @@ LOCAL_POOL_FILE ?= .local/pool.sqlite3
 UV := uv==0.13.9
 LOCK := $(BIN)/uv pip compile --quiet --custom-compile-command "make lock" --generate-hashes --universal --python-version 3.11 pyproject.toml requirements/build.in $(if $(UPGRADE),--upgrade)
 
-.PHONY: run test lint unit lock
+.PHONY: run serve test lint unit lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,12 @@ run: $(RUNTIME)
 	mkdir -p .local $(dir $(LOCAL_POOL_FILE))
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage migrate --no-input --verbosity 0
 	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) $(BIN)/python -m django_shell.manage runserver --noreload 127.0.0.1:$(PORT)
+
+# granian with WEB_CONCURRENCY workers (one per core unless set) on HOST:PORT, after the migrations;
+# several workers need REDIS_URL and DJANGO_SECRET_KEY (see the README's "Serving in production").
+serve: $(RUNTIME)
+	mkdir -p .local $(dir $(LOCAL_POOL_FILE))
+	LOCAL_POOL_FILE=$(LOCAL_POOL_FILE) PORT=$(PORT) $(BIN)/python -m django_shell.serve
 
 lint: $(DEV)
 	$(BIN)/ruff check src tests bench

@@ -1,12 +1,13 @@
-"""HTTP load: gunicorn serving one small JSON endpoint with and without authentication.
+"""HTTP load: a WSGI server serving one small JSON endpoint with and without authentication.
 
-Run by hand (needs `wrk`, Debian's package):  .venv/bin/python -m bench.http_load [--seconds 3] [--rounds 40]
+Run by hand (needs `wrk`, Debian's package):
+    .venv/bin/python -m bench.http_load [--seconds 3] [--rounds 40] [--server gunicorn-sync|gunicorn-gthread|granian]
 
-Starts gunicorn (sync workers, one per core) on a loopback port with the embedded user pool in a
-temporary SQLite file, signs a user in over HTTP, then runs wrk in rounds against /bench/open,
-against it again with a header as long as the token that nothing reads (`padded`), and against
+Starts the server (gunicorn's sync workers unless told, one worker per core) on a loopback port with
+the embedded user pool in a temporary SQLite file, signs a user in over HTTP, then runs wrk in rounds
+against /bench/open, against it again with a header as long as the token that nothing reads (`padded`), and against
 /bench/protected (the same view behind token authentication) with the token, in an order that
-rotates. It prints, for each round and as medians, requests/s, p50, p99 and the CPU time gunicorn's
+rotates. It prints, for each round and as medians, requests/s, p50, p99 and the CPU time the server's
 workers spent per request, and the ratios auth/open (the issue's comparison) and auth/padded (what
 using the token costs beyond carrying it), each as the median of the rounds' ratios with its 95 %
 confidence interval. On a shared 2-core machine throughput moves with whatever else runs, from
@@ -26,11 +27,11 @@ import statistics
 import subprocess
 from pathlib import Path
 
-from bench.serving import served, worker_pids
+from bench.serving import SERVERS, served, worker_pids
 
 
 def workers_cpu_seconds(master: int) -> float:
-    """User and system CPU time of the gunicorn master's workers (Linux /proc)."""
+    """User and system CPU time of the server master's workers (Linux /proc)."""
     ticks = 0
     for child in worker_pids(master):
         # Fields after the parenthesised command name; utime and stime are the 12th and 13th.
@@ -76,11 +77,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--server", choices=SERVERS, default="gunicorn-sync")
     arguments = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
 
-    with served(arguments.workers) as service:
+    with served(arguments.workers, server=arguments.server) as service:
         master = service.server.pid
         requests = {kind: (service.base_url + path, headers) for kind, (path, headers) in service.requests().items()}
         # Warm every worker: each verifies the token once, then serves it from its cache.

@@ -1,7 +1,7 @@
-"""The service under gunicorn on a loopback port, with a signed-in user: what the HTTP benchmarks share.
+"""The service under a WSGI server on a loopback port, with a signed-in user: what the HTTP benchmarks share.
 
-`served()` migrates a temporary SQLite database, starts gunicorn (sync workers) with
-`bench.settings` and the embedded user pool in a temporary file, and yields a `Served` whose
+`served()` migrates a temporary SQLite database, starts one of `SERVERS` (gunicorn's sync workers
+unless told) with `bench.settings` and the embedded user pool in a temporary file, and yields a `Served` whose
 `access_token` belongs to a user signed up, confirmed and signed in over HTTP. The environment's
 Cognito, AWS, database and Redis settings are left out: the benchmarks measure the embedded default.
 """
@@ -9,20 +9,24 @@ Cognito, AWS, database and Redis settings are left out: the benchmarks measure t
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
+
+from django_shell.serve import granian_arguments
 
 ROOT = Path(__file__).resolve().parents[1]
 USERNAME, PASSWORD = "bench@example.com", "Bench-Pass-42"
@@ -32,7 +36,7 @@ USERNAME, PASSWORD = "bench@example.com", "Bench-Pass-42"
 class Served:
     port: int
     server: subprocess.Popen[bytes]
-    """The process started: gunicorn's master, or the tool wrapping it."""
+    """The process started: the server's master, or the tool wrapping it."""
     access_token: str = attrs.field(repr=False)
 
     @property
@@ -51,14 +55,42 @@ class Served:
         }
 
 
+def _gunicorn(worker_class: str, *options: str) -> Callable[[int, int, int], list[str]]:
+    def command(port: int, workers: int, timeout: int) -> list[str]:
+        return [
+            *("-m", "gunicorn", "django_shell.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--worker-class", worker_class, *options, "--timeout", str(timeout)),
+            *("--error-logfile", "-", "--log-level", "warning"),
+        ]
+
+    return command
+
+
+def _granian(port: int, workers: int, timeout: int) -> list[str]:
+    # `make serve`'s own command; granian has no worker timeout.
+    return [*granian_arguments("127.0.0.1", port, workers), "--log-level", "warning"]
+
+
+# The candidates docs/benchmarks.md compares, as the arguments to python that start them on a port
+# with a number of workers and a worker timeout (for the servers that have one).
+SERVERS: dict[str, Callable[[int, int, int], list[str]]] = {
+    "gunicorn-sync": _gunicorn("sync"),
+    # Four threads per worker: gunicorn's documentation suggests 2-4 x cores in all.
+    "gunicorn-gthread": _gunicorn("gthread", "--threads", "4"),
+    "granian": _granian,
+}
+
+
 @contextmanager
-def served(workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.0) -> Iterator[Served]:
-    """gunicorn with `workers` sync workers, run under `wrapper` (a command prefix such as valgrind's,
-    given `start_seconds` to answer and each sign-in request as long again)."""
+def served(
+    workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.0, server: str = "gunicorn-sync"
+) -> Iterator[Served]:
+    """`server` (one of `SERVERS`) with `workers` workers, run under `wrapper` (a command prefix such
+    as valgrind's, given `start_seconds` to answer and each sign-in request as long again)."""
     port = _free_port()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as scratch:
-        log_path = Path(scratch) / "gunicorn.log"
+        log_path = Path(scratch) / "server.log"
         environment = {
             key: value
             for key, value in os.environ.items()
@@ -77,38 +109,28 @@ def served(workers: int, wrapper: Sequence[str] = (), start_seconds: float = 30.
             env=environment,
             check=True,
         )
-        command = [
-            *wrapper,
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "django_shell.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            # A worker under an instrumenting wrapper answers slowly; it must not be taken for hung.
-            "--timeout",
-            str(max(30, int(start_seconds))),
-            "--error-logfile",
-            "-",
-            "--log-level",
-            "warning",
-        ]
+        # A worker under an instrumenting wrapper answers slowly; it must not be taken for hung.
+        timeout = max(30, int(start_seconds))
+        command = [*wrapper, sys.executable, *SERVERS[server](port, workers, timeout)]
         with log_path.open("w") as log:
-            server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+            process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
         try:
             _wait_for(port, start_seconds)
-            yield Served(port, server, _sign_in(base_url, log_path, timeout=start_seconds))
+            yield Served(port, process, _sign_in(base_url, log_path, timeout=start_seconds))
         finally:
-            server.terminate()
-            server.wait(start_seconds)
+            # granian's master does not wait for a worker still starting: stop every worker by pid too.
+            workers = worker_pids(process.pid) if process.poll() is None else []
+            process.terminate()
+            try:
+                process.wait(start_seconds)
+            finally:
+                for worker in workers:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(worker, signal.SIGKILL)
 
 
 def worker_pids(master: int) -> list[int]:
-    """The gunicorn master's children, its workers (Linux /proc)."""
+    """The server master's children, its workers (Linux /proc)."""
     return [int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
 
 
@@ -126,7 +148,7 @@ def _wait_for(port: int, seconds: float) -> None:
             return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"gunicorn did not start on port {port}")
+    raise SystemExit(f"the server did not start on port {port}")
 
 
 def _post(url: str, body: object, headers: dict[str, str], timeout: float) -> dict[str, str]:
@@ -135,7 +157,8 @@ def _post(url: str, body: object, headers: dict[str, str], timeout: float) -> di
     )
     request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-        return dict(response.headers)
+        # Header names in any case: HTTP/1.1 says they are case-insensitive, and granian lowers them.
+        return {name.lower(): value for name, value in response.headers.items()}
 
 
 def _sign_in(base_url: str, log_path: Path, timeout: float) -> str:
@@ -143,4 +166,4 @@ def _sign_in(base_url: str, log_path: Path, timeout: float) -> str:
     _post(f"{base_url}/auth/signup", None, basic, timeout)
     code = re.findall(rf"sign-up confirmation code for {re.escape(USERNAME)}: (\d+)", log_path.read_text())[-1]
     _post(f"{base_url}/auth/confirm_signup", {"username": USERNAME, "code": code}, {}, timeout)
-    return _post(f"{base_url}/auth/login", None, basic, timeout)["AccessToken"]
+    return _post(f"{base_url}/auth/login", None, basic, timeout)["accesstoken"]

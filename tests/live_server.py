@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def service_environment(**overrides: str) -> dict[str, str]:
         "RATE_LIMIT_",
         "TRUSTED_PROXY_HOPS",
         "CODE_DELIVERY_MIN_MILLISECONDS",
+        "WEB_CONCURRENCY",
     )
     environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     return environment | overrides
@@ -120,6 +122,45 @@ def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextlib.contextmanager
+def production_server(environment: Mapping[str, str]) -> Iterator[LiveServer]:
+    """`make serve`'s command, `python -m django_shell.serve`, on a free port (WEB_CONCURRENCY as
+    `environment` says); its output goes to a file that tests may read."""
+    port = free_port()
+    with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "django_shell.serve"],
+            env={**environment, "HOST": _HOST, "PORT": str(port)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_listening(process, port, log.name)
+            yield LiveServer(f"http://{_HOST}:{port}", log.name)
+        finally:
+            # granian's master does not wait for a worker still starting when it is told to stop:
+            # the worker would live on, so it is stopped by its own pid.
+            workers = _children(process.pid)
+            process.terminate()
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for worker in workers:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(worker, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    """A process's children (Linux /proc); none once it has ended."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as children:
+            return [int(child) for child in children.read().split()]
+    except FileNotFoundError:
+        return []
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, log_path: str) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.parse
 from typing import Any
 
 from django.apps import AppConfig
@@ -29,11 +30,16 @@ class CognitoAuthConfig(AppConfig):
         self.container.attempt_limiter()
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
         logger.info("profile images: %s", _describe_images(settings.COGNITO_AUTH["profile_images"]))
+        logger.info("revocation and limits: %s", _describe_shared_state(settings.REDIS_URL))
+        logger.info("database: %s", _describe_database(settings.DATABASES["default"]))
+        logger.info("workers: %d (WEB_CONCURRENCY)", settings.WORKERS)
 
 
 def _describe(config: dict[str, Any]) -> str:
     if config["identity_provider"] == "memory":
-        return f"memory (embedded user pool in {config['memory']['pool_file']})"
+        if config["memory"]["pool_file"] == ":memory:":
+            return "memory (embedded user pool in this process only: set LOCAL_POOL_FILE to keep and share it)"
+        return f"memory (embedded user pool in {config['memory']['pool_file']}, shared by this host's processes)"
     endpoint = config["cognito"]["endpoint_url"] or f"AWS region {config['aws_region']}"
     return f"cognito (user pool {config['user_pool_id']} at {endpoint})"
 
@@ -42,3 +48,19 @@ def _describe_images(config: dict[str, Any]) -> str:
     if config["store"] == "local":
         return f"local (files in {config['local']['directory']})"
     return f"s3 (bucket {config['s3']['bucket']} at {config['s3']['endpoint_url'] or 'AWS'})"
+
+
+def _describe_shared_state(redis_url: str | None) -> str:
+    if not redis_url:
+        return "per process (no REDIS_URL): a logout or a limit holds in this process only"
+    # Where, but not the password the URL may carry.
+    location = urllib.parse.urlsplit(redis_url)
+    if location.scheme == "unix":
+        return f"shared in Redis at {location.path}"
+    return f"shared in Redis at {location.hostname}:{location.port or 6379}{location.path or '/0'}"
+
+
+def _describe_database(database: dict[str, Any]) -> str:
+    if database["ENGINE"].endswith("sqlite3"):
+        return f"SQLite file {database['NAME']}"
+    return f"PostgreSQL database {database['NAME']} at {database['HOST']}:{database['PORT']}"

@@ -26,9 +26,11 @@ from domain.values import Claims
 
 logger = logging.getLogger("cognito_auth.jwks")
 
-# Cognito's tokens are 1-2 KiB, but a user in many groups with long names carries more: Cognito allows 100
-# groups of 128 characters, about 18 KiB of token. Anything larger is refused before any parsing work.
-MAX_TOKEN_LENGTH = 24 * 1024
+# Cognito's tokens are 1-2 KiB, but every group a user is in adds its name to the access and id tokens:
+# Cognito allows 100 groups of 128 characters, about 18 KiB of token. Anything larger than this is
+# refused before any parsing work is done (and the HTTP server admits headers far longer, so the
+# refusal is this 401, not the server's).
+MAX_TOKEN_LENGTH = 32 * 1024
 
 # Cognito's longest access- and id-token lifetime is one day: a token that claims more is not Cognito's.
 MAX_LIFETIME_SECONDS = 24 * 3600

@@ -31,6 +31,7 @@ from application.use_cases.profile_image import (
 )
 from django_shell import openapi
 from django_shell.accounts.models import User
+from django_shell.request_bodies import read_at_most
 from domain.values import PROFILE_IMAGE_MAX_BYTES, Claims, ImageFormat, ProfileImage
 
 _SIGNING_SALT = "cognito_auth.profile_image_file"
@@ -61,17 +62,7 @@ class ImageParser(BaseParser):
         request = (parser_context or {})["request"]
         # DRF hands a stream to parsers only for a valid, non-zero Content-Length.
         ProfileImage.check_size(int(request.META["CONTENT_LENGTH"]))
-        return {"image": _read_at_most(stream, PROFILE_IMAGE_MAX_BYTES + 1)}
-
-
-def _read_at_most(stream: Any, limit: int) -> bytes:
-    # A WSGI server's read(n) may return fewer bytes than asked for before the end.
-    chunks: list[bytes] = []
-    remaining = limit
-    while remaining > 0 and (chunk := stream.read(remaining)):
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+        return {"image": read_at_most(stream, PROFILE_IMAGE_MAX_BYTES + 1)}
 
 
 class ProfileImageApi(APIView):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from corsheaders import defaults as corsheaders_defaults
+from django.core.exceptions import ImproperlyConfigured
 
 from django_shell.settings import environment as env
 
@@ -222,7 +223,7 @@ USE_TZ = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 
 REST_FRAMEWORK = {
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["django_shell.parsers.JsonParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_shell.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -253,6 +254,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
+
+# How many worker processes serve this deployment: `make serve` (django_shell.serve) says so to its
+# workers through WEB_CONCURRENCY, the variable gunicorn and most platforms read too. Several
+# processes must share what one process would keep to itself, or each answers from its own copy.
+WORKERS = env.integer("WEB_CONCURRENCY", 1, minimum=1, maximum=1024)
+_PER_PROCESS = [
+    *(
+        ["LOCAL_POOL_FILE (the embedded pool of one worker is unknown to the others)"]
+        if IDENTITY_PROVIDER == "memory" and COGNITO_AUTH["memory"]["pool_file"] == ":memory:"
+        else []
+    ),
+    *([] if REDIS_URL else ["REDIS_URL (a logout or a limit reaches one worker only)"]),
+    *([] if env.optional("DJANGO_SECRET_KEY") else ["DJANGO_SECRET_KEY (each worker signs with a key of its own)"]),
+]
+if WORKERS > 1 and _PER_PROCESS:
+    raise ImproperlyConfigured(
+        f"WEB_CONCURRENCY={WORKERS} workers need shared state: set "
+        + "; ".join(_PER_PROCESS)
+        + ", or WEB_CONCURRENCY=1."
+    )
 
 AUTH_COOKIE_SECURE = env.boolean("AUTH_COOKIE_SECURE", not DEBUG)
 # Cognito's default refresh-token lifetime; the cookie should not outlive the token.

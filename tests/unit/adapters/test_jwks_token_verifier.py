@@ -122,6 +122,16 @@ class TestAccessTokens:
 
         assert verifier.verify_access_token(token).groups == ("admins", "staff")
 
+    def test_accepts_the_token_of_a_user_in_many_groups(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        # Cognito lists every group in the token: 180 groups of 100-character names make it over 24 KiB.
+        groups = [f"{number:03d}-" + "g" * 96 for number in range(180)]
+        token = sign(signing_key, claims() | {"cognito:groups": groups})
+        assert len(token) > 24 * 1024
+
+        assert verifier.verify_access_token(token).groups == tuple(groups)
+
     def test_accepts_a_token_expired_within_the_leeway(
         self, verifier: JwksTokenVerifier, access_token: str, clock: ManualClock
     ) -> None:
