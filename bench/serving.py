@@ -47,11 +47,13 @@ class Served:
         """The kinds of request the HTTP benchmarks compare, as (path, headers): `open`, GET
         /bench/open; `padded`, the same with a header as long as the access token that nothing reads,
         which tells what carrying the token costs from what using it does; `auth`, GET
-        /bench/protected with the token."""
+        /bench/protected with the token; `me`, GET /auth/me with the token: the profile from the
+        mirror, the service's own warm authenticated path."""
         return {
             "open": ("/bench/open", {}),
             "padded": ("/bench/open", {"X-Pad": "p" * len(self.access_token)}),
             "auth": ("/bench/protected", {"AccessToken": self.access_token}),
+            "me": ("/auth/me", {"AccessToken": self.access_token}),
         }
 
 
