@@ -30,8 +30,8 @@ class CognitoAuthConfig(AppConfig):
 
 
 def _describe(config: dict[str, Any]) -> str:
-    if config["identity_provider"] == "memory":
-        return f"memory (embedded user pool in {config['memory']['pool_file']})"
+    if config["identity_provider"] == "embedded":
+        return f"embedded (user pool in {config['embedded']['pool_file']})"
     endpoint = config["cognito"]["endpoint_url"] or f"AWS region {config['aws_region']}"
     return f"cognito (user pool {config['user_pool_id']} at {endpoint})"
 

@@ -8,14 +8,14 @@ from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
+from adapters.embedded_pool.code_sender import LoggingCodeSender
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.local_files.profile_image_store import LocalFileProfileImageStore
-from adapters.memory.code_sender import LoggingCodeSender
-from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
@@ -50,15 +50,15 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
 
-    memory_identity_provider = providers.Singleton(
-        InMemoryIdentityProvider,
+    embedded_identity_provider = providers.Singleton(
+        EmbeddedIdentityProvider,
         pool_id=config.user_pool_id,
         client_id=config.app_client_id,
         region=config.aws_region,
         code_sender=providers.Singleton(LoggingCodeSender),
         clock=clock,
-        database=config.memory.pool_file,
-        access_token_lifetime=config.memory.access_token_seconds,
+        database=config.embedded.pool_file,
+        access_token_lifetime=config.embedded.access_token_seconds,
     )
     cognito_client = providers.Singleton(
         build_cognito_client,
@@ -72,7 +72,7 @@ class Container(containers.DeclarativeContainer):
     )
     identity_provider = providers.Selector(
         config.identity_provider,
-        memory=memory_identity_provider,
+        embedded=embedded_identity_provider,
         cognito=providers.Singleton(
             CognitoIdentityProvider,
             cognito_client,
@@ -83,7 +83,7 @@ class Container(containers.DeclarativeContainer):
     shared_cache = providers.Singleton(DjangoSharedCache)
     jwks = providers.Selector(
         config.identity_provider,
-        memory=memory_identity_provider.provided.jwks,
+        embedded=embedded_identity_provider.provided.jwks,
         cognito=providers.Singleton(HttpJwks, url=config.cognito.jwks_url, timeout=config.cognito.connect_timeout),
     )
     # Every authenticated request verifies its access token: the cache makes all but the first a lookup.
@@ -194,7 +194,7 @@ class Container(containers.DeclarativeContainer):
     )
     user_pool_administration = providers.Selector(
         config.identity_provider,
-        memory=providers.Singleton(InMemoryUserPoolAdministration, memory_identity_provider),
+        embedded=providers.Singleton(EmbeddedUserPoolAdministration, embedded_identity_provider),
         cognito=providers.Singleton(CognitoUserPoolAdministration, cognito_client, user_pool_id=config.user_pool_id),
     )
     create_user = providers.Factory(CreateUser, administration=user_pool_administration)

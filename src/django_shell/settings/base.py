@@ -11,8 +11,12 @@ from django_shell.settings import environment as env
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
+# `memory` is the embedded pool's first name, still accepted: the pool lives in SQLite, in memory or in a file.
 IDENTITY_PROVIDER = env.choice(
-    "IDENTITY_PROVIDER", {"cognito", "memory"}, "cognito" if env.optional("COGNITO_USER_POOL_ID") else "memory"
+    "IDENTITY_PROVIDER",
+    {"cognito", "embedded"},
+    "cognito" if env.optional("COGNITO_USER_POOL_ID") else "embedded",
+    aliases={"memory": "embedded"},
 )
 _COGNITO = IDENTITY_PROVIDER == "cognito"
 _WHY_COGNITO = "with IDENTITY_PROVIDER=cognito"
@@ -50,7 +54,7 @@ COGNITO_AUTH: dict[str, Any] = {
         "read_timeout": env.integer("COGNITO_READ_TIMEOUT_SECONDS", 5, minimum=1, maximum=60),
         "max_attempts": env.integer("COGNITO_MAX_ATTEMPTS", 2, minimum=1, maximum=3),
     },
-    "memory": {
+    "embedded": {
         # Unset: the pool lives in this process only. Set: a SQLite file that survives restarts and
         # is shared by every worker process.
         "pool_file": env.optional("LOCAL_POOL_FILE") or ":memory:",

@@ -2,10 +2,10 @@
 
 import os
 
-os.environ.setdefault("IDENTITY_PROVIDER", "memory")
+os.environ.setdefault("IDENTITY_PROVIDER", "embedded")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 
 from django_shell.settings.base import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-COGNITO_AUTH["memory"]["pool_file"] = ":memory:"  # noqa: F405
+COGNITO_AUTH["embedded"]["pool_file"] = ":memory:"  # noqa: F405

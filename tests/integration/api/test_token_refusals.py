@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from tests.integration.api.conftest import basic
 
-pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 USERNAME = "lee@example.com"
 PASSWORD = "Correct-Horse-9"

@@ -29,7 +29,7 @@ from tests.integration.faults.conftest import (
     FaultyCognito,
     faulty_cognito,
 )
-from tests.pools import MemoryBackend
+from tests.pools import EmbeddedBackend
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +130,7 @@ def assert_answered_the_fault(response: Any, fault: Fault, tokens: TokenSet, ser
 
 @pytest.mark.parametrize("call", CALLS.values(), ids=CALLS.keys())
 def test_answers_within_the_budget_after_bounded_attempts(
-    api: Api, wired: FaultyCognito, tokens: TokenSet, embedded: MemoryBackend, call: Call
+    api: Api, wired: FaultyCognito, tokens: TokenSet, embedded: EmbeddedBackend, call: Call
 ) -> None:
     rows_before = row_counts()
 
