@@ -98,6 +98,14 @@ class Gap(enum.Enum):
         "moto answers a page token it did not issue with InvalidToken, not Cognito's InvalidParameterException"
     )
     NO_INVITATIONS = "moto sends no invitation: AdminCreateUser ignores DesiredDeliveryMediums"
+    NO_PASSWORD_LOCKOUT = (
+        "moto never locks a user out after wrong passwords; Cognito refuses sign-ins for 2^(n-5) s after the "
+        "fifth with NotAuthorizedException 'Password attempts exceeded'"
+    )
+    CODE_REQUESTS_UNLIMITED = (
+        "moto sends a user any number of codes; Cognito caps the requests per user per hour (LimitExceededException)"
+    )
+    NO_MFA_LOCKOUT = "moto never locks a user's MFA challenges, however many wrong codes they were sent"
 
 
 class Backend(Protocol):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 import attrs
 
-from adapters.embedded_pool import mfa
+from adapters.embedded_pool import mfa, protections
 from adapters.embedded_pool.codes import Delivery, masked_phone_number, random_code
 from adapters.embedded_pool.tokens import TokenIssuer, digest
 from adapters.embedded_pool.users import (
@@ -39,6 +39,7 @@ _SESSION_LIFETIME = 3 * 60
 # Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
 _WRONG_MFA_CODES = 3
 
+_SECOND_FACTORS = frozenset({MfaFactor.SMS.value, MfaFactor.TOTP.value})
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
 _USER_ATTRIBUTE_PREFIX = "userAttributes."
 
@@ -128,15 +129,21 @@ class Challenges:
             raise ValidationError({"challenge_name": f"this session answers {row['challenge_name']}"})
         if not user.enabled:
             raise NotAuthorized(USER_DISABLED)
+        second_factor = challenge_name in _SECOND_FACTORS
+        if second_factor:
+            protections.refuse_locked_mfa(db, user, now)
         try:
             step = self._answers[challenge_name](db, user, responses, row, now)
         except CodeMismatch:
+            protections.count_wrong_mfa_code(db, user, now)
             # A rejected answer may be corrected and sent again, but a wrong code only a few times.
             db.execute(
                 "UPDATE sessions SET wrong_codes_left = wrong_codes_left - 1 WHERE digest = ?", (session_digest,)
             )
             db.execute("DELETE FROM sessions WHERE digest = ? AND wrong_codes_left <= 0", (session_digest,))
             raise
+        if second_factor:
+            protections.forget_wrong_mfa_codes(db, user)
         # A successful answer uses the session up; a next challenge comes with a session of its own.
         db.execute("DELETE FROM sessions WHERE digest = ?", (session_digest,))
         return step

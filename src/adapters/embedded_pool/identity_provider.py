@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from adapters.embedded_pool import listing, mfa
+from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
@@ -151,6 +151,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
         with self._db.transaction() as db:
             now = self._clock.now()
+            protections.count_code_request(db, username, now)
             user = existing_user(db, username)
             if user.status is not Status.UNCONFIRMED:
                 raise NotAuthorized("User is already confirmed.")
@@ -163,16 +164,20 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def initiate_auth(self, username: Username, password: Password) -> AuthResult:
         with self._db.transaction() as db:
             now = self._clock.now()
+            protections.refuse_locked_password(db, username, now)
             user = find_user(db, username)
             if user is None:
                 # Unknown users cost a hash too, so response times do not tell which usernames exist.
                 password_matches(password.value, dummy_hash())
+                protections.count_wrong_password(db, username, now)
                 raise NotAuthorized(INCORRECT_CREDENTIALS)
             # The administrator has withdrawn the password: no password, right or wrong, signs in.
             if user.status is Status.RESET_REQUIRED:
                 raise PasswordResetRequired("Password reset required for the user")
             if not password_matches(password.value, user.password_hash):
+                protections.count_wrong_password(db, username, now)
                 raise NotAuthorized(INCORRECT_CREDENTIALS)
+            protections.forget_wrong_passwords(db, username)
             if not user.enabled:
                 raise NotAuthorized(USER_DISABLED)
             if user.status is Status.UNCONFIRMED:
@@ -221,7 +226,11 @@ class EmbeddedIdentityProvider(IdentityProvider):
 
     def forgot_password(self, username: Username) -> CodeDelivery | None:
         with self._db.transaction() as db:
-            delivery = self._start_password_reset(db, existing_user(db, username), self._clock.now())
+            now = self._clock.now()
+            protections.count_code_request(db, username, now)
+            user = existing_user(db, username)
+            destination = _reset_code_destination(user)
+            delivery = new_code(db, user, CodePurpose.PASSWORD_RESET, now, destination=destination)
         delivery.send(self._code_sender)
         return masked(delivery.destination)
 
@@ -240,16 +249,6 @@ class EmbeddedIdentityProvider(IdentityProvider):
                 "UPDATE users SET password_hash = ?, status = ?, updated_at = ? WHERE sub = ?",
                 (password_hash, Status.CONFIRMED, now, user.sub),
             )
-
-    def _start_password_reset(self, db: sqlite3.Connection, user: User, now: float) -> Delivery:
-        if not user.enabled:
-            raise NotAuthorized(USER_DISABLED)
-        if user.status is Status.FORCE_CHANGE_PASSWORD:
-            raise NotAuthorized("User password cannot be reset in the current state.")
-        # Cognito sends reset codes to verified addresses only; an unconfirmed user has none.
-        if user.verified_email is None:
-            raise ValidationError({"username": "the user has no verified e-mail address to receive a reset code"})
-        return new_code(db, user, CodePurpose.PASSWORD_RESET, now, destination=user.verified_email)
 
     def _delivered(self, step: Step) -> AuthResult:
         if step.delivery is not None:
@@ -307,7 +306,9 @@ class EmbeddedIdentityProvider(IdentityProvider):
             destination = user.attributes.get(name)
             if destination is None:
                 raise ValidationError({"attribute_name": f"the user has no {name!r} to verify"})
-            delivery = new_code(db, user, purpose, self._clock.now(), destination=destination)
+            now = self._clock.now()
+            protections.count_code_request(db, Username(user.username), now)
+            delivery = new_code(db, user, purpose, now, destination=destination)
         delivery.send(self._code_sender)
         return CodeDelivery.by_email(destination)
 
@@ -382,7 +383,8 @@ class EmbeddedIdentityProvider(IdentityProvider):
         with self._db.transaction() as db:
             now = self._clock.now()
             user = existing_user(db, username)
-            delivery = self._start_password_reset(db, user, now)
+            destination = _reset_code_destination(user)
+            delivery = new_code(db, user, CodePurpose.PASSWORD_RESET, now, destination=destination)
             db.execute(
                 "UPDATE users SET status = ?, updated_at = ? WHERE sub = ?", (Status.RESET_REQUIRED, now, user.sub)
             )
@@ -449,6 +451,18 @@ class EmbeddedIdentityProvider(IdentityProvider):
         status (AdminSetUserMFAPreference). Raises what it raises, and `NotAuthorized` for an unknown user."""
         with self._db.transaction() as db:
             mfa.set_mfa_preference(db, existing_user(db, username), preference)
+
+
+def _reset_code_destination(user: User) -> str:
+    """Where the user's reset code goes, or the error that says why none can be sent."""
+    if not user.enabled:
+        raise NotAuthorized(USER_DISABLED)
+    if user.status is Status.FORCE_CHANGE_PASSWORD:
+        raise NotAuthorized("User password cannot be reset in the current state.")
+    # Cognito sends reset codes to verified addresses only; an unconfirmed user has none.
+    if user.verified_email is None:
+        raise ValidationError({"username": "the user has no verified e-mail address to receive a reset code"})
+    return user.verified_email
 
 
 def _group_exists(db: sqlite3.Connection, group: GroupName) -> bool:

@@ -72,6 +72,20 @@ _SCHEMA = (
         group_name TEXT NOT NULL,
         PRIMARY KEY (sub, group_name)
     )""",
+    # Cognito's protections (protections.py). Wrong passwords and code requests are counted by
+    # username, known or not.
+    """CREATE TABLE IF NOT EXISTS password_failures (
+        username_key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_failure_at REAL NOT NULL
+    )""",
+    "CREATE TABLE IF NOT EXISTS code_requests (username_key TEXT NOT NULL, requested_at REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS code_requests_by_username ON code_requests (username_key)",
+    """CREATE TABLE IF NOT EXISTS mfa_failures (
+        sub TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        locked_until REAL NOT NULL
+    )""",
 )
 # Every table that holds rows of a user, the users table last.
 USER_TABLES = (
@@ -81,6 +95,7 @@ USER_TABLES = (
     "software_tokens",
     "mfa_preferences",
     "group_members",
+    "mfa_failures",
     "users",
 )
 
