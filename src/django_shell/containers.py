@@ -19,6 +19,7 @@ from adapters.memory.revocation_list import InMemoryRevocationList
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
+from adapters.sqlite.revocation_list import SqliteRevocationList
 from application.use_cases.account import ChangePassword, DeleteAccount
 from application.use_cases.administration import (
     AddUserToGroup,
@@ -101,11 +102,13 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         leeway=config.token_leeway_seconds,
     )
-    # Without Redis there is one process to tell, so the list can live in it.
+    # Without Redis: beside the embedded pool in its file when it has one (processes on the file share
+    # it, restarts keep it), else in the one process there is to tell.
     revocation_list = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
         redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
+        sqlite=providers.Singleton(SqliteRevocationList, config.embedded.pool_file, clock=clock),
     )
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)

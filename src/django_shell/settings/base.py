@@ -148,7 +148,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url_of("REDIS_URL", ("redis://", "rediss://", "unix://"))
-COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "memory"
+# Where revoked tokens are kept: Redis when there is one; else beside the embedded pool in its file, so
+# that they outlive a restart and every process on the file refuses them; else in this process.
+_POOL_FILE = COGNITO_AUTH["embedded"]["pool_file"] if IDENTITY_PROVIDER == "embedded" else ":memory:"
+COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "sqlite" if _POOL_FILE != ":memory:" else "memory"
 COGNITO_AUTH["redis_url"] = REDIS_URL
 # The shared cache holds JWKS, refresh locks and results; Redis makes it shared between processes.
 CACHES = {
