@@ -59,6 +59,10 @@ def refuse_locked_password(db: sqlite3.Connection, username: Username, now: floa
 
 
 def count_wrong_password(db: sqlite3.Connection, username: Username, now: float) -> None:
+    # Counts are kept for any username tried, so those past every lock-out and quiet period go, lest
+    # guesses at made-up usernames fill the file.
+    forgotten = now - MAX_PASSWORD_LOCKOUT - _PASSWORD_FAILURES_FORGOTTEN_AFTER
+    db.execute("DELETE FROM password_failures WHERE last_failure_at <= ?", (forgotten,))
     db.execute(
         "INSERT INTO password_failures VALUES (?, 1, ?) ON CONFLICT (username_key) "
         "DO UPDATE SET failures = failures + 1, last_failure_at = excluded.last_failure_at",
@@ -73,7 +77,7 @@ def forget_wrong_passwords(db: sqlite3.Connection, username: Username) -> None:
 def count_code_request(db: sqlite3.Connection, username: Username, now: float) -> None:
     """Record a request for a code, or raise `TooManyRequests` past the hourly cap."""
     key = username.key
-    db.execute("DELETE FROM code_requests WHERE username_key = ? AND requested_at <= ?", (key, now - 3600))
+    db.execute("DELETE FROM code_requests WHERE requested_at <= ?", (now - 3600,))
     row = db.execute(
         "SELECT count(*) AS requests, min(requested_at) AS oldest FROM code_requests WHERE username_key = ?", (key,)
     ).fetchone()

@@ -80,7 +80,9 @@ _SCHEMA = (
         last_failure_at REAL NOT NULL
     )""",
     "CREATE TABLE IF NOT EXISTS code_requests (username_key TEXT NOT NULL, requested_at REAL NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS password_failures_by_time ON password_failures (last_failure_at)",
     "CREATE INDEX IF NOT EXISTS code_requests_by_username ON code_requests (username_key)",
+    "CREATE INDEX IF NOT EXISTS code_requests_by_time ON code_requests (requested_at)",
     """CREATE TABLE IF NOT EXISTS mfa_failures (
         sub TEXT PRIMARY KEY,
         failures INTEGER NOT NULL,

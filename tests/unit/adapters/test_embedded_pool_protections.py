@@ -3,6 +3,7 @@ requests and the MFA lock-out, on the test's clock."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -305,3 +306,32 @@ class TestMfaLockOut:
         session = challenge(sms_pool)
 
         assert isinstance(answer(sms_pool, session, code_sender.last_code(ALICE, CodePurpose.SIGN_IN)), TokenSet)
+
+
+class TestStorage:
+    def test_counts_for_usernames_past_every_lock_out_leave_the_file(
+        self, tmp_path: Path, clock: ManualClock, code_sender: RecordingCodeSender, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        path = tmp_path / "pool.sqlite3"
+        pool = EmbeddedIdentityProvider(
+            pool_id="eu-west-1_TestPool",
+            client_id="test-client",
+            region="eu-west-1",
+            code_sender=code_sender,
+            clock=clock,
+            database=str(path),
+            signing_key=signing_key,
+        )
+        for n in range(10):
+            wrong_passwords(pool, 5, username=f"made-up-{n}@example.com")
+            with pytest.raises(NotAuthorized):
+                pool.forgot_password(Username(f"made-up-{n}@example.com"))
+        clock.advance(3600)
+
+        wrong_passwords(pool, 1, username="one-more@example.com")
+        with pytest.raises(NotAuthorized):
+            pool.forgot_password(Username("one-more@example.com"))
+
+        with sqlite3.connect(path) as db:
+            assert db.execute("SELECT username_key FROM password_failures").fetchall() == [("one-more@example.com",)]
+            assert db.execute("SELECT username_key FROM code_requests").fetchall() == [("one-more@example.com",)]
