@@ -28,7 +28,7 @@ import django
 
 _ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "django_shell.settings.production",
-    "IDENTITY_PROVIDER": "memory",
+    "IDENTITY_PROVIDER": "embedded",
     "SQLITE_PATH": ":memory:",
     "DJANGO_ALLOWED_HOSTS": "testserver",
     "RATE_LIMIT_CODE_DELIVERY_PER_IP": "1000000/minute",

@@ -41,7 +41,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext, setup_test_environment, teardown_test_environment
 from django.urls import resolve
 
-from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from adapters.redis.revocation_list import RedisRevocationList
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose, CodeSender
@@ -123,7 +123,7 @@ def with_client_name(url: str) -> str:
 def configure() -> str | None:
     """Settings for this run, before Django reads them; the Redis URL to watch, if any."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    os.environ["IDENTITY_PROVIDER"] = "memory"
+    os.environ["IDENTITY_PROVIDER"] = "embedded"
     # The pool that AppConfig.ready() builds is replaced at once; it need not open anyone's pool file.
     os.environ.pop("LOCAL_POOL_FILE", None)
     redis_url = os.environ.get("REDIS_URL")
@@ -137,7 +137,7 @@ def instrument(container: Any, redis_url: str | None) -> tuple[Meter, MovableClo
     """The container's own composition, rebuilt around a pool that keeps its codes, a movable clock
     and counting proxies in front of the pool and the shared cache."""
     clock, codes = MovableClock(), KeptCodes()
-    pool = InMemoryIdentityProvider(
+    pool = EmbeddedIdentityProvider(
         pool_id=container.config.user_pool_id(),
         client_id=container.config.app_client_id(),
         region=container.config.aws_region(),
@@ -147,7 +147,7 @@ def instrument(container: Any, redis_url: str | None) -> tuple[Meter, MovableClo
     provider, cache = Counting(pool), Counting(DjangoSharedCache())
     container.clock.override(providers.Object(clock))
     # Both the identity provider and the verifier's key set come from this one: key-set fetches count.
-    container.memory_identity_provider.override(providers.Object(provider))
+    container.embedded_identity_provider.override(providers.Object(provider))
     container.shared_cache.override(providers.Object(cache))
     # AppConfig.ready() built the verifier on the original pool and clock.
     container.reset_singletons()

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.clock import SystemClock
 from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.local_pool import LocalPool
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
-from adapters.memory.identity_provider import InMemoryIdentityProvider
 from application.ports.clock import Clock
 from application.ports.code_sender import CodePurpose
 from application.ports.identity_provider import IdentityProvider
@@ -30,7 +30,7 @@ from tests.totp import totp
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
 
-_MEMORY_CLIENT_ID = "test-client"
+_EMBEDDED_CLIENT_ID = "test-client"
 
 
 class Gap(enum.Enum):
@@ -101,6 +101,14 @@ class Gap(enum.Enum):
         "moto answers a page token it did not issue with InvalidToken, not Cognito's InvalidParameterException"
     )
     NO_INVITATIONS = "moto sends no invitation: AdminCreateUser ignores DesiredDeliveryMediums"
+    NO_PASSWORD_LOCKOUT = (
+        "moto never locks a user out after wrong passwords; Cognito refuses sign-ins for 2^(n-5) s after the "
+        "fifth with NotAuthorizedException 'Password attempts exceeded'"
+    )
+    CODE_REQUESTS_UNLIMITED = (
+        "moto sends a user any number of codes; Cognito caps the requests per user per hour (LimitExceededException)"
+    )
+    NO_MFA_LOCKOUT = "moto never locks a user's MFA challenges, however many wrong codes they were sent"
 
 
 class Backend(Protocol):
@@ -162,29 +170,29 @@ def xfail_if(request: pytest.FixtureRequest, backend: Backend, gap: Gap, raises:
 
 
 @attrs.define
-class MemoryBackend:
-    provider: InMemoryIdentityProvider
+class EmbeddedBackend:
+    provider: EmbeddedIdentityProvider
     verifier: JwksTokenVerifier
     sender: RecordingCodeSender
     clock: ManualClock
-    name: str = "memory"
-    client_id: str = _MEMORY_CLIENT_ID
+    name: str = "embedded"
+    client_id: str = _EMBEDDED_CLIENT_ID
     gaps: frozenset[Gap] = frozenset()
     wrong_reset_code_errors: frozenset[str] = frozenset({"CodeMismatch"})
 
     @classmethod
-    def create(cls, signing_key: rsa.RSAPrivateKey, now: float) -> MemoryBackend:
+    def create(cls, signing_key: rsa.RSAPrivateKey, now: float) -> EmbeddedBackend:
         sender, clock = RecordingCodeSender(), ManualClock(now)
-        provider = InMemoryIdentityProvider(
+        provider = EmbeddedIdentityProvider(
             pool_id="us-east-1_test",
-            client_id=_MEMORY_CLIENT_ID,
+            client_id=_EMBEDDED_CLIENT_ID,
             region="us-east-1",
             code_sender=sender,
             clock=clock,
             signing_key=signing_key,
         )
         verifier = JwksTokenVerifier(
-            issuer=provider.issuer, client_id=_MEMORY_CLIENT_ID, jwks=provider.jwks, clock=clock
+            issuer=provider.issuer, client_id=_EMBEDDED_CLIENT_ID, jwks=provider.jwks, clock=clock
         )
         return cls(provider, verifier, sender, clock)
 

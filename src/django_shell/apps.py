@@ -36,10 +36,10 @@ class CognitoAuthConfig(AppConfig):
 
 
 def _describe(config: dict[str, Any]) -> str:
-    if config["identity_provider"] == "memory":
-        if config["memory"]["pool_file"] == ":memory:":
-            return "memory (embedded user pool in this process only: set LOCAL_POOL_FILE to keep and share it)"
-        return f"memory (embedded user pool in {config['memory']['pool_file']}, shared by this host's processes)"
+    if config["identity_provider"] == "embedded":
+        if config["embedded"]["pool_file"] == ":memory:":
+            return "embedded (user pool in this process only: set LOCAL_POOL_FILE to keep and share it)"
+        return f"embedded (user pool in {config['embedded']['pool_file']}, shared by this host's processes)"
     endpoint = config["cognito"]["endpoint_url"] or f"AWS region {config['aws_region']}"
     return f"cognito (user pool {config['user_pool_id']} at {endpoint})"
 

@@ -10,19 +10,20 @@ from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
+from adapters.embedded_pool.code_sender import LoggingCodeSender
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from adapters.local_files.profile_image_store import LocalFileProfileImageStore
-from adapters.memory.code_sender import LoggingCodeSender
-from adapters.memory.identity_provider import InMemoryIdentityProvider
 from adapters.memory.revocation_list import InMemoryRevocationList
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from adapters.redis.ping import RedisPing
 from adapters.redis.revocation_list import RedisRevocationList
 from adapters.s3.client import build_s3_client
 from adapters.s3.profile_image_store import S3ProfileImageStore
+from adapters.sqlite.revocation_list import SqliteRevocationList
 from application.use_cases.account import ChangePassword, DeleteAccount
 from application.use_cases.administration import (
     AddUserToGroup,
@@ -58,15 +59,15 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
 
-    memory_identity_provider = providers.Singleton(
-        InMemoryIdentityProvider,
+    embedded_identity_provider = providers.Singleton(
+        EmbeddedIdentityProvider,
         pool_id=config.user_pool_id,
         client_id=config.app_client_id,
         region=config.aws_region,
         code_sender=providers.Singleton(LoggingCodeSender),
         clock=clock,
-        database=config.memory.pool_file,
-        access_token_lifetime=config.memory.access_token_seconds,
+        database=config.embedded.pool_file,
+        access_token_lifetime=config.embedded.access_token_seconds,
     )
     cognito_client = providers.Singleton(
         build_cognito_client,
@@ -80,7 +81,7 @@ class Container(containers.DeclarativeContainer):
     )
     identity_provider = providers.Selector(
         config.identity_provider,
-        memory=memory_identity_provider,
+        embedded=embedded_identity_provider,
         cognito=providers.Singleton(
             CognitoIdentityProvider,
             cognito_client,
@@ -91,7 +92,7 @@ class Container(containers.DeclarativeContainer):
     shared_cache = providers.Singleton(DjangoSharedCache)
     jwks = providers.Selector(
         config.identity_provider,
-        memory=memory_identity_provider.provided.jwks,
+        embedded=embedded_identity_provider.provided.jwks,
         cognito=providers.Singleton(HttpJwks, url=config.cognito.jwks_url, timeout=config.cognito.connect_timeout),
     )
     # Every authenticated request verifies its access token: the cache makes all but the first a lookup.
@@ -109,11 +110,13 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         leeway=config.token_leeway_seconds,
     )
-    # Without Redis there is one process to tell, so the list can live in it.
+    # Without Redis: beside the embedded pool in its file when it has one (processes on the file share
+    # it, restarts keep it), else in the one process there is to tell.
     revocation_list = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
         redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
+        sqlite=providers.Singleton(SqliteRevocationList, config.embedded.pool_file, clock=clock),
     )
     # Counted in Redis when the service has it, so that every process spends one budget.
     attempt_limiter = providers.Singleton(
@@ -241,7 +244,7 @@ class Container(containers.DeclarativeContainer):
     )
     user_pool_administration = providers.Selector(
         config.identity_provider,
-        memory=providers.Singleton(InMemoryUserPoolAdministration, memory_identity_provider),
+        embedded=providers.Singleton(EmbeddedUserPoolAdministration, embedded_identity_provider),
         cognito=providers.Singleton(CognitoUserPoolAdministration, cognito_client, user_pool_id=config.user_pool_id),
     )
     create_user = providers.Factory(CreateUser, administration=user_pool_administration)

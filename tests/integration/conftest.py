@@ -13,7 +13,7 @@ from django.apps import apps
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import LocalPool, create_local_pool
 from tests.moto_server import capturing_forgot_password_codes, running_moto_server
-from tests.pools import Backend, CognitoBackend, MemoryBackend
+from tests.pools import Backend, CognitoBackend, EmbeddedBackend
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -69,11 +69,11 @@ def cognito_backend(
         yield CognitoBackend.create(client, pool, moto_endpoint, reset_codes)
 
 
-@pytest.fixture(params=["memory", pytest.param("cognito", marks=pytest.mark.moto)])
+@pytest.fixture(params=["embedded", pytest.param("cognito", marks=pytest.mark.moto)])
 def backend(request: pytest.FixtureRequest, signing_key: rsa.RSAPrivateKey) -> Backend:
     """A fresh pool of each identity provider in turn."""
-    if request.param == "memory":
-        return MemoryBackend.create(signing_key, time.time())
+    if request.param == "embedded":
+        return EmbeddedBackend.create(signing_key, time.time())
     chosen: Backend = request.getfixturevalue(f"{request.param}_backend")
     return chosen
 

@@ -64,6 +64,19 @@ class TestConfigurationErrors:
         assert variable in lines[0]
 
 
+@pytest.mark.parametrize("name", ["embedded", "memory"])
+def test_the_embedded_pool_answers_to_its_first_name_too(name):
+    finished = subprocess.run(
+        [sys.executable, "-m", "django_shell.manage", "check"],
+        env=service_environment(IDENTITY_PROVIDER=name),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "identity provider: embedded (user pool in :memory:)" in finished.stderr
+
+
 @pytest.mark.moto
 def test_bootstrap_local_pool_prints_an_environment_that_serves_the_seed_flow(moto_endpoint, capsys, tmp_path):
     call_command("bootstrap_local_pool", endpoint_url=moto_endpoint)
@@ -103,7 +116,7 @@ def test_bootstrap_local_pool_refuses_an_administrators_group_no_pool_could_have
 def test_the_embedded_default_serves_and_logs_its_codes(tmp_path):
     environment = service_environment(LOCAL_POOL_FILE=str(tmp_path / "pool.sqlite3"), SQLITE_PATH=str(tmp_path / "db"))
     with running_service(environment) as server:
-        assert "identity provider: memory" in server.log()
+        assert "identity provider: embedded" in server.log()
         assert server.post("/auth/signup", headers=basic("yan@example.com", "Correct-Horse-9")).status == 201
         code = re.search(r"sign-up confirmation code for yan@example.com: (\d{6})", server.log())
         assert code, server.log()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from tests.fakes import ManualClock, RecordingCodeSender
 
 
@@ -27,10 +27,10 @@ def code_sender() -> RecordingCodeSender:
 
 
 @pytest.fixture
-def memory_provider(
+def embedded_provider(
     clock: ManualClock, code_sender: RecordingCodeSender, signing_key: rsa.RSAPrivateKey
-) -> InMemoryIdentityProvider:
-    return InMemoryIdentityProvider(
+) -> EmbeddedIdentityProvider:
+    return EmbeddedIdentityProvider(
         pool_id="eu-west-1_TestPool",
         client_id="test-client",
         region="eu-west-1",

@@ -95,7 +95,13 @@ _USER_FACING_MESSAGE = re.compile(
     r"Password (?:did|does) not conform (?:with|to) policy: [\w ,.]+"
     r"|(?:Refresh|Access) Token has (?:been revoked|expired)"
     r"|Invalid (?:Refresh|Access) Token"
+    r"|Password attempts exceeded"
+    r"|Attempt limit exceeded, please try after some time\."
 )
+
+# Cognito's answer to a sign-in while wrong passwords keep the user locked out: NotAuthorizedException
+# "Password attempts exceeded", a limit to wait out rather than a wrong password.
+_PASSWORD_ATTEMPTS_EXCEEDED = re.compile(r"password attempts exceeded", re.IGNORECASE)
 
 # A challenge answered with a session Cognito no longer knows ("Invalid session for the user,
 # session is expired.", "... session can only be used once.").
@@ -157,6 +163,8 @@ def _domain_error(error: ClientError) -> DomainError:
         if _ALREADY_CONFIRMED.search(message):
             return NotAuthorized()
         return ValidationError(_fields(message))
+    if kind is NotAuthorized and _PASSWORD_ATTEMPTS_EXCEEDED.search(message):
+        return TooManyRequests("Password attempts exceeded")
     if kind is NotAuthorized and error.operation_name == "RespondToAuthChallenge" and _SESSION_REFUSED.search(message):
         return ExpiredSession()
     if kind is NotAuthorized and _UNWRITABLE_ATTRIBUTE.search(message):

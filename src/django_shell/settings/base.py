@@ -14,8 +14,12 @@ from django_shell.settings import environment as env
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 
+# `memory` is the embedded pool's first name, still accepted: the pool lives in SQLite, in memory or in a file.
 IDENTITY_PROVIDER = env.choice(
-    "IDENTITY_PROVIDER", {"cognito", "memory"}, "cognito" if env.optional("COGNITO_USER_POOL_ID") else "memory"
+    "IDENTITY_PROVIDER",
+    {"cognito", "embedded"},
+    "cognito" if env.optional("COGNITO_USER_POOL_ID") else "embedded",
+    aliases={"memory": "embedded"},
 )
 _COGNITO = IDENTITY_PROVIDER == "cognito"
 _WHY_COGNITO = "with IDENTITY_PROVIDER=cognito"
@@ -53,7 +57,7 @@ COGNITO_AUTH: dict[str, Any] = {
         "read_timeout": env.integer("COGNITO_READ_TIMEOUT_SECONDS", 5, minimum=1, maximum=60),
         "max_attempts": env.integer("COGNITO_MAX_ATTEMPTS", 2, minimum=1, maximum=3),
     },
-    "memory": {
+    "embedded": {
         # Unset: the pool lives in this process only. Set: a SQLite file that survives restarts and
         # is shared by every worker process.
         "pool_file": env.optional("LOCAL_POOL_FILE") or ":memory:",
@@ -160,7 +164,10 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url_of("REDIS_URL", ("redis://", "rediss://", "unix://"))
-COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "memory"
+# Where revoked tokens are kept: Redis when there is one; else beside the embedded pool in its file, so
+# that they outlive a restart and every process on the file refuses them; else in this process.
+_POOL_FILE = COGNITO_AUTH["embedded"]["pool_file"] if IDENTITY_PROVIDER == "embedded" else ":memory:"
+COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "sqlite" if _POOL_FILE != ":memory:" else "memory"
 COGNITO_AUTH["redis_url"] = REDIS_URL
 # The shared cache holds JWKS, refresh locks and results; Redis makes it shared between processes.
 CACHES = {
@@ -262,7 +269,7 @@ WORKERS = env.integer("WEB_CONCURRENCY", 1, minimum=1, maximum=1024)
 _PER_PROCESS = [
     *(
         ["LOCAL_POOL_FILE (the embedded pool of one worker is unknown to the others)"]
-        if IDENTITY_PROVIDER == "memory" and COGNITO_AUTH["memory"]["pool_file"] == ":memory:"
+        if IDENTITY_PROVIDER == "embedded" and COGNITO_AUTH["embedded"]["pool_file"] == ":memory:"
         else []
     ),
     *([] if REDIS_URL else ["REDIS_URL (a logout or a limit reaches one worker only)"]),

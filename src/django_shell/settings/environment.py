@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import urllib.parse
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 import limits
 from django.core.exceptions import ImproperlyConfigured
@@ -54,8 +54,10 @@ def integer(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) 
     return number
 
 
-def choice(name: str, choices: Collection[str], default: str) -> str:
+def choice(name: str, choices: Collection[str], default: str, aliases: Mapping[str, str] | None = None) -> str:
+    """One of `choices`; a value in `aliases` (an older name) is taken as the choice it names."""
     value = optional(name) or default
+    value = (aliases or {}).get(value, value)
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(sorted(choices))}.")
     return value

@@ -2,13 +2,13 @@
 
 import os
 
-os.environ.setdefault("IDENTITY_PROVIDER", "memory")
+os.environ.setdefault("IDENTITY_PROVIDER", "embedded")
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-secret")
 
 from django_shell.settings.base import *  # noqa: F403
 
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-COGNITO_AUTH["memory"]["pool_file"] = ":memory:"  # noqa: F405
+COGNITO_AUTH["embedded"]["pool_file"] = ":memory:"  # noqa: F405
 
 # Many tests sign in again and again: they get budgets no test reaches, and the tests of the limits
 # put the production budgets back (tests/integration/limits).

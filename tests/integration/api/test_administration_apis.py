@@ -9,12 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from application.ports.user_pool_administration import UserPoolAdministration
 from django_shell.accounts.models import User
 from domain.values import FILTERABLE_ATTRIBUTES
 from tests.integration.api.conftest import basic
-from tests.pools import Backend, CognitoBackend, Gap, MemoryBackend, skip_if, xfail_if
+from tests.pools import Backend, CognitoBackend, EmbeddedBackend, Gap, skip_if, xfail_if
 
 ADMIN, ADMIN_PASSWORD = "root@example.com", "Correct-Horse-9"
 USERNAME, TEMPORARY, NEW_PASSWORD = "lee@example.com", "Temp0rary-pass", "Battery-st4ple"
@@ -23,8 +23,8 @@ USERNAME, TEMPORARY, NEW_PASSWORD = "lee@example.com", "Temp0rary-pass", "Batter
 @pytest.fixture
 def administration(backend: Backend, container):
     built: UserPoolAdministration
-    if isinstance(backend, MemoryBackend):
-        built = InMemoryUserPoolAdministration(backend.provider)
+    if isinstance(backend, EmbeddedBackend):
+        built = EmbeddedUserPoolAdministration(backend.provider)
     else:
         assert isinstance(backend, CognitoBackend)
         built = CognitoUserPoolAdministration(backend.client, user_pool_id=backend.pool.pool_id)
@@ -551,12 +551,12 @@ class TestInvitation:
         response = create(api, admin_token)
 
         assert response.json()["invitation"] is None
-        if isinstance(backend, MemoryBackend):
+        if isinstance(backend, EmbeddedBackend):
             assert [sent.username for sent in backend.sender.sent if sent.username == USERNAME] == []
 
     def test_the_invitation_carries_the_temporary_password_and_no_log_does(self, api, backend, admin_token, caplog):
         skip_if(backend, Gap.NO_INVITATIONS)
-        assert isinstance(backend, MemoryBackend)
+        assert isinstance(backend, EmbeddedBackend)
         with caplog.at_level(logging.DEBUG):
             api.post(
                 "/admin-api/users",

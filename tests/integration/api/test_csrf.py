@@ -13,11 +13,11 @@ import pytest
 from django.test import Client, override_settings
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from django_shell.accounts.models import User
 from domain.values import Username
 from tests.integration.api.conftest import basic
-from tests.pools import CognitoBackend, Gap, MemoryBackend, skip_if
+from tests.pools import CognitoBackend, EmbeddedBackend, Gap, skip_if
 
 USERNAME, PASSWORD = "ola@example.com", "Correct-Horse-9"
 VICTIM, VICTIM_PASSWORD = "val@example.com", "Battery-Staple-7"
@@ -91,11 +91,11 @@ class TestCrossSiteRequests:
 
     def test_an_administrators_cookies_alone_disable_nobody(self, backend, container):
         administration = (
-            InMemoryUserPoolAdministration(backend.provider)
-            if isinstance(backend, MemoryBackend)
+            EmbeddedUserPoolAdministration(backend.provider)
+            if isinstance(backend, EmbeddedBackend)
             else CognitoUserPoolAdministration(backend.client, user_pool_id=backend.pool.pool_id)
         )
-        assert isinstance(backend, MemoryBackend | CognitoBackend)
+        assert isinstance(backend, EmbeddedBackend | CognitoBackend)
         client = Client(enforce_csrf_checks=True)
         sign_up(client, backend, VICTIM, VICTIM_PASSWORD)
         sign_up(client, backend, USERNAME, PASSWORD)

@@ -72,7 +72,7 @@ def test_the_url_patterns_hold_the_json_endpoints():
     assert ("post", "/admin-api/users/someone/groups") in OPERATIONS
 
 
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 950, 5000, 32_000])
 @pytest.mark.parametrize(("method", "path"), OPERATIONS)
 def test_a_deeply_nested_body_is_a_bad_request(api, admin_token, method, path, depth, caplog):
@@ -88,7 +88,7 @@ def test_a_deeply_nested_body_is_a_bad_request(api, admin_token, method, path, d
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
 
 
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 def test_a_body_at_the_depth_limit_is_parsed(api, backend):
     response = api.post("/auth/resend_code", {"username": json.loads(nested(MAX_DEPTH - 1))})
     assert response.status_code == 400

@@ -90,7 +90,7 @@ class TestBasicHeaderParser:
 
 
 # The embedded pool only: the property is about the shell, and hundreds of examples on moto add time, not proof.
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestEndpointsUnderFuzz:
     @fuzz
     # The password is framed by a character no answer of the service holds: a bare random text may be

@@ -21,7 +21,7 @@ from adapters.redis.revocation_list import RedisRevocationList
 from django_shell.shared_cache import DjangoSharedCache
 from tests.integration.api.conftest import basic
 
-pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 USERNAME = "warm@example.com"
 PASSWORD = "Correct-Horse-9"

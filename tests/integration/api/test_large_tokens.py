@@ -7,7 +7,7 @@ import pytest
 from domain.values import Group, GroupName, Username
 from tests.integration.api.conftest import basic
 
-pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 USERNAME = "many.groups@example.com"
 PASSWORD = "Correct-Horse-9"

@@ -339,7 +339,7 @@ answer_keys = st.sampled_from(["SMS_MFA_CODE", "SOFTWARE_TOKEN_MFA_CODE", "NEW_P
 
 
 # The embedded pool only: the property is about the shell and the pool's session, and moto accepts any SMS code.
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestAnswersUnderFuzz:
     @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(

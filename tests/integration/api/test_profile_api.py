@@ -195,7 +195,7 @@ class TestVerifyEmail:
 
 
 # The embedded pool only: the property is about the shell, and hundreds of examples on moto add time, not proof.
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestUpdateProfileUnderFuzz:
     names = st.sampled_from(["given_name", "email", "sub", "email_verified", "custom:x", "shoe_size"]) | st.text(
         max_size=40

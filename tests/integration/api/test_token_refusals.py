@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from django_shell.accounts.models import User
 from tests.integration.api.conftest import basic
 
-pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
 USERNAME = "lee@example.com"
 PASSWORD = "Correct-Horse-9"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from application.ports.code_sender import CodePurpose
 from application.ports.user_pool_administration import UserPoolAdministration
 from domain.errors import (
@@ -44,13 +44,13 @@ from tests.integration.contract.accounts import (
     payload,
     sign_in,
 )
-from tests.pools import Backend, CognitoBackend, Gap, MemoryBackend, skip_if, xfail_if
+from tests.pools import Backend, CognitoBackend, EmbeddedBackend, Gap, skip_if, xfail_if
 
 
 @pytest.fixture
 def administration(backend: Backend) -> UserPoolAdministration:
-    if isinstance(backend, MemoryBackend):
-        return InMemoryUserPoolAdministration(backend.provider)
+    if isinstance(backend, EmbeddedBackend):
+        return EmbeddedUserPoolAdministration(backend.provider)
     assert isinstance(backend, CognitoBackend)
     return CognitoUserPoolAdministration(backend.client, user_pool_id=backend.pool.pool_id)
 
@@ -160,7 +160,7 @@ class TestInvitation:
         self, backend: Backend, administration: UserPoolAdministration
     ):
         skip_if(backend, Gap.NO_INVITATIONS)
-        assert isinstance(backend, MemoryBackend)
+        assert isinstance(backend, EmbeddedBackend)
         administration.create_user(Username(USERNAME), Password(TEMPORARY_PASSWORD), ATTRIBUTES, send_invitation=True)
 
         assert backend.sender.last_code(USERNAME, CodePurpose.INVITATION) == TEMPORARY_PASSWORD
@@ -169,7 +169,7 @@ class TestInvitation:
         created = administration.create_user(Username(USERNAME), Password(TEMPORARY_PASSWORD), ATTRIBUTES)
 
         assert created.invitation is None
-        if isinstance(backend, MemoryBackend):
+        if isinstance(backend, EmbeddedBackend):
             assert backend.sender.sent == []
 
     def test_an_invitation_needs_an_email_address(self, administration: UserPoolAdministration):

@@ -21,7 +21,7 @@ from django_shell.containers import Container
 from domain.values import Attributes, ConfirmationCode, Password, TokenSet, Username
 from tests.fault_server import Fault, FaultServer, running_fault_server
 from tests.integration.api.conftest import Api
-from tests.pools import MemoryBackend
+from tests.pools import EmbeddedBackend
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -82,12 +82,12 @@ def cognito_fault(request: pytest.FixtureRequest) -> Iterator[FaultyCognito]:
 
 
 @pytest.fixture(scope="module")
-def embedded(signing_key: rsa.RSAPrivateKey) -> MemoryBackend:
-    return MemoryBackend.create(signing_key, time.time())
+def embedded(signing_key: rsa.RSAPrivateKey) -> EmbeddedBackend:
+    return EmbeddedBackend.create(signing_key, time.time())
 
 
 @pytest.fixture(scope="module")
-def tokens(embedded: MemoryBackend) -> TokenSet:
+def tokens(embedded: EmbeddedBackend) -> TokenSet:
     """Real tokens of a confirmed user of the embedded pool."""
     username, password = Username(SIGNED_IN_USER), Password(PASSWORD)
     embedded.provider.sign_up(username, password, Attributes.from_pairs([("email", SIGNED_IN_USER)]))
@@ -108,7 +108,7 @@ def api() -> Api:
 
 
 @pytest.fixture
-def wired(cognito_fault: FaultyCognito, embedded: MemoryBackend, container: Container) -> Iterator[FaultyCognito]:
+def wired(cognito_fault: FaultyCognito, embedded: EmbeddedBackend, container: Container) -> Iterator[FaultyCognito]:
     """The API on the failing provider and the embedded verifier, with the counts of this test only."""
     cognito_fault.server.reset()
     cognito_fault.attempts.count = 0

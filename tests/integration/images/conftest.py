@@ -23,7 +23,7 @@ from application.ports.profile_image_store import ProfileImageStore
 from django_shell.accounts.images import signed_image_url
 from django_shell.containers import Container
 from tests.integration.api.conftest import Api, basic
-from tests.pools import MemoryBackend
+from tests.pools import EmbeddedBackend
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -128,7 +128,7 @@ def container(db: None) -> Container:
 @pytest.fixture
 def signed_in(container: Container, store: Store, signing_key: rsa.RSAPrivateKey) -> Iterator[SignedIn]:
     """A user signed in to the API, which runs with the embedded pool and the store under test."""
-    pool = MemoryBackend.create(signing_key, time.time())
+    pool = EmbeddedBackend.create(signing_key, time.time())
     with (
         container.identity_provider.override(pool.provider),
         container.token_verifier.override(pool.verifier),

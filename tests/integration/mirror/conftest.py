@@ -13,7 +13,7 @@ from django.db import connection
 
 from django_shell.containers import Container
 from domain.values import Attributes, Claims, ConfirmationCode, Password, Username
-from tests.pools import MemoryBackend
+from tests.pools import EmbeddedBackend
 
 PASSWORD = "Correct-h0rse"
 
@@ -65,15 +65,15 @@ def container() -> Container:
 
 
 @pytest.fixture
-def pool(signing_key: rsa.RSAPrivateKey, container: Container) -> Iterator[MemoryBackend]:
+def pool(signing_key: rsa.RSAPrivateKey, container: Container) -> Iterator[EmbeddedBackend]:
     """A fresh embedded pool behind the service's container."""
-    backend = MemoryBackend.create(signing_key, time.time())
+    backend = EmbeddedBackend.create(signing_key, time.time())
     with container.identity_provider.override(backend.provider), container.token_verifier.override(backend.verifier):
         yield backend
 
 
 @pytest.fixture
-def confirmed_user(pool: MemoryBackend) -> Callable[[str], str]:
+def confirmed_user(pool: EmbeddedBackend) -> Callable[[str], str]:
     """Sign up and confirm a user of `pool` with `PASSWORD`; answers the user's sub."""
 
     def confirm(username: str) -> str:

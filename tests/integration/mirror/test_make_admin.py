@@ -12,11 +12,11 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from adapters.memory.revocation_list import InMemoryRevocationList
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from django_shell.accounts.models import User
 from django_shell.containers import Container
-from tests.pools import Backend, MemoryBackend
+from tests.pools import Backend, EmbeddedBackend
 
 USERNAME, PASSWORD = "ada@example.com", "Correct-h0rse"
 
@@ -28,8 +28,8 @@ def pool(backend: Backend, container: Container) -> Iterator[Backend]:
     """The service, and the command, wired to a fresh pool of each provider in turn, as in production."""
     container.user_directory()
     administration = (
-        InMemoryUserPoolAdministration(backend.provider)
-        if isinstance(backend, MemoryBackend)
+        EmbeddedUserPoolAdministration(backend.provider)
+        if isinstance(backend, EmbeddedBackend)
         else CognitoUserPoolAdministration(backend.client, user_pool_id=backend.pool.pool_id)  # type: ignore[attr-defined]
     )
     with (

@@ -27,8 +27,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from adapters.clock import SystemClock
-from adapters.memory.code_sender import LoggingCodeSender
-from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.embedded_pool.code_sender import LoggingCodeSender
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from domain.values import Attributes, Password, Username
 from tests.live_server import AMPLE_BUDGETS, LiveServer, running_service, service_environment
 
@@ -174,7 +174,7 @@ def test_the_profile_answers_as_documented(walk: Walk) -> None:
 def test_a_challenge_and_its_answer_answer_as_documented(walk: Walk, pool_file: Path) -> None:
     username = "challenged@example.com"
     # The administrator's operation is no endpoint: it goes to the pool file the service shares.
-    InMemoryIdentityProvider(
+    EmbeddedIdentityProvider(
         pool_id="us-east-1_local",
         client_id="local-app-client",
         region="us-east-1",

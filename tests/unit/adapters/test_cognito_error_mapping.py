@@ -211,6 +211,81 @@ class TestErrorCodes:
         assert raised.value.message == type(raised.value).default_message
 
 
+class TestCognitosOwnProtections:
+    """Cognito's lock-outs and caps are limits to wait out (429 + Retry-After), not wrong input."""
+
+    def test_a_sign_in_during_the_password_lock_out_is_too_many_requests(
+        self, stubber: Stubber, provider: CognitoIdentityProvider
+    ):
+        stub_error(stubber, "NotAuthorizedException", "Password attempts exceeded")
+
+        with pytest.raises(TooManyRequests) as raised:
+            log_in(provider)
+
+        assert raised.value.message == "Password attempts exceeded"
+        assert raised.value.retry_after > 0
+        assert isinstance(raised.value.__cause__, ClientError)
+
+    def test_a_wrong_password_stays_not_authorized(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stub_error(stubber, "NotAuthorizedException", "Incorrect username or password.")
+
+        with pytest.raises(NotAuthorized) as raised:
+            log_in(provider)
+
+        assert type(raised.value) is NotAuthorized
+
+    @pytest.mark.parametrize(
+        ("method", "call"),
+        [
+            ("forgot_password", lambda provider: provider.forgot_password(Username(USERNAME))),
+            ("resend_confirmation_code", lambda provider: provider.resend_confirmation_code(Username(USERNAME))),
+            (
+                "get_user_attribute_verification_code",
+                lambda provider: provider.get_user_attribute_verification_code("access", "email"),
+            ),
+        ],
+    )
+    def test_too_many_code_requests_is_too_many_requests(
+        self, stubber: Stubber, provider: CognitoIdentityProvider, method: str, call: Callable[..., object]
+    ):
+        stub_error(
+            stubber, "LimitExceededException", "Attempt limit exceeded, please try after some time.", method=method
+        )
+
+        with pytest.raises(TooManyRequests) as raised:
+            call(provider)
+
+        assert raised.value.message == "Attempt limit exceeded, please try after some time."
+
+    def test_too_many_wrong_mfa_codes_is_too_many_requests(self, stubber: Stubber, provider: CognitoIdentityProvider):
+        stub_error(
+            stubber, "TooManyFailedAttemptsException", "Too many failed attempts.", method="respond_to_auth_challenge"
+        )
+
+        with pytest.raises(TooManyRequests):
+            provider.respond_to_challenge(Username(USERNAME), "SMS_MFA", {"SMS_MFA_CODE": "123456"}, SESSION)
+
+    @pytest.mark.parametrize(
+        ("method", "call"),
+        [
+            ("forgot_password", lambda provider: provider.forgot_password(Username(USERNAME))),
+            (
+                "sign_up",
+                lambda provider: provider.sign_up(
+                    Username(USERNAME), Password(PASSWORD), Attributes.from_pairs([("email", USERNAME)])
+                ),
+            ),
+        ],
+    )
+    def test_a_code_that_cannot_be_delivered_is_the_providers_failure(
+        self, stubber: Stubber, provider: CognitoIdentityProvider, method: str, call: Callable[..., object]
+    ):
+        stub_error(stubber, "CodeDeliveryFailureException", "Unable to deliver message", method=method)
+
+        with pytest.raises(ProviderUnavailable):
+            call(provider)
+
+
 class TestInvalidParameters:
     @pytest.mark.parametrize(
         ("message", "field"),

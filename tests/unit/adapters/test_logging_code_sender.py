@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from adapters.memory.code_sender import LoggingCodeSender
+from adapters.embedded_pool.code_sender import LoggingCodeSender
 from application.ports.code_sender import CodePurpose
 
 

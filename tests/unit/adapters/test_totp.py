@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from adapters.memory import totp
+from adapters.embedded_pool import totp
 
 # RFC 6238 appendix B: the SHA-1 seed "12345678901234567890", 8-digit codes cut here to their last 6.
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()

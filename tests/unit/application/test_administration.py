@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from adapters.memory.revocation_list import InMemoryRevocationList
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
 from application.ports.code_sender import CodePurpose
 from application.use_cases.administration import (
     AddUserToGroup,
@@ -62,8 +62,8 @@ TEMPORARY = "Temp0rary-pass"
 
 
 @pytest.fixture
-def administration(memory_provider: InMemoryIdentityProvider) -> InMemoryUserPoolAdministration:
-    return InMemoryUserPoolAdministration(memory_provider)
+def administration(embedded_provider: EmbeddedIdentityProvider) -> EmbeddedUserPoolAdministration:
+    return EmbeddedUserPoolAdministration(embedded_provider)
 
 
 @pytest.fixture
@@ -87,12 +87,12 @@ def mirrored(directory: InMemoryUserDirectory, sub: str, username: str) -> None:
 
 
 class TestCreateUser:
-    def test_the_user_must_choose_a_password_at_first_sign_in(self, administration, memory_provider):
+    def test_the_user_must_choose_a_password_at_first_sign_in(self, administration, embedded_provider):
         user = CreateUser(administration)(CreateUserCommand("dana@example.com", TEMPORARY))
 
         assert user.status == "FORCE_CHANGE_PASSWORD"
         assert user.attributes["email"] == "dana@example.com"
-        result = memory_provider.initiate_auth(Username("dana@example.com"), Password(TEMPORARY))
+        result = embedded_provider.initiate_auth(Username("dana@example.com"), Password(TEMPORARY))
         assert isinstance(result, Challenge)
         assert result.name == "NEW_PASSWORD_REQUIRED"
 
@@ -124,7 +124,7 @@ def delete(administration, directory, revocations, clock):
 
 class TestDisableAndEnable:
     def test_disabling_refuses_sign_in_and_marks_the_mirror_inactive(
-        self, administration, memory_provider, directory, disable
+        self, administration, embedded_provider, directory, disable
     ):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
@@ -134,7 +134,7 @@ class TestDisableAndEnable:
         assert not disabled.enabled
         assert user.sub in directory.inactive
         with pytest.raises(NotAuthorized):
-            memory_provider.initiate_auth(Username("dana"), Password(TEMPORARY))
+            embedded_provider.initiate_auth(Username("dana"), Password(TEMPORARY))
 
     def test_disabling_refuses_every_token_issued_up_to_now(self, administration, revocations, clock, disable):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
@@ -175,7 +175,7 @@ class TestDisableAndEnable:
         assert not revocations.is_revoked(token_of(user.sub, clock, origin_jti="after"))
 
     def test_a_revocation_the_other_processes_miss_is_reported_and_a_retry_completes_it(
-        self, administration, memory_provider, directory, clock
+        self, administration, embedded_provider, directory, clock
     ):
         user = CreateUser(administration)(CreateUserCommand("dana", TEMPORARY))
         mirrored(directory, user.sub, "dana")
@@ -313,7 +313,7 @@ class TestResetUserPassword:
             Username("dana@example.com"), ConfirmationCode(pool.sign_up_code("dana@example.com"))
         )
 
-        user = ResetUserPassword(InMemoryUserPoolAdministration(pool.provider))(UserCommand("dana@example.com"))
+        user = ResetUserPassword(EmbeddedUserPoolAdministration(pool.provider))(UserCommand("dana@example.com"))
 
         assert user.status == "RESET_REQUIRED"
         with pytest.raises(PasswordResetRequired):

@@ -43,9 +43,9 @@ class Command(BaseCommand):
 def _where_the_pool_is() -> str:
     """The likely reason for a user the server knows: the command looked at another pool."""
     config = settings.COGNITO_AUTH
-    if config["identity_provider"] != "memory":
+    if config["identity_provider"] != "embedded":
         return f" (user pool {config['user_pool_id']})"
-    if config["memory"]["pool_file"] == ":memory:":
+    if config["embedded"]["pool_file"] == ":memory:":
         return (
             "; the embedded pool is the one in LOCAL_POOL_FILE, which is not set: "
             "set it as the server has it (make run: LOCAL_POOL_FILE=.local/pool.sqlite3)"

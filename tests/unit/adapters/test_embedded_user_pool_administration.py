@@ -7,19 +7,19 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.memory.identity_provider import InMemoryIdentityProvider
-from adapters.memory.user_pool_administration import InMemoryUserPoolAdministration
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
+from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from domain.errors import ValidationError
 from domain.values import Attributes, FilterMatch, Group, GroupName, Password, UserFilter, Username
 from tests.fakes import ManualClock, RecordingCodeSender
-from tests.pools import MemoryBackend
+from tests.pools import EmbeddedBackend
 
 TEMPORARY = "Temp0rary-pass"
 PASSWORD = "Correct-h0rse"
 
 
-def pool(signing_key: rsa.RSAPrivateKey) -> InMemoryUserPoolAdministration:
-    provider = InMemoryIdentityProvider(
+def pool(signing_key: rsa.RSAPrivateKey) -> EmbeddedUserPoolAdministration:
+    provider = EmbeddedIdentityProvider(
         pool_id="eu-west-1_TestPool",
         client_id="test-client",
         region="eu-west-1",
@@ -27,10 +27,10 @@ def pool(signing_key: rsa.RSAPrivateKey) -> InMemoryUserPoolAdministration:
         clock=ManualClock(),
         signing_key=signing_key,
     )
-    return InMemoryUserPoolAdministration(provider)
+    return EmbeddedUserPoolAdministration(provider)
 
 
-def all_pages(administration: InMemoryUserPoolAdministration, user_filter: UserFilter | None, limit: int) -> list[str]:
+def all_pages(administration: EmbeddedUserPoolAdministration, user_filter: UserFilter | None, limit: int) -> list[str]:
     usernames: list[str] = []
     token: str | None = None
     while True:
@@ -103,28 +103,28 @@ class TestListUsers:
 
 class TestGroups:
     @pytest.fixture
-    def member(self, signing_key: rsa.RSAPrivateKey) -> MemoryBackend:
-        backend = MemoryBackend.create(signing_key, now=1_800_000_000.0)
-        administration = InMemoryUserPoolAdministration(backend.provider)
+    def member(self, signing_key: rsa.RSAPrivateKey) -> EmbeddedBackend:
+        backend = EmbeddedBackend.create(signing_key, now=1_800_000_000.0)
+        administration = EmbeddedUserPoolAdministration(backend.provider)
         administration.create_user(Username("ann"), Password(TEMPORARY), Attributes())
         administration.create_group(Group(GroupName("admins")))
         administration.add_user_to_group(Username("ann"), GroupName("admins"))
         return backend
 
-    def test_a_refresh_names_the_groups_as_they_are_now(self, member: MemoryBackend):
+    def test_a_refresh_names_the_groups_as_they_are_now(self, member: EmbeddedBackend):
         challenge = member.provider.initiate_auth(Username("ann"), Password(TEMPORARY))
         tokens = member.provider.respond_to_challenge(
             Username("ann"), "NEW_PASSWORD_REQUIRED", {"NEW_PASSWORD": PASSWORD}, challenge.session
         )
         assert member.verifier.verify_access_token(tokens.access_token).groups == ("admins",)
-        InMemoryUserPoolAdministration(member.provider).remove_user_from_group(Username("ann"), GroupName("admins"))
+        EmbeddedUserPoolAdministration(member.provider).remove_user_from_group(Username("ann"), GroupName("admins"))
 
         refreshed = member.provider.refresh(tokens.refresh_token, "ann")
 
         assert member.verifier.verify_access_token(refreshed.access_token).groups == ()
 
-    def test_a_deleted_user_leaves_their_groups(self, member: MemoryBackend):
-        administration = InMemoryUserPoolAdministration(member.provider)
+    def test_a_deleted_user_leaves_their_groups(self, member: EmbeddedBackend):
+        administration = EmbeddedUserPoolAdministration(member.provider)
         administration.delete_user(Username("ann"))
 
         administration.create_user(Username("ann"), Password(TEMPORARY), Attributes())

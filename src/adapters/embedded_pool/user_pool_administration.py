@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from adapters.memory.identity_provider import InMemoryIdentityProvider
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from application.ports.user_pool_administration import UserPoolAdministration
 from domain.values import (
     Attributes,
@@ -21,10 +21,10 @@ from domain.values import (
 )
 
 
-class InMemoryUserPoolAdministration(UserPoolAdministration):
-    """Administers the pool of an `InMemoryIdentityProvider`, which keeps the users."""
+class EmbeddedUserPoolAdministration(UserPoolAdministration):
+    """Administers the pool of an `EmbeddedIdentityProvider`, which keeps the users."""
 
-    def __init__(self, pool: InMemoryIdentityProvider) -> None:
+    def __init__(self, pool: EmbeddedIdentityProvider) -> None:
         self._pool = pool
 
     def create_user(

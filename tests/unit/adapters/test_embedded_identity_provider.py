@@ -14,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
 from adapters.jwt.verifier import JwksTokenVerifier
-from adapters.memory.identity_provider import InMemoryIdentityProvider
 from application.ports.code_sender import CodePurpose
 from domain.errors import (
     CodeMismatch,
@@ -54,7 +54,7 @@ DAY = 24 * 3600
 
 
 def sign_up(
-    provider: InMemoryIdentityProvider,
+    provider: EmbeddedIdentityProvider,
     username: str = ALICE,
     password: str = PASSWORD,
     attributes: tuple[tuple[str, str], ...] = (("email", ALICE),),
@@ -62,7 +62,7 @@ def sign_up(
     provider.sign_up(Username(username), Password(password), Attributes.from_pairs(attributes))
 
 
-def confirm(provider: InMemoryIdentityProvider, code: str, username: str = ALICE) -> None:
+def confirm(provider: EmbeddedIdentityProvider, code: str, username: str = ALICE) -> None:
     provider.confirm_sign_up(Username(username), ConfirmationCode(code))
 
 
@@ -74,7 +74,7 @@ def reset_code(sender: RecordingCodeSender, username: str = ALICE) -> str:
     return sender.last_code(username, CodePurpose.PASSWORD_RESET)
 
 
-def sign_in(provider: InMemoryIdentityProvider, username: str = ALICE, password: str = PASSWORD) -> TokenSet:
+def sign_in(provider: EmbeddedIdentityProvider, username: str = ALICE, password: str = PASSWORD) -> TokenSet:
     result = provider.initiate_auth(Username(username), Password(password))
     assert isinstance(result, TokenSet)
     return result
@@ -85,7 +85,7 @@ def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 10**6:06d}"
 
 
-def claims_of(token: str, provider: InMemoryIdentityProvider) -> dict[str, Any]:
+def claims_of(token: str, provider: EmbeddedIdentityProvider) -> dict[str, Any]:
     """Decode with the pool's published key, time checks off: tests look at the claims themselves."""
     (key,) = provider.jwks()["keys"]
     options = {"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False}
@@ -93,20 +93,20 @@ def claims_of(token: str, provider: InMemoryIdentityProvider) -> dict[str, Any]:
     return payload
 
 
-def verifier_for(provider: InMemoryIdentityProvider, clock: ManualClock) -> JwksTokenVerifier:
+def verifier_for(provider: EmbeddedIdentityProvider, clock: ManualClock) -> JwksTokenVerifier:
     return JwksTokenVerifier(issuer=provider.issuer, client_id=CLIENT_ID, jwks=provider.jwks, clock=clock)
 
 
-MakeProvider = Callable[..., InMemoryIdentityProvider]
+MakeProvider = Callable[..., EmbeddedIdentityProvider]
 
 
 @pytest.fixture
 def make_provider(clock: ManualClock, code_sender: RecordingCodeSender, signing_key: rsa.RSAPrivateKey) -> MakeProvider:
-    """Build pools like `memory_provider` but with other options; `signing_key=None` makes the pool find its own."""
+    """Build pools like `embedded_provider` but with other options; `signing_key=None` makes the pool find its own."""
 
-    def make(**options: Any) -> InMemoryIdentityProvider:
+    def make(**options: Any) -> EmbeddedIdentityProvider:
         options.setdefault("signing_key", signing_key)
-        return InMemoryIdentityProvider(
+        return EmbeddedIdentityProvider(
             pool_id="eu-west-1_TestPool",
             client_id=CLIENT_ID,
             region="eu-west-1",
@@ -119,12 +119,12 @@ def make_provider(clock: ManualClock, code_sender: RecordingCodeSender, signing_
 
 
 @pytest.fixture
-def provider(memory_provider: InMemoryIdentityProvider) -> InMemoryIdentityProvider:
-    return memory_provider
+def provider(embedded_provider: EmbeddedIdentityProvider) -> EmbeddedIdentityProvider:
+    return embedded_provider
 
 
 @pytest.fixture
-def confirmed(provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender) -> InMemoryIdentityProvider:
+def confirmed(provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender) -> EmbeddedIdentityProvider:
     """The pool with Alice signed up and confirmed."""
     sign_up(provider, attributes=(("email", ALICE), ("given_name", "Alice"), ("family_name", "Liddell")))
     confirm(provider, sign_up_code(code_sender))
@@ -132,29 +132,29 @@ def confirmed(provider: InMemoryIdentityProvider, code_sender: RecordingCodeSend
 
 
 @pytest.fixture
-def invited(provider: InMemoryIdentityProvider) -> InMemoryIdentityProvider:
+def invited(provider: EmbeddedIdentityProvider) -> EmbeddedIdentityProvider:
     """The pool with Alice created by an administrator, so she must choose a new password."""
     provider.admin_create_user(Username(ALICE), Password(PASSWORD), Attributes.from_pairs([("email", ALICE)]))
     return provider
 
 
-def new_password_challenge(provider: InMemoryIdentityProvider) -> Challenge:
+def new_password_challenge(provider: EmbeddedIdentityProvider) -> Challenge:
     result = provider.initiate_auth(Username(ALICE), Password(PASSWORD))
     assert isinstance(result, Challenge)
     return result
 
 
 class TestPool:
-    def test_names_its_issuer_after_region_and_pool(self, provider: InMemoryIdentityProvider) -> None:
+    def test_names_its_issuer_after_region_and_pool(self, provider: EmbeddedIdentityProvider) -> None:
         assert provider.issuer == ISSUER
 
-    def test_publishes_one_rs256_signature_key(self, provider: InMemoryIdentityProvider) -> None:
+    def test_publishes_one_rs256_signature_key(self, provider: EmbeddedIdentityProvider) -> None:
         (key,) = provider.jwks()["keys"]
 
         assert set(key) == {"kty", "alg", "use", "kid", "n", "e"}
         assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
 
-    def test_names_the_key_by_its_rfc_7638_thumbprint(self, provider: InMemoryIdentityProvider) -> None:
+    def test_names_the_key_by_its_rfc_7638_thumbprint(self, provider: EmbeddedIdentityProvider) -> None:
         (key,) = provider.jwks()["keys"]
 
         canonical = json.dumps({"e": key["e"], "kty": "RSA", "n": key["n"]}, separators=(",", ":")).encode()
@@ -162,19 +162,19 @@ class TestPool:
         assert key["kid"] == thumbprint
 
     def test_publishes_the_key_it_was_given(
-        self, provider: InMemoryIdentityProvider, signing_key: rsa.RSAPrivateKey
+        self, provider: EmbeddedIdentityProvider, signing_key: rsa.RSAPrivateKey
     ) -> None:
         (key,) = provider.jwks()["keys"]
 
         assert jwt.PyJWK(key).key.public_numbers() == signing_key.public_key().public_numbers()  # type: ignore[union-attr]
 
-    def test_a_caller_cannot_change_the_published_key_set(self, provider: InMemoryIdentityProvider) -> None:
+    def test_a_caller_cannot_change_the_published_key_set(self, provider: EmbeddedIdentityProvider) -> None:
         provider.jwks()["keys"][0]["kid"] = "tampered"
 
         assert provider.jwks()["keys"][0]["kid"] != "tampered"
 
     def test_pools_in_memory_are_separate(
-        self, provider: InMemoryIdentityProvider, make_provider: MakeProvider
+        self, provider: EmbeddedIdentityProvider, make_provider: MakeProvider
     ) -> None:
         sign_up(provider)
         other = make_provider()
@@ -185,7 +185,7 @@ class TestPool:
 
 class TestSignUp:
     def test_registers_an_unconfirmed_user_and_sends_a_code_to_the_email(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         outcome = provider.sign_up(Username(ALICE), Password(PASSWORD), Attributes.from_pairs([("email", ALICE)]))
 
@@ -195,13 +195,13 @@ class TestSignUp:
         with pytest.raises(UserNotConfirmed):
             provider.initiate_auth(Username(ALICE), Password(PASSWORD))
 
-    def test_reports_the_delivery_masked_as_cognito_does(self, provider: InMemoryIdentityProvider) -> None:
+    def test_reports_the_delivery_masked_as_cognito_does(self, provider: EmbeddedIdentityProvider) -> None:
         outcome = provider.sign_up(Username("bob"), Password(PASSWORD), Attributes.from_pairs([("email", ALICE)]))
 
         assert outcome.code_delivery == CodeDelivery(destination="a***@e***", medium="EMAIL", attribute_name="email")
 
     def test_without_an_email_still_sends_the_code_but_reports_no_delivery(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         outcome = provider.sign_up(Username("bob"), Password(PASSWORD), Attributes())
 
@@ -209,14 +209,14 @@ class TestSignUp:
         (sent,) = code_sender.sent
         assert (sent.username, sent.destination) == ("bob", None)
 
-    def test_gives_each_user_a_distinct_uuid_sub(self, provider: InMemoryIdentityProvider) -> None:
+    def test_gives_each_user_a_distinct_uuid_sub(self, provider: EmbeddedIdentityProvider) -> None:
         subs = {provider.sign_up(Username(f"user{n}"), Password(PASSWORD), Attributes()).user_sub for n in range(3)}
 
         assert len(subs) == 3
         assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", sub) for sub in subs)
 
     def test_sends_six_random_digits(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         for n in range(5):
             sign_up(provider, f"user{n}", attributes=())
@@ -225,14 +225,14 @@ class TestSignUp:
         assert all(re.fullmatch(r"\d{6}", code) for code in codes)
         assert len(set(codes)) > 1
 
-    def test_rejects_a_taken_username_in_any_case(self, provider: InMemoryIdentityProvider) -> None:
+    def test_rejects_a_taken_username_in_any_case(self, provider: EmbeddedIdentityProvider) -> None:
         sign_up(provider)
 
         with pytest.raises(UsernameExists):
             sign_up(provider, ALICE.upper())
 
     def test_rejects_a_password_that_breaks_the_policy_and_keeps_no_user(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         with pytest.raises(InvalidPassword):
             sign_up(provider, password="short")
@@ -248,7 +248,7 @@ class TestSignUp:
             sign_up(make_provider(password_policy=PasswordPolicy(minimum_length=10)), password="Ab-1")
 
     @pytest.mark.parametrize("name", ["exp", "iss", "shoe_size", "cognito_username"])
-    def test_rejects_attributes_outside_the_schema(self, provider: InMemoryIdentityProvider, name: str) -> None:
+    def test_rejects_attributes_outside_the_schema(self, provider: EmbeddedIdentityProvider, name: str) -> None:
         with pytest.raises(ValidationError) as error:
             sign_up(provider, attributes=((name, "x"),))
 
@@ -258,14 +258,14 @@ class TestSignUp:
         }
 
     @pytest.mark.parametrize("name", ["email_verified", "phone_number_verified"])
-    def test_refuses_verified_flags_from_the_client(self, provider: InMemoryIdentityProvider, name: str) -> None:
+    def test_refuses_verified_flags_from_the_client(self, provider: EmbeddedIdentityProvider, name: str) -> None:
         with pytest.raises(ValidationError) as error:
             sign_up(provider, attributes=(("email", ALICE), (name, "true")))
 
         assert "user_attributes" in error.value.fields
 
     def test_keeps_custom_attributes(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider, attributes=(("email", ALICE), ("custom:team", "Hearts")))
         confirm(provider, sign_up_code(code_sender))
@@ -275,7 +275,7 @@ class TestSignUp:
 
 class TestConfirmSignUp:
     def test_confirms_the_user_with_the_delivered_code(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
@@ -283,18 +283,18 @@ class TestConfirmSignUp:
 
         assert isinstance(sign_in(provider), TokenSet)
 
-    def test_marks_the_email_verified(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_marks_the_email_verified(self, confirmed: EmbeddedIdentityProvider) -> None:
         assert claims_of(sign_in(confirmed).id_token, confirmed)["email_verified"] is True
 
     def test_finds_the_user_in_any_case(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
         confirm(provider, sign_up_code(code_sender), username=ALICE.upper())
 
     def test_rejects_a_wrong_code_and_leaves_the_user_unconfirmed(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
@@ -304,7 +304,7 @@ class TestConfirmSignUp:
             sign_in(provider)
 
     def test_accepts_the_code_until_it_expires_after_24_hours(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
     ) -> None:
         sign_up(provider)
         clock.advance(DAY - 1)
@@ -312,7 +312,7 @@ class TestConfirmSignUp:
         confirm(provider, sign_up_code(code_sender))
 
     def test_rejects_an_expired_code(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
     ) -> None:
         sign_up(provider)
         clock.advance(DAY)
@@ -320,20 +320,20 @@ class TestConfirmSignUp:
         with pytest.raises(ExpiredCode):
             confirm(provider, sign_up_code(code_sender))
 
-    def test_a_code_works_once(self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender) -> None:
+    def test_a_code_works_once(self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender) -> None:
         with pytest.raises(NotAuthorized, match="Current status is CONFIRMED"):
             confirm(confirmed, sign_up_code(code_sender))
 
-    def test_refuses_an_unknown_user(self, provider: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_user(self, provider: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             confirm(provider, "123456")
 
-    def test_refuses_a_user_created_by_an_administrator(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_user_created_by_an_administrator(self, invited: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized, match="Current status is FORCE_CHANGE_PASSWORD"):
             confirm(invited, "123456")
 
     def test_kills_the_code_after_five_wrong_attempts(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
         code = sign_up_code(code_sender)
@@ -345,7 +345,7 @@ class TestConfirmSignUp:
             confirm(provider, code)
 
     def test_a_new_code_lifts_the_attempt_limit(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
         for _ in range(6):
@@ -357,7 +357,7 @@ class TestConfirmSignUp:
         confirm(provider, sign_up_code(code_sender))
 
     def test_accepts_force_alias_creation(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
@@ -370,7 +370,7 @@ class TestConfirmSignUp:
 
 class TestResendConfirmationCode:
     def test_sends_a_new_code_that_replaces_the_old(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
         old = sign_up_code(code_sender)
@@ -385,7 +385,7 @@ class TestResendConfirmationCode:
         confirm(provider, new)
 
     def test_restarts_the_expiry(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
     ) -> None:
         sign_up(provider)
         clock.advance(DAY - 60)
@@ -394,33 +394,33 @@ class TestResendConfirmationCode:
 
         confirm(provider, sign_up_code(code_sender))
 
-    def test_reports_no_delivery_for_a_user_without_email(self, provider: InMemoryIdentityProvider) -> None:
+    def test_reports_no_delivery_for_a_user_without_email(self, provider: EmbeddedIdentityProvider) -> None:
         sign_up(provider, "bob", attributes=())
 
         assert provider.resend_confirmation_code(Username("bob")) is None
 
-    def test_refuses_an_unknown_user(self, provider: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_user(self, provider: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             provider.resend_confirmation_code(Username(ALICE))
 
-    def test_refuses_a_confirmed_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_confirmed_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             confirmed.resend_confirmation_code(Username(ALICE))
 
 
 class TestInitiateAuth:
-    def test_signs_a_confirmed_user_in(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_signs_a_confirmed_user_in(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
 
         assert tokens.expires_in == 3600
         assert tokens.refresh_token
 
-    def test_finds_the_user_in_any_case(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_finds_the_user_in_any_case(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed, ALICE.upper())
 
         assert claims_of(tokens.access_token, confirmed)["username"] == ALICE
 
-    def test_answers_alike_for_a_wrong_password_and_an_unknown_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_answers_alike_for_a_wrong_password_and_an_unknown_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized) as wrong_password:
             sign_in(confirmed, password=NEW_PASSWORD)
         with pytest.raises(NotAuthorized) as unknown_user:
@@ -428,39 +428,39 @@ class TestInitiateAuth:
 
         assert wrong_password.value.message == unknown_user.value.message == "Incorrect username or password."
 
-    def test_tells_an_unconfirmed_user_with_the_right_password(self, provider: InMemoryIdentityProvider) -> None:
+    def test_tells_an_unconfirmed_user_with_the_right_password(self, provider: EmbeddedIdentityProvider) -> None:
         sign_up(provider)
 
         with pytest.raises(UserNotConfirmed):
             sign_in(provider)
 
     def test_tells_an_unconfirmed_user_nothing_without_the_right_password(
-        self, provider: InMemoryIdentityProvider
+        self, provider: EmbeddedIdentityProvider
     ) -> None:
         sign_up(provider)
 
         with pytest.raises(NotAuthorized, match="Incorrect username or password"):
             sign_in(provider, password=NEW_PASSWORD)
 
-    def test_refuses_a_disabled_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_disabled_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         confirmed.admin_disable_user(Username(ALICE))
 
         with pytest.raises(NotAuthorized, match="User is disabled"):
             sign_in(confirmed)
 
-    def test_signs_a_user_in_again_once_enabled(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_signs_a_user_in_again_once_enabled(self, confirmed: EmbeddedIdentityProvider) -> None:
         confirmed.admin_disable_user(Username(ALICE))
         confirmed.admin_enable_user(Username(ALICE))
 
         sign_in(confirmed)
 
-    def test_tells_a_user_whose_password_was_reset_to_set_a_new_one(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_tells_a_user_whose_password_was_reset_to_set_a_new_one(self, confirmed: EmbeddedIdentityProvider) -> None:
         confirmed.admin_reset_user_password(Username(ALICE))
 
         with pytest.raises(PasswordResetRequired):
             sign_in(confirmed)
 
-    def test_asks_an_invited_user_for_a_new_password(self, invited: InMemoryIdentityProvider) -> None:
+    def test_asks_an_invited_user_for_a_new_password(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         assert challenge.name == "NEW_PASSWORD_REQUIRED"
@@ -471,14 +471,14 @@ class TestInitiateAuth:
             "userAttributes": json.dumps({"email": ALICE, "email_verified": "false"}),
         }
 
-    def test_checks_the_password_of_an_invited_user(self, invited: InMemoryIdentityProvider) -> None:
+    def test_checks_the_password_of_an_invited_user(self, invited: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             sign_in(invited, password=NEW_PASSWORD)
 
 
 class TestTokens:
     def test_access_token_carries_exactly_cognito_s_claims(
-        self, confirmed: InMemoryIdentityProvider, clock: ManualClock
+        self, confirmed: EmbeddedIdentityProvider, clock: ManualClock
     ) -> None:
         claims = claims_of(sign_in(confirmed).access_token, confirmed)
 
@@ -504,7 +504,7 @@ class TestTokens:
         assert claims["username"] == ALICE
         assert (claims["iat"], claims["auth_time"], claims["exp"]) == (now, now, now + 3600)
 
-    def test_id_token_carries_the_user_s_attributes(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_id_token_carries_the_user_s_attributes(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
         claims = claims_of(tokens.id_token, confirmed)
         access = claims_of(tokens.access_token, confirmed)
@@ -533,13 +533,13 @@ class TestTokens:
         assert claims["event_id"] == access["event_id"]
         assert claims["jti"] != access["jti"]
 
-    def test_header_names_the_key_and_algorithm_only(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_header_names_the_key_and_algorithm_only(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
 
         for token in (tokens.access_token, tokens.id_token):
             assert jwt.get_unverified_header(token) == {"alg": "RS256", "kid": confirmed.jwks()["keys"][0]["kid"]}
 
-    def test_each_sign_in_starts_a_new_token_family(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_each_sign_in_starts_a_new_token_family(self, confirmed: EmbeddedIdentityProvider) -> None:
         first, second = sign_in(confirmed), sign_in(confirmed)
 
         assert first.refresh_token != second.refresh_token
@@ -548,7 +548,7 @@ class TestTokens:
             != claims_of(second.access_token, confirmed)["origin_jti"]
         )
 
-    def test_the_service_verifier_accepts_them(self, confirmed: InMemoryIdentityProvider, clock: ManualClock) -> None:
+    def test_the_service_verifier_accepts_them(self, confirmed: EmbeddedIdentityProvider, clock: ManualClock) -> None:
         tokens = sign_in(confirmed)
         verifier = verifier_for(confirmed, clock)
 
@@ -569,7 +569,7 @@ class TestTokens:
 
 
 class TestNewPasswordChallenge:
-    def test_sets_the_password_confirms_the_user_and_signs_in(self, invited: InMemoryIdentityProvider) -> None:
+    def test_sets_the_password_confirms_the_user_and_signs_in(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         result = invited.respond_to_challenge(
@@ -583,7 +583,7 @@ class TestNewPasswordChallenge:
         with pytest.raises(NotAuthorized, match="CONFIRMED"):
             confirm(invited, "123456")
 
-    def test_sets_the_attributes_the_user_gives(self, invited: InMemoryIdentityProvider) -> None:
+    def test_sets_the_attributes_the_user_gives(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         result = invited.respond_to_challenge(
@@ -596,7 +596,7 @@ class TestNewPasswordChallenge:
         assert isinstance(result, TokenSet)
         assert claims_of(result.id_token, invited)["given_name"] == "Alice"
 
-    def test_enforces_the_password_policy_and_lets_the_user_try_again(self, invited: InMemoryIdentityProvider) -> None:
+    def test_enforces_the_password_policy_and_lets_the_user_try_again(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         with pytest.raises(InvalidPassword):
@@ -607,7 +607,7 @@ class TestNewPasswordChallenge:
 
         assert isinstance(result, TokenSet)
 
-    def test_requires_a_new_password(self, invited: InMemoryIdentityProvider) -> None:
+    def test_requires_a_new_password(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         with pytest.raises(ValidationError) as error:
@@ -615,7 +615,7 @@ class TestNewPasswordChallenge:
 
         assert "responses" in error.value.fields
 
-    def test_refuses_attributes_outside_the_schema(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_attributes_outside_the_schema(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         with pytest.raises(ValidationError):
@@ -626,7 +626,7 @@ class TestNewPasswordChallenge:
                 challenge.session,
             )
 
-    def test_a_session_works_once(self, invited: InMemoryIdentityProvider) -> None:
+    def test_a_session_works_once(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
         invited.respond_to_challenge(Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session)
 
@@ -635,7 +635,7 @@ class TestNewPasswordChallenge:
                 Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session
             )
 
-    def test_a_session_expires_after_three_minutes(self, invited: InMemoryIdentityProvider, clock: ManualClock) -> None:
+    def test_a_session_expires_after_three_minutes(self, invited: EmbeddedIdentityProvider, clock: ManualClock) -> None:
         challenge = new_password_challenge(invited)
         clock.advance(180)
 
@@ -644,19 +644,19 @@ class TestNewPasswordChallenge:
                 Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session
             )
 
-    def test_a_session_is_good_until_then(self, invited: InMemoryIdentityProvider, clock: ManualClock) -> None:
+    def test_a_session_is_good_until_then(self, invited: EmbeddedIdentityProvider, clock: ManualClock) -> None:
         challenge = new_password_challenge(invited)
         clock.advance(179)
 
         invited.respond_to_challenge(Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session)
 
-    def test_refuses_an_unknown_session(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_session(self, invited: EmbeddedIdentityProvider) -> None:
         with pytest.raises(ExpiredSession):
             invited.respond_to_challenge(
                 Username(ALICE), "NEW_PASSWORD_REQUIRED", {"NEW_PASSWORD": NEW_PASSWORD}, "made-up"
             )
 
-    def test_refuses_another_challenge_name_for_the_session(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_another_challenge_name_for_the_session(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
 
         with pytest.raises(ValidationError) as error:
@@ -664,7 +664,7 @@ class TestNewPasswordChallenge:
 
         assert "challenge_name" in error.value.fields
 
-    def test_refuses_another_user_s_session(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_another_user_s_session(self, invited: EmbeddedIdentityProvider) -> None:
         invited.admin_create_user(Username("bob"), Password(PASSWORD), Attributes())
         challenge = new_password_challenge(invited)
 
@@ -673,7 +673,7 @@ class TestNewPasswordChallenge:
                 Username("bob"), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session
             )
 
-    def test_refuses_a_user_disabled_meanwhile(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_user_disabled_meanwhile(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
         invited.admin_disable_user(Username(ALICE))
 
@@ -688,7 +688,7 @@ class TestSmsMfa:
         ("phone_number", "masked"), [("+15555550123", "+*******0123"), ("+4915112345678", "+*********5678")]
     )
     def test_says_where_the_code_went_as_cognito_does(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender, phone_number: str, masked: str
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, phone_number: str, masked: str
     ) -> None:
         sign_up(provider, attributes=(("email", ALICE), ("phone_number", phone_number)))
         confirm(provider, sign_up_code(code_sender))
@@ -701,14 +701,14 @@ class TestSmsMfa:
         assert code_sender.sent[-1].destination == phone_number
 
     def test_an_administrator_cannot_set_the_preference_of_an_unknown_user(
-        self, provider: InMemoryIdentityProvider
+        self, provider: EmbeddedIdentityProvider
     ) -> None:
         with pytest.raises(NotAuthorized):
             provider.admin_set_user_mfa_preference(Username(ALICE), MfaPreference(sms=True))
 
 
 class TestAdminCreateUser:
-    def test_returns_the_new_user_s_sub(self, invited: InMemoryIdentityProvider) -> None:
+    def test_returns_the_new_user_s_sub(self, invited: EmbeddedIdentityProvider) -> None:
         challenge = new_password_challenge(invited)
         result = invited.respond_to_challenge(
             Username(ALICE), challenge.name, {"NEW_PASSWORD": NEW_PASSWORD}, challenge.session
@@ -718,15 +718,15 @@ class TestAdminCreateUser:
         assert isinstance(result, TokenSet)
         assert sub != claims_of(result.access_token, invited)["sub"]
 
-    def test_rejects_a_taken_username(self, invited: InMemoryIdentityProvider) -> None:
+    def test_rejects_a_taken_username(self, invited: EmbeddedIdentityProvider) -> None:
         with pytest.raises(UsernameExists):
             invited.admin_create_user(Username(ALICE.upper()), Password(PASSWORD), Attributes())
 
-    def test_applies_the_password_policy_to_the_temporary_password(self, provider: InMemoryIdentityProvider) -> None:
+    def test_applies_the_password_policy_to_the_temporary_password(self, provider: EmbeddedIdentityProvider) -> None:
         with pytest.raises(InvalidPassword):
             provider.admin_create_user(Username(ALICE), Password("temporary"), Attributes())
 
-    def test_may_mark_the_email_verified(self, provider: InMemoryIdentityProvider) -> None:
+    def test_may_mark_the_email_verified(self, provider: EmbeddedIdentityProvider) -> None:
         provider.admin_create_user(
             Username(ALICE), Password(PASSWORD), Attributes.from_pairs([("email", ALICE), ("email_verified", "true")])
         )
@@ -735,7 +735,7 @@ class TestAdminCreateUser:
 
         assert json.loads(challenge.parameters["userAttributes"])["email_verified"] == "true"
 
-    def test_unknown_users_cannot_be_administered(self, provider: InMemoryIdentityProvider) -> None:
+    def test_unknown_users_cannot_be_administered(self, provider: EmbeddedIdentityProvider) -> None:
         for operation in (provider.admin_disable_user, provider.admin_enable_user, provider.admin_reset_user_password):
             with pytest.raises(NotAuthorized):
                 operation(Username(ALICE))
@@ -743,7 +743,7 @@ class TestAdminCreateUser:
 
 class TestRefresh:
     def test_issues_fresh_tokens_of_the_same_family(
-        self, confirmed: InMemoryIdentityProvider, clock: ManualClock
+        self, confirmed: EmbeddedIdentityProvider, clock: ManualClock
     ) -> None:
         tokens = sign_in(confirmed)
         clock.advance(600)
@@ -757,22 +757,22 @@ class TestRefresh:
         assert new["jti"] != old["jti"]
         assert claims_of(fresh.id_token, confirmed)["origin_jti"] == old["origin_jti"]
 
-    def test_checks_the_username_in_any_case(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_checks_the_username_in_any_case(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
 
         confirmed.refresh(tokens.refresh_token, ALICE.upper())
 
-    def test_refuses_another_user_s_name(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_another_user_s_name(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
 
         with pytest.raises(NotAuthorized, match="Invalid Refresh Token"):
             confirmed.refresh(tokens.refresh_token, "bob")
 
-    def test_refuses_an_unknown_token(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_token(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized, match="Invalid Refresh Token"):
             confirmed.refresh("made-up", None)
 
-    def test_refuses_an_expired_token(self, confirmed: InMemoryIdentityProvider, clock: ManualClock) -> None:
+    def test_refuses_an_expired_token(self, confirmed: EmbeddedIdentityProvider, clock: ManualClock) -> None:
         tokens = sign_in(confirmed)
         clock.advance(30 * DAY)
 
@@ -793,14 +793,14 @@ class TestRefresh:
         with pytest.raises(NotAuthorized):
             provider.refresh(tokens.refresh_token, None)
 
-    def test_refuses_a_disabled_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_disabled_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
         confirmed.admin_disable_user(Username(ALICE))
 
         with pytest.raises(NotAuthorized, match="User is disabled"):
             confirmed.refresh(tokens.refresh_token, None)
 
-    def test_refuses_a_token_after_global_sign_out(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_token_after_global_sign_out(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
         confirmed.global_sign_out(tokens.access_token)
 
@@ -809,7 +809,7 @@ class TestRefresh:
 
 
 class TestGlobalSignOut:
-    def test_revokes_every_refresh_token_of_the_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_revokes_every_refresh_token_of_the_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         laptop, phone = sign_in(confirmed), sign_in(confirmed)
 
         confirmed.global_sign_out(laptop.access_token)
@@ -819,7 +819,7 @@ class TestGlobalSignOut:
                 confirmed.refresh(tokens.refresh_token, None)
 
     def test_leaves_other_users_signed_in(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(confirmed, "bob", attributes=())
         confirm(confirmed, sign_up_code(code_sender, "bob"), "bob")
@@ -830,7 +830,7 @@ class TestGlobalSignOut:
         confirmed.refresh(bob.refresh_token, None)
         confirmed.global_sign_out(bob.access_token)
 
-    def test_revokes_the_access_tokens_too(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_revokes_the_access_tokens_too(self, confirmed: EmbeddedIdentityProvider) -> None:
         laptop, phone = sign_in(confirmed), sign_in(confirmed)
         refreshed = confirmed.refresh(phone.refresh_token, None)
 
@@ -840,7 +840,7 @@ class TestGlobalSignOut:
             with pytest.raises(NotAuthorized, match="Access Token has been revoked"):
                 confirmed.global_sign_out(access_token)
 
-    def test_lets_the_user_sign_in_again_at_once(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_lets_the_user_sign_in_again_at_once(self, confirmed: EmbeddedIdentityProvider) -> None:
         confirmed.global_sign_out(sign_in(confirmed).access_token)
 
         tokens = sign_in(confirmed)
@@ -848,20 +848,20 @@ class TestGlobalSignOut:
         confirmed.refresh(tokens.refresh_token, None)
         confirmed.global_sign_out(tokens.access_token)
 
-    def test_refuses_an_expired_access_token(self, confirmed: InMemoryIdentityProvider, clock: ManualClock) -> None:
+    def test_refuses_an_expired_access_token(self, confirmed: EmbeddedIdentityProvider, clock: ManualClock) -> None:
         tokens = sign_in(confirmed)
         clock.advance(3600)
 
         with pytest.raises(NotAuthorized, match="Access Token has expired"):
             confirmed.global_sign_out(tokens.access_token)
 
-    def test_refuses_an_id_token(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_id_token(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized, match="Invalid Access Token"):
             confirmed.global_sign_out(sign_in(confirmed).id_token)
 
     def test_refuses_a_token_signed_with_another_key(
         self,
-        confirmed: InMemoryIdentityProvider,
+        confirmed: EmbeddedIdentityProvider,
         code_sender: RecordingCodeSender,
         other_signing_key: rsa.RSAPrivateKey,
         make_provider: MakeProvider,
@@ -873,11 +873,11 @@ class TestGlobalSignOut:
         with pytest.raises(NotAuthorized, match="Invalid Access Token"):
             confirmed.global_sign_out(sign_in(other).access_token)
 
-    def test_refuses_garbage(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_garbage(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized, match="Invalid Access Token"):
             confirmed.global_sign_out("not-a-token")
 
-    def test_disabling_a_user_revokes_their_tokens(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_disabling_a_user_revokes_their_tokens(self, confirmed: EmbeddedIdentityProvider) -> None:
         tokens = sign_in(confirmed)
         confirmed.admin_disable_user(Username(ALICE))
         confirmed.admin_enable_user(Username(ALICE))
@@ -890,7 +890,7 @@ class TestGlobalSignOut:
 
 class TestForgotPassword:
     def test_sends_a_reset_code_to_the_verified_email(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         delivery = confirmed.forgot_password(Username(ALICE.upper()))
 
@@ -899,12 +899,12 @@ class TestForgotPassword:
         assert (sent.username, sent.destination, sent.purpose) == (ALICE, ALICE, CodePurpose.PASSWORD_RESET)
         assert re.fullmatch(r"\d{6}", sent.code)
 
-    def test_refuses_an_unknown_user(self, provider: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_user(self, provider: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             provider.forgot_password(Username(ALICE))
 
     def test_refuses_an_unconfirmed_user_whose_email_is_unverified(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
@@ -915,7 +915,7 @@ class TestForgotPassword:
         assert [sent.purpose for sent in code_sender.sent] == [CodePurpose.SIGN_UP]
 
     def test_refuses_a_user_without_email(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider, "bob", attributes=())
         confirm(provider, sign_up_code(code_sender, "bob"), "bob")
@@ -923,11 +923,11 @@ class TestForgotPassword:
         with pytest.raises(ValidationError):
             provider.forgot_password(Username("bob"))
 
-    def test_refuses_an_invited_user(self, invited: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_invited_user(self, invited: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized, match="cannot be reset in the current state"):
             invited.forgot_password(Username(ALICE))
 
-    def test_refuses_a_disabled_user(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_refuses_a_disabled_user(self, confirmed: EmbeddedIdentityProvider) -> None:
         confirmed.admin_disable_user(Username(ALICE))
 
         with pytest.raises(NotAuthorized, match="User is disabled"):
@@ -935,10 +935,10 @@ class TestForgotPassword:
 
 
 class TestConfirmForgotPassword:
-    def reset(self, provider: InMemoryIdentityProvider, code: str, password: str = NEW_PASSWORD) -> None:
+    def reset(self, provider: EmbeddedIdentityProvider, code: str, password: str = NEW_PASSWORD) -> None:
         provider.confirm_forgot_password(Username(ALICE), ConfirmationCode(code), Password(password))
 
-    def test_replaces_the_password(self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender) -> None:
+    def test_replaces_the_password(self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender) -> None:
         confirmed.forgot_password(Username(ALICE))
 
         self.reset(confirmed, reset_code(code_sender))
@@ -947,7 +947,7 @@ class TestConfirmForgotPassword:
         with pytest.raises(NotAuthorized):
             sign_in(confirmed)
 
-    def test_a_code_works_once(self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender) -> None:
+    def test_a_code_works_once(self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender) -> None:
         confirmed.forgot_password(Username(ALICE))
         self.reset(confirmed, reset_code(code_sender))
 
@@ -955,7 +955,7 @@ class TestConfirmForgotPassword:
             self.reset(confirmed, reset_code(code_sender), password="Another-Secret-3")
 
     def test_accepts_the_code_for_an_hour(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
         clock.advance(3599)
@@ -963,7 +963,7 @@ class TestConfirmForgotPassword:
         self.reset(confirmed, reset_code(code_sender))
 
     def test_rejects_an_expired_code(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender, clock: ManualClock
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
         clock.advance(3600)
@@ -971,12 +971,12 @@ class TestConfirmForgotPassword:
         with pytest.raises(ExpiredCode):
             self.reset(confirmed, reset_code(code_sender))
 
-    def test_rejects_a_code_that_was_never_requested(self, confirmed: InMemoryIdentityProvider) -> None:
+    def test_rejects_a_code_that_was_never_requested(self, confirmed: EmbeddedIdentityProvider) -> None:
         with pytest.raises(ExpiredCode):
             self.reset(confirmed, "123456")
 
     def test_a_sign_up_code_is_no_reset_code(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
 
@@ -984,7 +984,7 @@ class TestConfirmForgotPassword:
             self.reset(provider, sign_up_code(code_sender))
 
     def test_rejects_a_wrong_code_and_keeps_the_password(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
 
@@ -993,7 +993,7 @@ class TestConfirmForgotPassword:
         sign_in(confirmed)
 
     def test_kills_the_code_after_five_wrong_attempts(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
         code = reset_code(code_sender)
@@ -1007,7 +1007,7 @@ class TestConfirmForgotPassword:
         self.reset(confirmed, reset_code(code_sender))
 
     def test_a_new_code_replaces_the_old(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
         old = reset_code(code_sender)
@@ -1020,7 +1020,7 @@ class TestConfirmForgotPassword:
         self.reset(confirmed, new)
 
     def test_enforces_the_policy_before_spending_the_code(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
 
@@ -1028,12 +1028,12 @@ class TestConfirmForgotPassword:
             self.reset(confirmed, reset_code(code_sender), password="weak")
         self.reset(confirmed, reset_code(code_sender))
 
-    def test_refuses_an_unknown_user(self, provider: InMemoryIdentityProvider) -> None:
+    def test_refuses_an_unknown_user(self, provider: EmbeddedIdentityProvider) -> None:
         with pytest.raises(NotAuthorized):
             self.reset(provider, "123456")
 
     def test_keeps_existing_refresh_tokens_valid(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         tokens = sign_in(confirmed)
         confirmed.forgot_password(Username(ALICE))
@@ -1043,7 +1043,7 @@ class TestConfirmForgotPassword:
         confirmed.refresh(tokens.refresh_token, None)
 
     def test_lets_a_user_whose_password_was_reset_sign_in_again(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         delivery = confirmed.admin_reset_user_password(Username(ALICE))
 
@@ -1053,7 +1053,7 @@ class TestConfirmForgotPassword:
         sign_in(confirmed, password=NEW_PASSWORD)
 
     def test_refuses_a_disabled_user(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         confirmed.forgot_password(Username(ALICE))
         confirmed.admin_disable_user(Username(ALICE))
@@ -1066,7 +1066,7 @@ class TestUserAttributes:
     """What the contract suite cannot ask of moto's pool; the rest is in tests/integration/contract."""
 
     def test_a_new_phone_number_is_unverified_and_gets_no_code(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ):
         tokens = sign_in(confirmed)
         sent = len(code_sender.sent)
@@ -1084,7 +1084,7 @@ class TestUserAttributes:
         assert set(raised.value.fields) == {"attribute_name"}
 
     def test_the_code_goes_to_the_new_address_and_the_id_token_carries_the_change(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ):
         tokens = sign_in(confirmed)
 
@@ -1099,7 +1099,7 @@ class TestUserAttributes:
         assert (claims["email"], claims["email_verified"]) == ("alys@example.org", False)
 
     def test_a_new_address_makes_the_code_for_the_old_one_useless(
-        self, confirmed: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, confirmed: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ):
         tokens = sign_in(confirmed)
         confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "alys@example.org")]))
@@ -1114,7 +1114,7 @@ class TestUserAttributes:
         attributes = confirmed.get_user(tokens.access_token).attributes
         assert (attributes["email"], attributes["email_verified"]) == ("ally@example.org", "true")
 
-    def test_an_unverified_new_address_receives_no_reset_code(self, confirmed: InMemoryIdentityProvider):
+    def test_an_unverified_new_address_receives_no_reset_code(self, confirmed: EmbeddedIdentityProvider):
         tokens = sign_in(confirmed)
         confirmed.update_user_attributes(tokens.access_token, Attributes.from_pairs([("email", "alys@example.org")]))
 
@@ -1123,14 +1123,14 @@ class TestUserAttributes:
 
 
 class TestConcurrency:
-    def test_one_of_many_simultaneous_sign_ups_of_a_username_wins(self, provider: InMemoryIdentityProvider) -> None:
+    def test_one_of_many_simultaneous_sign_ups_of_a_username_wins(self, provider: EmbeddedIdentityProvider) -> None:
         outcomes = race(20, lambda n: sign_up(provider, ALICE.upper() if n % 2 else ALICE))
 
         assert outcomes.count(None) == 1
         assert all(isinstance(outcome, UsernameExists) for outcome in outcomes if outcome is not None)
 
     def test_a_code_attempt_is_counted_once_per_guess(
-        self, provider: InMemoryIdentityProvider, code_sender: RecordingCodeSender
+        self, provider: EmbeddedIdentityProvider, code_sender: RecordingCodeSender
     ) -> None:
         sign_up(provider)
         code = sign_up_code(code_sender)
@@ -1251,7 +1251,7 @@ class TestPoolFile:
     def test_a_file_locked_too_long_makes_the_pool_unavailable(
         self, path: str, clock: ManualClock, code_sender: RecordingCodeSender, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        class ImpatientProvider(InMemoryIdentityProvider):
+        class ImpatientProvider(EmbeddedIdentityProvider):
             busy_timeout = 0.05
 
         provider = ImpatientProvider(

@@ -1,0 +1,194 @@
+"""Sign-in challenges: the session each one opens, and the answers that lead on to tokens."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+import sqlite3
+from collections.abc import Callable, Mapping
+
+import attrs
+
+from adapters.embedded_pool import mfa, protections
+from adapters.embedded_pool.codes import Delivery, masked_phone_number, random_code
+from adapters.embedded_pool.tokens import TokenIssuer, digest
+from adapters.embedded_pool.users import (
+    USER_DISABLED,
+    Status,
+    User,
+    check_schema,
+    find_user,
+    hash_password,
+    merge_attributes,
+)
+from application.ports.code_sender import CodePurpose
+from domain.errors import CodeMismatch, ExpiredSession, NotAuthorized, ValidationError
+from domain.values import (
+    Attribute,
+    Attributes,
+    AuthResult,
+    Challenge,
+    MfaFactor,
+    Password,
+    PasswordPolicy,
+    Username,
+)
+
+_SESSION_LIFETIME = 3 * 60
+# Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
+_WRONG_MFA_CODES = 3
+
+_SECOND_FACTORS = frozenset({MfaFactor.SMS.value, MfaFactor.TOTP.value})
+NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
+_USER_ATTRIBUTE_PREFIX = "userAttributes."
+
+
+@attrs.frozen
+class Step:
+    """Where a sign-in step leads, and the code to deliver once its transaction has committed."""
+
+    result: AuthResult
+    delivery: Delivery | None = None
+
+
+_Answer = Callable[[sqlite3.Connection, User, Mapping[str, str], sqlite3.Row, float], Step]
+
+
+class Challenges:
+    """Opens challenge sessions and takes their answers; `tokens` signs in whoever answers the last one."""
+
+    def __init__(self, *, tokens: TokenIssuer, password_policy: PasswordPolicy) -> None:
+        self._tokens = tokens
+        self._policy = password_policy
+        self._answers: dict[str, _Answer] = {
+            NEW_PASSWORD_REQUIRED: self._answer_new_password,
+            MfaFactor.SMS.value: self._answer_sms_code,
+            MfaFactor.TOTP.value: self._answer_software_token,
+        }
+
+    def start(
+        self,
+        db: sqlite3.Connection,
+        user: User,
+        name: str,
+        parameters: dict[str, str],
+        now: float,
+        *,
+        code: str | None = None,
+    ) -> Challenge:
+        session = secrets.token_urlsafe(48)
+        db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+        db.execute(
+            "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
+            (digest(session), user.sub, name, now + _SESSION_LIFETIME, _WRONG_MFA_CODES, code),
+        )
+        return Challenge(name=name, session=session, parameters=parameters)
+
+    def new_password_required(self, db: sqlite3.Connection, user: User, now: float) -> Challenge:
+        parameters = {
+            "USER_ID_FOR_SRP": user.username,
+            "requiredAttributes": "[]",
+            "userAttributes": json.dumps(user.attributes),
+        }
+        return self.start(db, user, NEW_PASSWORD_REQUIRED, parameters, now)
+
+    def second_factor_or_tokens(self, db: sqlite3.Connection, user: User, now: float) -> Step:
+        """What a user who has proved their password gets: the challenge of their MFA factor, or tokens."""
+        factor = mfa.challenged_factor(db, user.sub)
+        if factor is MfaFactor.TOTP:
+            return Step(self.start(db, user, factor.value, {}, now))
+        if factor is MfaFactor.SMS:
+            code = random_code()
+            phone_number = user.attributes.get("phone_number")
+            parameters = {
+                "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+                "CODE_DELIVERY_DESTINATION": masked_phone_number(phone_number or ""),
+            }
+            challenge = self.start(db, user, factor.value, parameters, now, code=code)
+            return Step(challenge, Delivery(user.username, phone_number, CodePurpose.SIGN_IN, code))
+        return Step(self._tokens.sign_in(db, user, now))
+
+    def answer(
+        self,
+        db: sqlite3.Connection,
+        username: Username,
+        challenge_name: str,
+        responses: Mapping[str, str],
+        session: str,
+        now: float,
+    ) -> Step:
+        session_digest = digest(session)
+        row = db.execute("SELECT * FROM sessions WHERE digest = ?", (session_digest,)).fetchone()
+        if row is None or row["expires_at"] <= now:
+            raise ExpiredSession("Invalid session for the user, session is expired.")
+        user = find_user(db, username)
+        if user is None or user.sub != row["sub"]:
+            raise NotAuthorized("Invalid session for the user.")
+        if challenge_name != row["challenge_name"]:
+            raise ValidationError({"challenge_name": f"this session answers {row['challenge_name']}"})
+        if not user.enabled:
+            raise NotAuthorized(USER_DISABLED)
+        second_factor = challenge_name in _SECOND_FACTORS
+        if second_factor:
+            protections.refuse_locked_mfa(db, user, now)
+        try:
+            step = self._answers[challenge_name](db, user, responses, row, now)
+        except CodeMismatch:
+            protections.count_wrong_mfa_code(db, user, now)
+            # A rejected answer may be corrected and sent again, but a wrong code only a few times.
+            db.execute(
+                "UPDATE sessions SET wrong_codes_left = wrong_codes_left - 1 WHERE digest = ?", (session_digest,)
+            )
+            db.execute("DELETE FROM sessions WHERE digest = ? AND wrong_codes_left <= 0", (session_digest,))
+            raise
+        if second_factor:
+            protections.forget_wrong_mfa_codes(db, user)
+        # A successful answer uses the session up; a next challenge comes with a session of its own.
+        db.execute("DELETE FROM sessions WHERE digest = ?", (session_digest,))
+        return step
+
+    def _answer_new_password(
+        self, db: sqlite3.Connection, user: User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> Step:
+        if not responses.get("NEW_PASSWORD"):
+            raise ValidationError({"responses": "NEW_PASSWORD is required"})
+        password = Password(responses["NEW_PASSWORD"])
+        self._policy.check(password)
+        updates = Attributes(
+            Attribute(name.removeprefix(_USER_ATTRIBUTE_PREFIX), value)
+            for name, value in responses.items()
+            if name.startswith(_USER_ATTRIBUTE_PREFIX)
+        )
+        check_schema(updates, allow_verified_flags=False)
+        user = attrs.evolve(
+            user,
+            password_hash=hash_password(password.value),
+            status=Status.CONFIRMED,
+            attributes=merge_attributes(user.attributes, updates),
+        )
+        db.execute(
+            "UPDATE users SET password_hash = ?, status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
+            (user.password_hash, user.status, json.dumps(user.attributes), now, user.sub),
+        )
+        # The new password proves no more than the temporary one did: a user with MFA on still owes a code.
+        return self.second_factor_or_tokens(db, user, now)
+
+    def _answer_software_token(
+        self, db: sqlite3.Connection, user: User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> Step:
+        code = responses.get("SOFTWARE_TOKEN_MFA_CODE")
+        if not code:
+            raise ValidationError({"responses": "SOFTWARE_TOKEN_MFA_CODE is required"})
+        mfa.use_totp(db, user.sub, code, now)
+        return Step(self._tokens.sign_in(db, user, now))
+
+    def _answer_sms_code(
+        self, db: sqlite3.Connection, user: User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> Step:
+        code = responses.get("SMS_MFA_CODE")
+        if not code:
+            raise ValidationError({"responses": "SMS_MFA_CODE is required"})
+        if not hmac.compare_digest(session["code"].encode(), code.encode()):
+            raise CodeMismatch("Invalid code or auth state for the user.")
+        return Step(self._tokens.sign_in(db, user, now))
