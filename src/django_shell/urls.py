@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions
 
 from django_shell.accounts import administration, apis, images, mfa, self_service
-from django_shell.errors import json_error_view
+from django_shell.errors import BadRequest, InternalError, json_error_view
 
 # Each path answers with and without a trailing slash.
 _ACCOUNT_APIS = {
@@ -18,6 +19,8 @@ _ACCOUNT_APIS = {
     "confirm_forgot_password": apis.ConfirmForgotPasswordApi,
 }
 
+_READ_ONLY = ["get", "head"]
+
 urlpatterns = [
     *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
     re_path(r"^auth/me/?$", self_service.AccountApi.as_view(), name="me"),
@@ -25,8 +28,13 @@ urlpatterns = [
     re_path(
         r"^media/profile-images/(?P<token>[^/]+)/?$", images.ProfileImageFileApi.as_view(), name="profile_image_file"
     ),
-    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Documents only: OPTIONS would render DRF's metadata with Swagger UI's HTML template, and fail.
+    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(http_method_names=_READ_ONLY), name="schema"),
+    re_path(
+        r"^api/docs/?$",
+        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=_READ_ONLY),
+        name="docs",
+    ),
     path("admin/", admin.site.urls),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
     re_path(r"^auth/me/verify_email/?$", self_service.VerifyEmailApi.as_view(), name="me_verify_email"),
@@ -66,7 +74,7 @@ urlpatterns = [
     re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),
 ]
 
-handler400 = json_error_view(400, "The request is malformed.", "BadRequest")
-handler403 = json_error_view(403, "Forbidden.", "PermissionDenied")
-handler404 = json_error_view(404, "No such endpoint.", "NotFound")
-handler500 = json_error_view(500, "Internal error.", "InternalError")
+handler400 = json_error_view(BadRequest)
+handler403 = json_error_view(exceptions.PermissionDenied)
+handler404 = json_error_view(exceptions.NotFound)
+handler500 = json_error_view(InternalError)
