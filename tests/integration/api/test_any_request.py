@@ -166,3 +166,11 @@ class TestAnyRequest:
         response = Client().generic(method, path, QUERY_STRING=TOO_MANY_PARAMETERS, HTTP_ACCESSTOKEN=staff_token())
         assert response.status_code == 400
         assert response.json() == {"error": "The request has too many query or form parameters.", "code": "BadRequest"}
+
+    def test_more_than_a_thousand_form_fields_met_by_a_middleware_are_a_bad_request(self, backend):
+        # The CSRF middleware reads the admin's form before any view: Django's handler400 answers.
+        response = Client().post(
+            "/admin/login/", data=TOO_MANY_PARAMETERS, content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 400
+        assert response.json() == {"error": "The request has too many query or form parameters.", "code": "BadRequest"}
