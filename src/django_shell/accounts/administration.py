@@ -32,8 +32,11 @@ from application.use_cases.administration import (
 from django_shell import openapi
 from django_shell.accounts.fields import (
     AttributeSerializer,
+    GroupNameField,
+    PasswordField,
     StrictBooleanField,
     StrictCharField,
+    UsernameField,
     attribute_pairs,
     validated,
 )
@@ -41,11 +44,8 @@ from domain.values import (
     FILTER_VALUE_MAX_LENGTH,
     FILTERABLE_ATTRIBUTES,
     GROUP_DESCRIPTION_MAX_LENGTH,
-    GROUP_NAME_MAX_LENGTH,
     MAX_ATTRIBUTES,
-    PASSWORD_MAX_LENGTH,
     USER_PAGE_MAX_SIZE,
-    USERNAME_MAX_LENGTH,
     Claims,
     FilterMatch,
     PoolUser,
@@ -152,8 +152,8 @@ class AdminUsersApi(_AdminApi):
         )
 
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
-        temporary_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
+        username = UsernameField()
+        temporary_password = PasswordField()
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
         send_invitation = StrictBooleanField(
             required=False,
@@ -298,7 +298,7 @@ class AdminGroupsApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        name = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+        name = GroupNameField()
         description = StrictCharField(max_length=GROUP_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
@@ -323,7 +323,7 @@ class AdminUserGroupsApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        group = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+        group = GroupNameField()
 
     @openapi.operation(
         summary="Add the user to an existing group.",

@@ -40,18 +40,16 @@ from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.fields import (
     AttributeSerializer,
+    CodeField,
+    PasswordField,
     StrictBooleanField,
     StrictCharField,
     StringMapField,
+    UsernameField,
     attribute_pairs,
     validated,
 )
-from domain.values import (
-    CODE_MAX_LENGTH,
-    MAX_ATTRIBUTES,
-    PASSWORD_MAX_LENGTH,
-    USERNAME_MAX_LENGTH,
-)
+from domain.values import MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH
 from domain.values import Challenge as ChallengeValue
 
 # Sessions and tokens are opaque, but Cognito's stay well under this.
@@ -118,10 +116,10 @@ class SignUpApi(_PostApi):
 
 class ConfirmSignUpApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
         # The seed called the code `password`; `code` says what it is. Either is accepted.
-        password = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
-        code = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
+        password = CodeField(required=False)
+        code = CodeField(required=False)
         force_alias_creation = StrictBooleanField(required=False, default=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +150,7 @@ class ConfirmSignUpApi(_PostApi):
 
 class ResendCodeApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
 
     @openapi.operation(
         summary="Send a new confirmation code.",
@@ -192,10 +190,19 @@ class LoginApi(_PostApi):
 
 class ConfirmLoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
         challenge_name = StrictCharField(max_length=64)
         responses = StringMapField(max_items=MAX_ATTRIBUTES + 4, max_length=max(PASSWORD_MAX_LENGTH, 2048))
         session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
+
+        def validate_responses(self, responses: dict[str, str]) -> dict[str, str]:
+            # The new password is checked as a password, and a refusal named after its key.
+            if "NEW_PASSWORD" in responses:
+                try:
+                    PasswordField().run_validation(responses["NEW_PASSWORD"])
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError({"NEW_PASSWORD": error.detail}) from None
+            return responses
 
     @openapi.operation(
         summary="Answer the challenge a sign-in returned.",
@@ -286,7 +293,7 @@ class LogoutApi(_PostApi):
 
 class ForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        email = UsernameField()
 
     @openapi.operation(
         summary="Send a password reset code.",
@@ -305,9 +312,9 @@ class ForgotPasswordApi(_PostApi):
 
 class ConfirmForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
-        new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        email = UsernameField()
+        new_password = PasswordField()
+        code = CodeField()
 
     @openapi.operation(
         summary="Set a new password with the reset code.",

@@ -21,8 +21,8 @@ from application.use_cases.mfa import (
 )
 from django_shell import openapi
 from django_shell.accounts import credentials
-from django_shell.accounts.fields import StrictBooleanField, StrictCharField, validated
-from domain.values import CODE_MAX_LENGTH, MfaFactor, MfaPreference
+from django_shell.accounts.fields import CodeField, StrictBooleanField, validated
+from domain.values import MfaFactor, MfaPreference
 
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
@@ -60,7 +60,7 @@ class VerifyTotpApi(APIView):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        code = CodeField()
 
     @openapi.operation(
         summary="Verify the new authenticator with a code it shows.",

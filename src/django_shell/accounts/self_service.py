@@ -28,9 +28,9 @@ from application.use_cases.profile import (
 from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.apis import MeApi
-from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs, validated
+from django_shell.accounts.fields import AttributeSerializer, CodeField, PasswordField, attribute_pairs, validated
 from django_shell.accounts.users import profile_fields
-from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, UserProfile
+from domain.values import MAX_ATTRIBUTES, UserProfile
 
 
 class ChangePasswordApi(APIView):
@@ -38,8 +38,8 @@ class ChangePasswordApi(APIView):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        old_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
-        new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
+        old_password = PasswordField()
+        new_password = PasswordField()
 
     @openapi.operation(
         summary="Replace the signed-in user's password, proving the old one.",
@@ -132,7 +132,7 @@ class VerifyEmailApi(APIView):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        code = CodeField()
 
     @openapi.operation(
         summary="Verify the signed-in user's e-mail address with the code sent to it.",
