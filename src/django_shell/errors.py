@@ -93,6 +93,15 @@ ERROR_STATUSES: dict[str, int] = {
     **{code: kind.status_code for kind, code in _API_CODES.items()},
 }
 
+# A message each code is answered with, for the schema's examples: the domain's where both have one.
+ERROR_MESSAGES: dict[str, str] = {
+    **{
+        code: str(kind.default_detail).format(method="TRACE", media_type="text/plain")
+        for kind, code in reversed(_API_CODES.items())
+    },
+    **{kind.__name__: kind.default_message for kind in _DOMAIN_STATUS},
+}
+
 
 def error_body(message: str, code: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"error": message, "code": code}

@@ -12,11 +12,17 @@ from typing import Any, TypeVar
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 
 from django_shell.accounts.credentials import ACCESS_COOKIE, REFRESH_COOKIE
-from django_shell.errors import ERROR_STATUSES
+from django_shell.errors import ERROR_MESSAGES, ERROR_STATUSES, error_body
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -98,6 +104,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
     "required": ["error", "code"],
 }
+_JSON = "application/json"
+_EXAMPLE_FIELDS = {"ValidationError": {"username": "This field is required."}}
 _RETRY_STATUSES = (status.HTTP_429_TOO_MANY_REQUESTS, status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
@@ -120,20 +128,27 @@ def _header(
 
 
 _OK = [status.HTTP_200_OK]
-# Not required: a challenge answers without tokens, and a protected view sends the id token, the
-# seed's names and the cookies only after a transparent refresh.
-ISSUED_TOKENS = [
-    _header("AccessToken", "The access token.", _OK),
-    _header("RefreshToken", "The refresh token.", _OK),
-    _header("IdToken", "The id token.", _OK),
-    _header("HTTP_ACCESSTOKEN", "The access token under the original service's name, when issued.", _OK),
-    _header("HTTP_REFRESHTOKEN", "The refresh token under the original service's name, when issued.", _OK),
-    _header(
-        "Set-Cookie",
-        f"`{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token`: HttpOnly, SameSite=Lax, Secure outside DEBUG.",
-        _OK,
-    ),
-]
+
+
+def token_headers(statuses: Sequence[int]) -> list[OpenApiParameter]:
+    """The token headers of a sign-in's answer, or of any answer to a request with tokens: none is
+    required, since a challenge answers without tokens, and a protected view sends the id token, the
+    seed's names and the cookies only after a transparent refresh."""
+    return [
+        _header("AccessToken", "The access token.", statuses),
+        _header("RefreshToken", "The refresh token.", statuses),
+        _header("IdToken", "The id token.", statuses),
+        _header("HTTP_ACCESSTOKEN", "The access token under the original service's name, when issued.", statuses),
+        _header("HTTP_REFRESHTOKEN", "The refresh token under the original service's name, when issued.", statuses),
+        _header(
+            "Set-Cookie",
+            f"`{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token`: HttpOnly, SameSite=Lax, Secure outside DEBUG.",
+            statuses,
+        ),
+    ]
+
+
+ISSUED_TOKENS = token_headers(_OK)
 CLEARED_COOKIES = [
     _header("Set-Cookie", f"Expires the `{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token` cookies.", _OK),
 ]
@@ -186,15 +201,21 @@ SIGN_IN_RESULT = OpenApiResponse(
 )
 
 
-def error_responses(codes: Iterable[str]) -> dict[int, OpenApiResponse]:
-    """One response per status among `codes`, its body the `Error` with `code` narrowed to them."""
-    by_status: dict[int, list[str]] = {}
+def error_responses(codes: Iterable[str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """One response per status among `codes`: the one `Error` body, its description and examples
+    naming the codes that this operation answers with that status. Always JSON, whatever the view
+    renders otherwise (the schema's YAML)."""
+    by_status: dict[int, set[str]] = {}
     for code in codes:
-        by_status.setdefault(ERROR_STATUSES[code], []).append(code)
+        by_status.setdefault(ERROR_STATUSES[code], set()).add(code)
     return {
-        status_code: OpenApiResponse(
-            {"allOf": [_ERROR_REF, {"type": "object", "properties": {"code": {"enum": sorted(status_codes)}}}]},
-            description=", ".join(f"`{code}`" for code in sorted(status_codes)),
+        (status_code, _JSON): OpenApiResponse(
+            _ERROR_REF,
+            description="`code` is " + " or ".join(f"`{code}`" for code in sorted(status_codes)) + ".",
+            examples=[
+                OpenApiExample(code, error_body(ERROR_MESSAGES[code], code, _EXAMPLE_FIELDS.get(code)))
+                for code in sorted(status_codes)
+            ],
         )
         for status_code, status_codes in sorted(by_status.items())
     }
@@ -205,7 +226,7 @@ def operation(
     summary: str,
     description: str = "",
     request: Any = None,
-    responses: dict[int, Any],
+    responses: dict[Any, Any],
     errors: Iterable[str],
     security: list[dict[str, list[str]]],
     headers: Sequence[OpenApiParameter] = (),
@@ -216,8 +237,14 @@ def operation(
     `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
     query parameters that the fields of `query` describe. `operation_id` replaces the generated one
     where two would collide (a list and a retrieve are both `GET`s of plain views)."""
-    error_statuses = error_responses(errors)
-    retry_statuses = [code for code in _RETRY_STATUSES if code in error_statuses]
+    # Any request can be refused for its query string (`?format=xml`, over 1000 parameters) or its
+    # Host header, whatever else the operation does.
+    error_statuses = error_responses([*errors, "BadRequest", "NotAcceptable"])
+    retry_statuses = [code for code in _RETRY_STATUSES if (code, _JSON) in error_statuses]
+    # Every answer to a request authenticated by the token middleware carries the current tokens.
+    protected = any(ACCESS_HEADER in requirement for requirement in security)
+    successes = sorted({key[0] if isinstance(key, tuple) else key for key in responses})
+    echoed = token_headers(successes) if protected else []
     retry_after = _header(
         "Retry-After", "Seconds to wait before trying again.", retry_statuses, schema=OpenApiTypes.INT, required=True
     )
@@ -229,7 +256,7 @@ def operation(
         responses={**responses, **error_statuses},
         # spectacular types `auth` as scheme names, but uses it as the list of requirement objects.
         auth=security,  # type: ignore[arg-type]
-        parameters=[*([query] if query else []), *headers, *([retry_after] if retry_statuses else [])],
+        parameters=[*([query] if query else []), *echoed, *headers, *([retry_after] if retry_statuses else [])],
     )
     return decorator
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework import exceptions
 
+from django_shell import documentation
 from django_shell.accounts import administration, apis, images, mfa, self_service
 from django_shell.errors import BadRequest, InternalError, json_error_view
 
@@ -19,8 +19,6 @@ _ACCOUNT_APIS = {
     "confirm_forgot_password": apis.ConfirmForgotPasswordApi,
 }
 
-_READ_ONLY = ["get", "head"]
-
 urlpatterns = [
     *(re_path(rf"^auth/{name}/?$", view.as_view(), name=name) for name, view in _ACCOUNT_APIS.items()),
     re_path(r"^auth/me/?$", self_service.AccountApi.as_view(), name="me"),
@@ -28,13 +26,8 @@ urlpatterns = [
     re_path(
         r"^media/profile-images/(?P<token>[^/]+)/?$", images.ProfileImageFileApi.as_view(), name="profile_image_file"
     ),
-    # Documents only: OPTIONS would render DRF's metadata with Swagger UI's HTML template, and fail.
-    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(http_method_names=_READ_ONLY), name="schema"),
-    re_path(
-        r"^api/docs/?$",
-        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=_READ_ONLY),
-        name="docs",
-    ),
+    re_path(r"^api/schema/?$", documentation.SchemaApi.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", documentation.SwaggerUi.as_view(), name="docs"),
     path("admin/", admin.site.urls),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
     re_path(r"^auth/me/verify_email/?$", self_service.VerifyEmailApi.as_view(), name="me_verify_email"),

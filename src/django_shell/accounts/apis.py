@@ -378,7 +378,6 @@ class MeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     def get(self, request: Request) -> Response:
         context = {"image_url": images.profile_image_url(request)}

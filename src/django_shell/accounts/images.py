@@ -93,7 +93,6 @@ class ProfileImageApi(APIView):
         responses={200: OutputSerializer},
         errors=(*_TOKEN_ERRORS, "ValidationError", "ImageTooLarge", "UnsupportedMediaType"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def put(self, request: Request, upload: UploadProfileImage = Provide["upload_profile_image"]) -> Response:

@@ -45,7 +45,6 @@ class TotpApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", *_TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(
@@ -69,7 +68,6 @@ class VerifyTotpApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "CodeMismatch"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
@@ -107,7 +105,6 @@ class MfaPreferenceApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:

@@ -49,7 +49,6 @@ class ChangePasswordApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "InvalidPassword"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(self, request: Request, change_password: ChangePassword = Provide["change_password"]) -> Response:
@@ -99,7 +98,6 @@ class AccountApi(MeApi):
         responses={200: UpdateOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "UsernameExists"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
@@ -142,7 +140,6 @@ class VerifyEmailApi(APIView):
         responses={200: MeApi.OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(self, request: Request, verify: VerifyAttribute = Provide["verify_attribute"]) -> Response:
@@ -172,7 +169,6 @@ class ResendEmailCodeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
     )
     @inject
     def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:
