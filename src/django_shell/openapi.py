@@ -300,6 +300,22 @@ class NonBlankCharField(OpenApiSerializerFieldExtension):  # type: ignore[no-unt
         return schema
 
 
+# Untyped in spectacular, as above.
+class ValueFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A field checked against a value object states the value's lengths and characters."""
+
+    target_class = "django_shell.accounts.fields.ValueField"
+    match_subclasses = True
+    priority = 1  # over `NonBlankCharField`, which matches every CharField
+
+    def map_serializer_field(self, auto_schema: SpectacularAutoSchema, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(  # type: ignore[no-untyped-call]
+            self.target, direction, bypass_extensions=True
+        )
+        schema.update(minLength=self.target.min_value_length, pattern=self.target.pattern)
+        return schema
+
+
 def add_components(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """A spectacular post-processing hook: the security schemes that no authentication class
     registers (Basic, the refresh token) and the `Error` body that responses refer to."""

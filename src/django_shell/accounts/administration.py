@@ -33,7 +33,7 @@ from django_shell import openapi
 from django_shell.accounts.fields import (
     AttributeSerializer,
     GroupNameField,
-    PasswordField,
+    NewPasswordField,
     StrictBooleanField,
     StrictCharField,
     UsernameField,
@@ -153,7 +153,7 @@ class AdminUsersApi(_AdminApi):
 
     class InputSerializer(serializers.Serializer):
         username = UsernameField()
-        temporary_password = PasswordField()
+        temporary_password = NewPasswordField()
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
         send_invitation = StrictBooleanField(
             required=False,

@@ -41,6 +41,7 @@ from django_shell.accounts import credentials, images
 from django_shell.accounts.fields import (
     AttributeSerializer,
     CodeField,
+    NewPasswordField,
     PasswordField,
     StrictBooleanField,
     StrictCharField,
@@ -313,7 +314,7 @@ class ForgotPasswordApi(_PostApi):
 class ConfirmForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         email = UsernameField()
-        new_password = PasswordField()
+        new_password = NewPasswordField()
         code = CodeField()
 
     @openapi.operation(

@@ -3,7 +3,7 @@ checked against the domain's value objects, and validating input with a serializ
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rest_framework import serializers
@@ -19,6 +19,7 @@ from domain.values import (
     ConfirmationCode,
     GroupName,
     Password,
+    PasswordPolicy,
     Username,
 )
 
@@ -36,6 +37,28 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+# What the schema says of the values: exact up to U+00FF, an approximation beyond (JSON Schema's
+# regular expressions cannot name Unicode categories portably); the value objects decide.
+_VISIBLE = r"^[^\s\x00-\x1f\x7f-\x9f\xad]+$"
+_PRINTABLE = r"^[^\x00-\x1f\x7f-\xa0\xad]+$"
+
+
+def _class_escaped(characters: Iterable[str]) -> str:
+    # Only what a character class gives a meaning to: ECMAScript's Unicode mode refuses other escapes.
+    return "".join("\\" + char if char in "\\]^-[" else char for char in sorted(characters))
+
+
+def policy_pattern(policy: PasswordPolicy) -> str:
+    """The regular expression of the passwords `policy` takes, one look-ahead per rule."""
+    rules = [
+        *(["(?=.*[A-Z])"] if policy.require_uppercase else []),
+        *(["(?=.*[a-z])"] if policy.require_lowercase else []),
+        *(["(?=.*[0-9])"] if policy.require_digits else []),
+        *(["(?=.*[" + _class_escaped(policy.SYMBOLS) + "])"] if policy.require_symbols else []),
+    ]
+    return "^" + "".join(rules) + _PRINTABLE.removeprefix("^")
+
+
 class ValueField(StrictCharField):
     """A string that must make a valid `value_type`, a domain value object, checked as the field is.
 
@@ -46,6 +69,8 @@ class ValueField(StrictCharField):
 
     value_type: Callable[[str], object]
     max_value_length: int
+    min_value_length = 1
+    pattern = _VISIBLE
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", self.max_value_length)
@@ -70,6 +95,15 @@ class PasswordField(ValueField):
 
     value_type = Password
     max_value_length = PASSWORD_MAX_LENGTH
+    pattern = _PRINTABLE
+
+
+class NewPasswordField(PasswordField):
+    """A password to be set. The pool applies its policy (400 `InvalidPassword`); the schema states
+    Cognito's default policy, which the embedded pool applies."""
+
+    min_value_length = PasswordPolicy().minimum_length
+    pattern = policy_pattern(PasswordPolicy())
 
 
 class CodeField(ValueField):

@@ -28,7 +28,14 @@ from application.use_cases.profile import (
 from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.apis import MeApi
-from django_shell.accounts.fields import AttributeSerializer, CodeField, PasswordField, attribute_pairs, validated
+from django_shell.accounts.fields import (
+    AttributeSerializer,
+    CodeField,
+    NewPasswordField,
+    PasswordField,
+    attribute_pairs,
+    validated,
+)
 from django_shell.accounts.users import profile_fields
 from domain.values import MAX_ATTRIBUTES, UserProfile
 
@@ -39,7 +46,7 @@ class ChangePasswordApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         old_password = PasswordField()
-        new_password = PasswordField()
+        new_password = NewPasswordField()
 
     @openapi.operation(
         summary="Replace the signed-in user's password, proving the old one.",

@@ -14,8 +14,12 @@ import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from django_shell.errors import ERROR_STATUSES
+from domain.errors import DomainError
+from domain.values import Password, PasswordPolicy, Username
 from tests.live_server import service_environment
 
 TOKEN_HEADERS = {"AccessToken", "RefreshToken", "IdToken", "HTTP_ACCESSTOKEN", "HTTP_REFRESHTOKEN"}
@@ -184,6 +188,46 @@ class TestCompleteness:
         assert error["required"] == ["error", "code"]
         assert set(error["properties"]) == {"error", "code", "fields"}
         assert error["properties"]["code"]["enum"] == sorted(ERROR_STATUSES)
+
+
+def _accepts(rule: dict[str, Any], value: str) -> bool:
+    return rule["minLength"] <= len(value) <= rule["maxLength"] and re.search(rule["pattern"], value) is not None
+
+
+def _refuses(check: Any, value: str) -> bool:
+    try:
+        check(value)
+    except DomainError:
+        return True
+    return False
+
+
+printable_ascii = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
+
+
+class TestRequestConstraints:
+    """The schema states what the server refuses, so a generated client can check before sending."""
+
+    @settings(max_examples=300)
+    # ASCII: the pattern's letters and digits are Cognito's (A-Z, a-z, 0-9); the embedded pool's
+    # policy counts any Unicode letter or digit.
+    @given(password=printable_ascii)
+    @example(password="Soft\xadHyphen-1")
+    @example(password="No\xa0Break-Space1")
+    def test_a_new_password_fits_the_schema_when_the_policy_takes_it(self, schema, password):
+        rule = resolved(schema, {"$ref": "#/components/schemas/ConfirmForgotPasswordInput"})["properties"]
+        policy = PasswordPolicy()
+        taken = not _refuses(lambda value: policy.check(Password(value)), password)
+        assert _accepts(rule["new_password"], password) == taken, password
+
+    @settings(max_examples=300)
+    @example(username="soft\xadhyphen")
+    @example(username="no\xa0break")
+    @given(username=printable_ascii | st.text(st.characters(max_codepoint=0xFF), max_size=12))
+    def test_a_username_fits_the_schema_when_the_domain_takes_it(self, schema, username):
+        for component, field in [("ResendCodeInput", "username"), ("ForgotPasswordInput", "email")]:
+            rule = resolved(schema, {"$ref": f"#/components/schemas/{component}"})["properties"][field]
+            assert _accepts(rule, username) == (not _refuses(Username, username)), (component, username)
 
 
 class TestSignIn:
