@@ -6,6 +6,7 @@ Each view states its own operation with `operation(...)` (a thin `extend_schema`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -262,6 +263,12 @@ def operation(
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_operation_id(self) -> str:
+        # The view's name, as generated clients call it: `SignUpApi` is `sign_up`, not
+        # `auth_signup_create`. A view with several methods names each in its `operation`.
+        name = type(self.view).__name__.removesuffix("Api")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
     def get_serializer_name(self, serializer: serializers.Serializer, direction: str) -> str:
         # Every view nests an `InputSerializer` or `OutputSerializer`, so the class name repeats; the
         # qualified name does not: `SignUpApi.InputSerializer` becomes the component `SignUpInput`.

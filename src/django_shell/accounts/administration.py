@@ -165,6 +165,7 @@ class AdminUsersApi(_AdminApi):
         invitation = openapi.CodeDeliverySerializer(allow_null=True, help_text="Null when no invitation was sent.")
 
     @openapi.operation(
+        operation_id="list_users",
         summary="One page of the pool's users, optionally filtered on one attribute.",
         description="A page may hold fewer users than `limit`, even none, and still have a next page. "
         "Users' groups are not listed: get the user for them.",
@@ -172,7 +173,6 @@ class AdminUsersApi(_AdminApi):
         errors=(*_ADMIN_ERRORS, "ValidationError"),
         security=openapi.ACCESS,
         query=QuerySerializer,
-        operation_id="admin_api_users_list",
     )
     @inject
     def get(self, request: Request, list_users: ListUsers = Provide["list_users"]) -> Response:
@@ -191,6 +191,7 @@ class AdminUsersApi(_AdminApi):
         )
 
     @openapi.operation(
+        operation_id="create_user",
         summary="Create a user who must choose a new password at first sign-in.",
         description="Signing in with the temporary password answers a `NEW_PASSWORD_REQUIRED` challenge. With "
         '`"send_invitation": true` the pool e-mails the user their username and temporary password, and '
@@ -218,6 +219,7 @@ class AdminUserApi(_AdminApi):
     http_method_names = ["get", "delete", "options"]
 
     @openapi.operation(
+        operation_id="get_user",
         summary="A user as the pool holds them.",
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
@@ -228,6 +230,7 @@ class AdminUserApi(_AdminApi):
         return _user_response(get_user(UserCommand(username)))
 
     @openapi.operation(
+        operation_id="delete_user",
         summary="Delete a user from the pool and the mirror.",
         description="Every token of the user, from every sign-in, is refused at once by every process.",
         responses={204: None},
@@ -244,6 +247,7 @@ class AdminDisableUserApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="disable_user",
         summary="Refuse the user at sign-in and their tokens on every request.",
         description="Every token the user holds is refused at once by every process (401 `TokenInvalid`), "
         "and stays refused after the user is enabled again.",
@@ -261,6 +265,7 @@ class AdminEnableUserApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="enable_user",
         summary="Let a disabled user sign in again.",
         description="The tokens the user held when disabled stay refused. Answers after up to a second: "
         "token times count whole seconds, and a sign-in must not fall in the second the user was disabled.",
@@ -278,6 +283,7 @@ class AdminResetPasswordApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="reset_user_password",
         summary="Withdraw the user's password and send them a reset code.",
         description="Until the user sets a new password at `/auth/confirm_forgot_password` with the code, logging in "
         "answers 403 `PasswordResetRequired`. Their tokens stay valid. A user who is disabled or never chose a "
@@ -306,6 +312,7 @@ class AdminGroupsApi(_AdminApi):
         description = serializers.CharField()
 
     @openapi.operation(
+        operation_id="create_group",
         summary="Create a group in the pool, which users can then be added to.",
         request=InputSerializer,
         responses={201: OutputSerializer},
@@ -326,6 +333,7 @@ class AdminUserGroupsApi(_AdminApi):
         group = GroupNameField()
 
     @openapi.operation(
+        operation_id="add_user_to_group",
         summary="Add the user to an existing group.",
         description="The user's tokens name the group (`cognito:groups`) from their next login or refresh on; "
         "the mirror at once. Being a member already is no error.",
@@ -346,6 +354,7 @@ class AdminUserGroupApi(_AdminApi):
     http_method_names = ["delete", "options"]
 
     @openapi.operation(
+        operation_id="remove_user_from_group",
         summary="Take the user out of a group.",
         description="The mirror follows at once, the user's tokens from their next login or refresh on. Not being "
         "a member is no error.",

@@ -372,6 +372,7 @@ class MeApi(APIView):
             return url
 
     @openapi.operation(
+        operation_id="get_me",
         summary="The signed-in user's profile, from the local mirror.",
         description="The mirror holds the pool's attributes as of the user's last sign-in or profile change "
         "through this service. With an expired access token and the refresh token beside it, the request is "

@@ -86,6 +86,7 @@ class ProfileImageApi(APIView):
         image_url = serializers.URLField(help_text="Where the new image can be fetched, for a few minutes.")
 
     @openapi.operation(
+        operation_id="upload_profile_image",
         summary="Make the request body the user's profile image, replacing any.",
         description="The body is the image itself, at most 5 MiB. JPEG, PNG and WebP are taken, told apart by their "
         "first bytes rather than by the declared type.",
@@ -102,6 +103,7 @@ class ProfileImageApi(APIView):
         return Response(self.OutputSerializer({"image_url": request.build_absolute_uri(uploaded.url)}).data)
 
     @openapi.operation(
+        operation_id="delete_profile_image",
         summary="Remove the user's profile image, if there is one.",
         responses={204: None},
         errors=_TOKEN_ERRORS,
@@ -164,6 +166,7 @@ class ProfileImageFileApi(APIView):
         return super().perform_content_negotiation(request, force=True)
 
     @openapi.operation(
+        operation_id="get_profile_image",
         summary="A profile image, by the URL that a profile's `image_url` gave.",
         description="Needs no token: the URL is signed and expires.",
         responses=_IMAGE_RESPONSES,

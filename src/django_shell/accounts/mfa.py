@@ -39,6 +39,7 @@ class TotpApi(APIView):
         otpauth_uri = serializers.CharField()
 
     @openapi.operation(
+        operation_id="set_up_totp",
         summary="Start a TOTP authenticator: its secret, and the otpauth:// URI to show as a QR code.",
         description="A new authenticator replaces the previous one, which stops counting until the new one is "
         "verified at `/auth/mfa/totp/verify`.",
@@ -92,6 +93,7 @@ class MfaPreferenceApi(APIView):
         )
 
     @openapi.operation(
+        operation_id="set_mfa_preference",
         summary="Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in.",
         description="Name at least one of `sms`, `totp` and `preferred`. The one factor a request turns on "
         'becomes the preferred one (`{"totp": true}` turns TOTP on as the preferred factor); a request '

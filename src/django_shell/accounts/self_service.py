@@ -96,6 +96,7 @@ class AccountApi(MeApi):
         )
 
     @openapi.operation(
+        operation_id="update_me",
         summary="Change attributes of the signed-in user's profile.",
         description="Only the attributes named change. A new `email` is unverified (`email_verified` false) "
         "until confirmed at /auth/me/verify_email with the code sent to it; `code_deliveries` says where it "
@@ -116,6 +117,7 @@ class AccountApi(MeApi):
         return Response({**_profile(request, result.profile), "code_deliveries": deliveries})
 
     @openapi.operation(
+        operation_id="delete_me",
         summary="Delete the signed-in user's account.",
         description="The account leaves the pool and the service's mirror; every token of the user, from "
         "every sign-in, is refused at once by every process.",
