@@ -35,12 +35,9 @@ ACCESS_COOKIE_AUTH = "accessTokenCookie"
 REFRESH_HEADER = "RefreshToken"
 REFRESH_COOKIE_AUTH = "refreshTokenCookie"
 
+# In the order Swagger UI's Authorize dialog shows them: the access token header first, the cookies
+# (which a browser sends by itself, and the dialog cannot set) last.
 SECURITY_SCHEMES: dict[str, dict[str, str]] = {
-    BASIC_AUTH: {
-        "type": "http",
-        "scheme": "basic",
-        "description": "`Authorization: Basic base64(username:password)` of the pool account.",
-    },
     ACCESS_HEADER: {
         "type": "apiKey",
         "in": "header",
@@ -53,17 +50,22 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "bearerFormat": "JWT",
         "description": "The access token as `Authorization: Bearer <access token>`.",
     },
-    ACCESS_COOKIE_AUTH: {
-        "type": "apiKey",
-        "in": "cookie",
-        "name": ACCESS_COOKIE,
-        "description": "The access token in the HttpOnly cookie a sign-in set.",
-    },
     REFRESH_HEADER: {
         "type": "apiKey",
         "in": "header",
         "name": "RefreshToken",
         "description": "The refresh token, as the `RefreshToken` response header of a sign-in gave it.",
+    },
+    BASIC_AUTH: {
+        "type": "http",
+        "scheme": "basic",
+        "description": "`Authorization: Basic base64(username:password)` of the pool account.",
+    },
+    ACCESS_COOKIE_AUTH: {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": ACCESS_COOKIE,
+        "description": "The access token in the HttpOnly cookie a sign-in set.",
     },
     REFRESH_COOKIE_AUTH: {
         "type": "apiKey",
@@ -263,6 +265,9 @@ def operation(
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self) -> list[str]:
+        return [_TAG_OF[self.get_operation_id()]]
+
     def get_operation_id(self) -> str:
         # The view's name, as generated clients call it: `SignUpApi` is `sign_up`, not
         # `auth_signup_create`. A view with several methods names each in its `operation`.
@@ -323,11 +328,77 @@ class ValueFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-unty
         return schema
 
 
+# Operations grouped as a user meets them, in that order: Swagger UI lists the tags so.
+TAGS: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "sign-up",
+        "Create an account and confirm it with the code it was sent.",
+        ("sign_up", "confirm_sign_up", "resend_code"),
+    ),
+    (
+        "sign-in",
+        "Sign in, answer a challenge, refresh the tokens, sign out everywhere.",
+        ("login", "confirm_login", "refresh", "logout"),
+    ),
+    (
+        "password",
+        "Reset a forgotten password, or change a known one.",
+        ("forgot_password", "confirm_forgot_password", "change_password"),
+    ),
+    (
+        "profile",
+        "The signed-in user's profile, e-mail verification, image and account.",
+        (
+            "get_me",
+            "update_me",
+            "verify_email",
+            "resend_email_code",
+            "upload_profile_image",
+            "delete_profile_image",
+            "get_profile_image",
+            "delete_me",
+        ),
+    ),
+    (
+        "mfa",
+        "Second factors: a TOTP authenticator, SMS, and which one sign-in asks for.",
+        ("set_up_totp", "verify_totp", "set_mfa_preference"),
+    ),
+    (
+        "administration",
+        "Administrators only: the pool's users and groups.",
+        (
+            "list_users",
+            "create_user",
+            "get_user",
+            "disable_user",
+            "enable_user",
+            "reset_user_password",
+            "delete_user",
+            "create_group",
+            "add_user_to_group",
+            "remove_user_from_group",
+        ),
+    ),
+    ("documentation", "This schema.", ("get_schema",)),
+]
+_TAG_OF = {operation_id: tag for tag, _, operation_ids in TAGS for operation_id in operation_ids}
+_PLACE_OF = {operation_id: place for place, operation_id in enumerate(_TAG_OF)}
+
+
 def add_components(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """A spectacular post-processing hook: the security schemes that no authentication class
-    registers (Basic, the refresh token) and the `Error` body that responses refer to."""
+    """A spectacular post-processing hook: the security schemes in the order of `SECURITY_SCHEMES`
+    (Basic and the refresh token, which no authentication class registers, among them), the `Error`
+    body that responses refer to, and the tags in the order a user meets them."""
     components = result.setdefault("components", {})
-    for name, scheme in SECURITY_SCHEMES.items():
-        components.setdefault("securitySchemes", {}).setdefault(name, scheme)
+    components["securitySchemes"] = dict(SECURITY_SCHEMES)
     components.setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    result["tags"] = [{"name": tag, "description": description} for tag, description, _ in TAGS]
+    # Within a tag too: sign-up before its confirmation, not after it as the alphabet has it.
+    result["paths"] = dict(
+        sorted(
+            result["paths"].items(),
+            key=lambda item: min(_PLACE_OF[operation["operationId"]] for operation in item[1].values()),
+        )
+    )
     return result

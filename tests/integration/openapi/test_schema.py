@@ -191,7 +191,9 @@ class TestCompleteness:
 
 
 def _accepts(rule: dict[str, Any], value: str) -> bool:
-    return rule["minLength"] <= len(value) <= rule["maxLength"] and re.search(rule["pattern"], value) is not None
+    # As ECMAScript reads the pattern: its `$` is the end, Python's also matches before a final newline.
+    pattern = rule["pattern"].removesuffix("$") + r"\Z"
+    return rule["minLength"] <= len(value) <= rule["maxLength"] and re.search(pattern, value) is not None
 
 
 def _refuses(check: Any, value: str) -> bool:
@@ -283,6 +285,29 @@ class TestSecurity:
     )
     def test_the_code_endpoints_need_no_token(self, schema, path):
         assert "security" not in schema["paths"][path]["post"]
+
+
+class TestReading:
+    """What a person meets in Swagger UI: operations in the order a user needs them, the token
+    header first in the Authorize dialog."""
+
+    def test_tags_come_in_the_order_a_user_meets_them(self, schema):
+        tags = [tag["name"] for tag in schema["tags"]]
+        assert tags[:2] == ["sign-up", "sign-in"]
+        assert tags[-2:] == ["administration", "documentation"]
+        for path, method, operation in operations(schema):
+            assert len(operation["tags"]) == 1 and operation["tags"][0] in tags, (path, method)
+
+    def test_operations_come_in_the_order_of_their_tags_sign_up_first(self, schema):
+        tags = [tag["name"] for tag in schema["tags"]]
+        places = [tags.index(operation["tags"][0]) for _, _, operation in operations(schema)]
+        assert places == sorted(places)
+        assert next(operations(schema))[2]["operationId"] == "sign_up"
+
+    def test_the_authorize_dialog_leads_with_the_access_token_header(self, schema):
+        schemes = list(schema["components"]["securitySchemes"])
+        assert schemes[0] == "AccessToken"
+        assert schemes[-2:] == ["accessTokenCookie", "refreshTokenCookie"]
 
 
 class TestServing:
