@@ -157,6 +157,46 @@ CLEARED_COOKIES = [
 ]
 
 
+# Example values the operations' examples share: one user, Alice, throughout.
+EXAMPLE_USERNAME = "alice@example.com"
+EXAMPLE_PASSWORD = "Correct-Horse-9"  # noqa: S105 -- an example in the documentation
+EXAMPLE_CODE = "123456"
+EXAMPLE_DELIVERY = {"destination": "a***@e***", "delivery_medium": "EMAIL", "attribute_name": "email"}
+EXAMPLE_ATTRIBUTES = [{"Name": "given_name", "Value": "Alice"}, {"Name": "family_name", "Value": "Liddell"}]
+EXAMPLE_PROFILE = {
+    "sub": "5f2b8c1e-4d3a-4b6f-9e7d-2a1c0b9f8e7d",
+    "username": EXAMPLE_USERNAME,
+    "email": EXAMPLE_USERNAME,
+    "given_name": "Alice",
+    "family_name": "Liddell",
+    "email_verified": True,
+    "phone_number": None,
+    "attributes": {
+        "email": EXAMPLE_USERNAME,
+        "email_verified": "true",
+        "given_name": "Alice",
+        "family_name": "Liddell",
+    },
+    "groups": [],
+    "is_staff": False,
+    "date_joined": "2026-01-05T09:30:00Z",
+    "last_login": "2026-01-05T09:31:12Z",
+    "image_url": None,
+}
+EXAMPLE_POOL_USER = {
+    "username": EXAMPLE_USERNAME,
+    "sub": EXAMPLE_PROFILE["sub"],
+    "status": "CONFIRMED",
+    "enabled": True,
+    "attributes": EXAMPLE_PROFILE["attributes"],
+    "groups": ["editors"],
+}
+
+
+def message(text: str) -> dict[str, str]:
+    return {"msg": text}
+
+
 class MessageSerializer(serializers.Serializer):
     msg = serializers.CharField()
 
@@ -235,11 +275,14 @@ def operation(
     headers: Sequence[OpenApiParameter] = (),
     query: type[serializers.Serializer] | None = None,
     operation_id: str | None = None,
+    request_example: dict[str, Any] | None = None,
+    response_example: Any = None,
 ) -> Callable[[_F], _F]:
     """`extend_schema` for one endpoint: its success responses, the error responses of `errors` (with
     `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
-    query parameters that the fields of `query` describe. `operation_id` replaces the generated one
-    where two would collide (a list and a retrieve are both `GET`s of plain views)."""
+    query parameters that the fields of `query` describe. `operation_id` replaces the one named after
+    the view. `request_example` is the body Swagger UI's "Try it out" starts from; `response_example`
+    the body of the first success status."""
     # Any request can be refused for its query string (`?format=xml`, over 1000 parameters) or its
     # Host header, whatever else the operation does.
     error_statuses = error_responses([*errors, "BadRequest", "NotAcceptable"])
@@ -251,8 +294,17 @@ def operation(
     retry_after = _header(
         "Retry-After", "Seconds to wait before trying again.", retry_statuses, schema=OpenApiTypes.INT, required=True
     )
+    examples = [
+        *([OpenApiExample("request", request_example, request_only=True)] if request_example is not None else []),
+        *(
+            [OpenApiExample("success", response_example, response_only=True, status_codes=[str(successes[0])])]
+            if response_example is not None
+            else []
+        ),
+    ]
     decorator: Callable[[_F], _F] = extend_schema(
         operation_id=operation_id,
+        examples=examples,
         summary=summary,
         description=description,
         request=request,

@@ -173,6 +173,12 @@ class AdminUsersApi(_AdminApi):
         errors=(*_ADMIN_ERRORS, "ValidationError"),
         security=openapi.ACCESS,
         query=QuerySerializer,
+        response_example={
+            "users": [
+                {key: openapi.EXAMPLE_POOL_USER[key] for key in ("username", "sub", "status", "enabled", "attributes")}
+            ],
+            "next_page_token": None,
+        },
     )
     @inject
     def get(self, request: Request, list_users: ListUsers = Provide["list_users"]) -> Response:
@@ -200,6 +206,20 @@ class AdminUsersApi(_AdminApi):
         responses={201: CreatedOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "InvalidPassword", "UsernameExists"),
         security=openapi.ACCESS,
+        request_example={
+            "username": "lee@example.com",
+            "temporary_password": "Temp0rary-pass",
+            "user_attributes": [{"Name": "email", "Value": "lee@example.com"}],
+            "send_invitation": False,
+        },
+        response_example={
+            **openapi.EXAMPLE_POOL_USER,
+            "username": "lee@example.com",
+            "status": "FORCE_CHANGE_PASSWORD",
+            "attributes": {"email": "lee@example.com"},
+            "groups": [],
+            "invitation": None,
+        },
     )
     @inject
     def post(self, request: Request, create_user: CreateUser = Provide["create_user"]) -> Response:
@@ -224,6 +244,7 @@ class AdminUserApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def get(self, request: Request, username: str, get_user: GetUser = Provide["get_user"]) -> Response:
@@ -255,6 +276,7 @@ class AdminDisableUserApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "enabled": False},
     )
     @inject
     def post(self, request: Request, username: str, disable_user: DisableUser = Provide["disable_user"]) -> Response:
@@ -273,6 +295,7 @@ class AdminEnableUserApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def post(self, request: Request, username: str, enable_user: EnableUser = Provide["enable_user"]) -> Response:
@@ -292,6 +315,7 @@ class AdminResetPasswordApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "UserStatusConflict"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "status": "RESET_REQUIRED"},
     )
     @inject
     def post(
@@ -318,6 +342,8 @@ class AdminGroupsApi(_AdminApi):
         responses={201: OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "GroupExists"),
         security=openapi.ACCESS,
+        request_example={"name": "editors", "description": "May edit every article."},
+        response_example={"name": "editors", "description": "May edit every article."},
     )
     @inject
     def post(self, request: Request, create_group: CreateGroup = Provide["create_group"]) -> Response:
@@ -341,6 +367,8 @@ class AdminUserGroupsApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "UserNotFound", "GroupNotFound"),
         security=openapi.ACCESS,
+        request_example={"group": "editors"},
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def post(
@@ -361,6 +389,7 @@ class AdminUserGroupApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "GroupNotFound"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "groups": []},
     )
     @inject
     def delete(

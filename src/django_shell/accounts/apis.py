@@ -91,6 +91,13 @@ class SignUpApi(_PostApi):
         responses={201: openapi.SignUpResultSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
         security=openapi.BASIC,
+        request_example={"user_attributes": openapi.EXAMPLE_ATTRIBUTES},
+        response_example={
+            **openapi.message("Account created; confirm it with the code that was sent."),
+            "user_sub": openapi.EXAMPLE_PROFILE["sub"],
+            "user_confirmed": False,
+            "code_delivery": openapi.EXAMPLE_DELIVERY,
+        },
     )
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
@@ -135,6 +142,8 @@ class ConfirmSignUpApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "ExpiredCode", "NotAuthorized"),
         security=openapi.NONE,
+        request_example={"username": openapi.EXAMPLE_USERNAME, "code": openapi.EXAMPLE_CODE},
+        response_example=openapi.message("Account confirmed; you can log in now."),
     )
     @inject
     def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
@@ -160,6 +169,8 @@ class ResendCodeApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
         security=openapi.NONE,
+        request_example={"username": openapi.EXAMPLE_USERNAME},
+        response_example=openapi.message("If the account exists and is unconfirmed, a new code was sent."),
     )
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
@@ -182,6 +193,7 @@ class LoginApi(_PostApi):
         ),
         security=openapi.BASIC,
         headers=openapi.ISSUED_TOKENS,
+        response_example=openapi.message(f"Welcome {openapi.EXAMPLE_USERNAME}"),
     )
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
@@ -226,6 +238,13 @@ class ConfirmLoginApi(_PostApi):
         ),
         security=openapi.NONE,
         headers=openapi.ISSUED_TOKENS,
+        request_example={
+            "username": openapi.EXAMPLE_USERNAME,
+            "challenge_name": "SOFTWARE_TOKEN_MFA",
+            "responses": {"SOFTWARE_TOKEN_MFA_CODE": openapi.EXAMPLE_CODE},
+            "session": "AYABeC1-the-session-of-the-challenge",
+        },
+        response_example=openapi.message(f"Welcome {openapi.EXAMPLE_USERNAME}"),
     )
     @inject
     def post(self, request: Request, respond: RespondToChallenge = Provide["respond_to_challenge"]) -> Response:
@@ -254,6 +273,8 @@ class RefreshApi(_PostApi):
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthorized", "TokenInvalid"),
         security=[*openapi.REFRESH, {}],
         headers=openapi.ISSUED_TOKENS,
+        request_example={},
+        response_example=openapi.message("Tokens refreshed."),
     )
     @inject
     def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
@@ -279,6 +300,7 @@ class LogoutApi(_PostApi):
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthenticated", "NotAuthorized", "TokenInvalid"),
         security=[*openapi.ACCESS, *openapi.REFRESH],
         headers=openapi.CLEARED_COOKIES,
+        response_example=openapi.message("Signed out everywhere."),
     )
     @inject
     def post(self, request: Request, logout: Logout = Provide["logout"]) -> Response:
@@ -303,6 +325,8 @@ class ForgotPasswordApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
         security=openapi.NONE,
+        request_example={"email": openapi.EXAMPLE_USERNAME},
+        response_example=openapi.message("If the account exists, a password reset code was sent."),
     )
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
@@ -330,6 +354,12 @@ class ConfirmForgotPasswordApi(_PostApi):
             "NotAuthorized",
         ),
         security=openapi.NONE,
+        request_example={
+            "email": openapi.EXAMPLE_USERNAME,
+            "new_password": openapi.EXAMPLE_PASSWORD,
+            "code": openapi.EXAMPLE_CODE,
+        },
+        response_example=openapi.message("Password changed; you can log in with the new password."),
     )
     @inject
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
@@ -380,6 +410,7 @@ class MeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
+        response_example=openapi.EXAMPLE_PROFILE,
     )
     def get(self, request: Request) -> Response:
         context = {"image_url": images.profile_image_url(request)}

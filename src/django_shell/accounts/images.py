@@ -94,6 +94,7 @@ class ProfileImageApi(APIView):
         responses={200: OutputSerializer},
         errors=(*_TOKEN_ERRORS, "ValidationError", "ImageTooLarge", "UnsupportedMediaType"),
         security=openapi.ACCESS,
+        response_example={"image_url": "https://auth.example.com/media/profile-images/the-signed-key/"},
     )
     @inject
     def put(self, request: Request, upload: UploadProfileImage = Provide["upload_profile_image"]) -> Response:

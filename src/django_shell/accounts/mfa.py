@@ -46,6 +46,10 @@ class TotpApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", *_TOKEN_ERRORS),
         security=openapi.ACCESS,
+        response_example={
+            "secret": "JBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/cognito-auth:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-auth",
+        },
     )
     @inject
     def post(
@@ -69,6 +73,8 @@ class VerifyTotpApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "CodeMismatch"),
         security=openapi.ACCESS,
+        request_example={"code": openapi.EXAMPLE_CODE},
+        response_example=openapi.message("Authenticator verified."),
     )
     @inject
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
@@ -107,6 +113,8 @@ class MfaPreferenceApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS),
         security=openapi.ACCESS,
+        request_example={"totp": True},
+        response_example=openapi.message("TOTP MFA is on. Sign-in asks for the TOTP code."),
     )
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:

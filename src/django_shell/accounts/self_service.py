@@ -56,6 +56,8 @@ class ChangePasswordApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "InvalidPassword"),
         security=openapi.ACCESS,
+        request_example={"old_password": openapi.EXAMPLE_PASSWORD, "new_password": "Battery-Staple-7"},
+        response_example=openapi.message("Password changed."),
     )
     @inject
     def post(self, request: Request, change_password: ChangePassword = Provide["change_password"]) -> Response:
@@ -106,6 +108,8 @@ class AccountApi(MeApi):
         responses={200: UpdateOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "UsernameExists"),
         security=openapi.ACCESS,
+        request_example={"user_attributes": [{"Name": "given_name", "Value": "Alicia"}]},
+        response_example={**openapi.EXAMPLE_PROFILE, "given_name": "Alicia", "code_deliveries": []},
     )
     @inject
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
@@ -125,6 +129,7 @@ class AccountApi(MeApi):
         errors=(*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
         headers=openapi.CLEARED_COOKIES,
+        response_example=openapi.message("Account deleted."),
     )
     @inject
     def delete(self, request: Request, delete_account: DeleteAccount = Provide["delete_account"]) -> Response:
@@ -149,6 +154,8 @@ class VerifyEmailApi(APIView):
         responses={200: MeApi.OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
         security=openapi.ACCESS,
+        request_example={"code": openapi.EXAMPLE_CODE},
+        response_example=openapi.EXAMPLE_PROFILE,
     )
     @inject
     def post(self, request: Request, verify: VerifyAttribute = Provide["verify_attribute"]) -> Response:
@@ -178,6 +185,7 @@ class ResendEmailCodeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
+        response_example={**openapi.message("A new code was sent."), "code_delivery": openapi.EXAMPLE_DELIVERY},
     )
     @inject
     def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:

@@ -125,8 +125,10 @@ class TestGeneration:
 
 class TestSeedFlow:
     def test_sign_up_confirm_log_in_and_read_the_profile(self, generated, service):
+        # One package per tag, one module per operation.
         sign_up, confirm_sign_up, login, get_me = (
-            module(f"api.auth.{name}") for name in ("sign_up", "confirm_sign_up", "login", "get_me")
+            module(f"api.{name}")
+            for name in ("sign_up.sign_up", "sign_up.confirm_sign_up", "sign_in.login", "profile.get_me")
         )
         models = module("models")
         username = "generated@example.com"

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 
 from django_shell.errors import ERROR_STATUSES
 from domain.errors import DomainError
@@ -308,6 +309,48 @@ class TestReading:
         schemes = list(schema["components"]["securitySchemes"])
         assert schemes[0] == "AccessToken"
         assert schemes[-2:] == ["accessTokenCookie", "refreshTokenCookie"]
+
+
+def _inlined(schema: dict[str, Any], node: Any) -> Any:
+    """`node` with every `$ref` to a component replaced by the component."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(schema, resolved(schema, node))
+        if node.get("nullable") and len(node.get("allOf", ())) == 1:
+            # spectacular's nullable reference, read as generators read it: the component, or null.
+            return {**_inlined(schema, node["allOf"][0]), "nullable": True}
+        return {key: _inlined(schema, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(schema, item) for item in node]
+    return node
+
+
+def _examples(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each JSON body of the schema (`where`, its schema, its examples)."""
+    for path, method, operation in operations(schema):
+        if operation["operationId"] == "get_schema":
+            continue  # its answer is this very document
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += [(status, response) for status, response in operation["responses"].items()]
+        for status, body in bodies:
+            content = body.get("content", {}).get("application/json")
+            if content is not None:
+                yield f"{method} {path} {status}", content["schema"], content.get("examples", {})
+
+
+class TestExamples:
+    """Swagger UI's "Try it out" starts from a body the server takes, and every answer shows one."""
+
+    def test_every_json_body_has_an_example(self, schema):
+        missing = [where for where, _, examples in _examples(schema) if not examples]
+        assert missing == []
+
+    def test_every_example_is_valid_for_its_schema(self, schema):
+        for where, body_schema, examples in _examples(schema):
+            validator = OAS30Validator(_inlined(schema, body_schema))
+            for name, shown in examples.items():
+                errors = [error.message for error in validator.iter_errors(shown["value"])]
+                assert errors == [], (where, name)
 
 
 class TestServing:
