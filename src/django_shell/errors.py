@@ -1,19 +1,26 @@
 """One error body for every failure: `{"error": message, "code": StableCode}` (+ `fields`).
 
-Domain errors map to statuses by class; DRF's and Django's own failures are reshaped to the same
-body; anything unexpected is logged here and answered 500 without a trace of its insides.
+Domain errors map to statuses by class; DRF's failures map to their own status under a stable code;
+Django's (a bad Host header, too many parameters, a body too large, ...) are first turned into DRF's,
+whether a DRF view or Django's own handler (`handler400` ...) meets them. Anything else is a defect:
+logged here and answered 500 without a trace of its insides. Error bodies are always JSON, whatever
+representation the view would have rendered.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import math
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, JsonResponse
+from django.core import exceptions as django
+from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import Resolver404
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 
 from domain import errors as domain
 
@@ -42,19 +49,6 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.UserStatusConflict: status.HTTP_409_CONFLICT,
 }
 
-# DRF's failures under our stable codes.
-_DRF_CODES: dict[type[exceptions.APIException], str] = {
-    exceptions.ParseError: "BadRequest",
-    exceptions.ValidationError: "ValidationError",
-    exceptions.UnsupportedMediaType: "UnsupportedMediaType",
-    exceptions.MethodNotAllowed: "MethodNotAllowed",
-    exceptions.NotAcceptable: "NotAcceptable",
-    exceptions.NotFound: "NotFound",
-    exceptions.NotAuthenticated: "NotAuthenticated",
-    exceptions.AuthenticationFailed: "NotAuthenticated",
-    exceptions.PermissionDenied: "PermissionDenied",
-}
-
 
 class BadRequest(exceptions.APIException):
     """Malformed HTTP input (headers, framing) that never reached a use-case."""
@@ -72,14 +66,51 @@ class CsrfFailed(exceptions.APIException):
     default_code = "CsrfFailed"
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "PayloadTooLarge"
+
+
+class InternalError(exceptions.APIException):
+    """A defect: never raised on purpose, only answered."""
+
+    default_detail = "Internal error."
+    default_code = "InternalError"
+
+
+# DRF's failures and ours under their stable codes, each with the status of its class. A subclass
+# takes its base's code (most specific first, as `isinstance` walks the table in order).
+_API_CODES: dict[type[exceptions.APIException], str] = {
+    BadRequest: "BadRequest",
+    PayloadTooLarge: "PayloadTooLarge",
+    InternalError: "InternalError",
+    exceptions.ParseError: "BadRequest",
+    exceptions.ValidationError: "ValidationError",
+    exceptions.AuthenticationFailed: "NotAuthenticated",
+    exceptions.NotAuthenticated: "NotAuthenticated",
+    exceptions.PermissionDenied: "PermissionDenied",
+    exceptions.NotFound: "NotFound",
+    exceptions.MethodNotAllowed: "MethodNotAllowed",
+    exceptions.NotAcceptable: "NotAcceptable",
+    exceptions.UnsupportedMediaType: "UnsupportedMediaType",
+    exceptions.Throttled: "TooManyRequests",
+    CsrfFailed: "CsrfFailed",
+}
+
 # Every `code` an error body can hold, with its status: the OpenAPI schema's list of them.
 ERROR_STATUSES: dict[str, int] = {
     **{kind.__name__: status_code for kind, status_code in _DOMAIN_STATUS.items()},
-    **{code: kind.status_code for kind, code in _DRF_CODES.items()},
-    BadRequest.default_code: BadRequest.status_code,
-    CsrfFailed.default_code: CsrfFailed.status_code,
-    "PayloadTooLarge": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-    "InternalError": status.HTTP_500_INTERNAL_SERVER_ERROR,
+    **{code: kind.status_code for kind, code in _API_CODES.items()},
+}
+
+# A message each code is answered with, for the schema's examples: the domain's where both have one.
+ERROR_MESSAGES: dict[str, str] = {
+    **{
+        code: str(kind.default_detail).format(method="TRACE", media_type="text/plain")
+        for kind, code in reversed(_API_CODES.items())
+    },
+    **{kind.__name__: kind.default_message for kind in _DOMAIN_STATUS},
 }
 
 
@@ -96,10 +127,11 @@ REALM = "cognito-auth"
 _DESCRIBABLE = frozenset(chr(c) for c in range(0x20, 0x7F)) - {'"', "\\"}
 
 
-def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+def exception_handler(exc: Exception, context: dict[str, Any]) -> JsonResponse:
+    """DRF's `EXCEPTION_HANDLER`."""
     response = _response(exc, context)
     if response.status_code == status.HTTP_401_UNAUTHORIZED:
-        response["WWW-Authenticate"] = _challenge(exc, response.data, context)
+        response["WWW-Authenticate"] = _challenge(exc, json.loads(response.content), context)
     return response
 
 
@@ -122,35 +154,72 @@ def _challenge(exc: Exception, body: dict[str, Any], context: dict[str, Any]) ->
     return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
 
 
-def _response(exc: Exception, context: dict[str, Any]) -> Response:
+def _response(exc: Exception, context: dict[str, Any]) -> JsonResponse:
     if isinstance(exc, domain.DomainError):
         return _domain_response(exc)
+    if isinstance(exc, django.SuspiciousOperation):
+        # Django logs the suspicious requests it refuses itself; those a view meets are logged alike.
+        logging.getLogger(f"django.security.{type(exc).__name__}").error("%s", exc)
+    api_exception = as_api_exception(exc)
+    if api_exception is None:
+        logger.error("unexpected error in %s", type(context.get("view")).__name__, exc_info=exc)
+        api_exception = InternalError()
+    return _api_response(api_exception)
+
+
+def as_api_exception(exc: BaseException | None) -> exceptions.APIException | None:
+    """`exc` as the DRF failure that answers it; None for what no client can cause (a defect)."""
     if isinstance(exc, exceptions.APIException):
-        return _drf_response(exc)
-    if isinstance(exc, RequestDataTooBig):
-        return Response(
-            error_body("The request body is too large.", "PayloadTooLarge"),
-            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
-        )
-    logger.exception("unexpected error in %s", type(context.get("view")).__name__)
-    return Response(error_body("Internal error.", "InternalError"), status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+        return exc
+    if isinstance(exc, django.RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, django.TooManyFieldsSent | django.TooManyFilesSent):
+        return BadRequest("The request has too many query or form parameters.")
+    if isinstance(exc, django.DisallowedHost):
+        return BadRequest("The Host header names no host this service answers for.")
+    # Django's messages for these may quote the request; the fixed one quotes nothing.
+    if isinstance(exc, django.SuspiciousOperation | django.BadRequest | MultiPartParserError):
+        return BadRequest()
+    if isinstance(exc, Resolver404):
+        return exceptions.NotFound("No such endpoint.")
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, django.PermissionDenied):
+        return exceptions.PermissionDenied()
+    return None
 
 
-def _domain_response(exc: domain.DomainError) -> Response:
+def _domain_response(exc: domain.DomainError) -> JsonResponse:
     status_code = next(code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind))
     fields = exc.fields if isinstance(exc, domain.ValidationError) else None
-    response = Response(error_body(exc.message, exc.code, fields), status=status_code)
+    response = JsonResponse(error_body(exc.message, exc.code, fields), status=status_code)
     if isinstance(exc, domain.TooManyRequests | domain.ProviderUnavailable):
         response["Retry-After"] = str(exc.retry_after)
     return response
 
 
-def _drf_response(exc: exceptions.APIException) -> Response:
-    code = next((code for kind, code in _DRF_CODES.items() if isinstance(exc, kind)), str(exc.default_code))
+def api_error_code(exc: exceptions.APIException) -> str:
+    """The stable code of a DRF failure; one outside the table is named after its status."""
+    code = next((code for kind, code in _API_CODES.items() if isinstance(exc, kind)), None)
+    if code is not None:
+        return code
+    try:
+        return "".join(char for char in HTTPStatus(exc.status_code).phrase.title() if char.isalnum())
+    except ValueError:
+        return f"Status{exc.status_code}"
+
+
+def _api_response(exc: exceptions.APIException) -> JsonResponse:
+    code = api_error_code(exc)
     if isinstance(exc, exceptions.ValidationError):
-        response = Response(error_body("Some fields are invalid.", code, _flatten(exc.detail)), status=exc.status_code)
+        body = error_body("Some fields are invalid.", code, _flatten(exc.detail))
     else:
-        response = Response(error_body(str(exc.detail), code), status=exc.status_code)
+        body = error_body(str(exc.detail), code)
+    response = JsonResponse(body, status=exc.status_code)
+    if isinstance(exc, exceptions.Throttled):
+        # The stubs leave out the `wait` that DRF sets.
+        wait: float | None = getattr(exc, "wait", None)
+        response["Retry-After"] = str(math.ceil(wait or 1))
     return response
 
 
@@ -171,10 +240,11 @@ def _first_message(detail: Any) -> Any:
     return str(detail)
 
 
-def json_error_view(status_code: int, message: str, code: str) -> Callable[..., JsonResponse]:
-    """A Django error handler (`handler404` ...) answering in the one error body."""
+def json_error_view(default: type[exceptions.APIException]) -> Callable[..., JsonResponse]:
+    """A Django error handler (`handler400` ...) answering in the one error body: the failure that
+    Django met, as `exception_handler` would answer it, or `default` where it passes none."""
 
     def view(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-        return JsonResponse(error_body(message, code), status=status_code)
+        return _api_response(as_api_exception(exception) or default())
 
     return view

@@ -6,18 +6,25 @@ Each view states its own operation with `operation(...)` (a thin `extend_schema`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+)
 from rest_framework import serializers, status
 
 from django_shell.accounts.credentials import ACCESS_COOKIE, REFRESH_COOKIE
 from django_shell.accounts.fields import AbsentAsNullField
-from django_shell.errors import ERROR_STATUSES
+from django_shell.errors import ERROR_MESSAGES, ERROR_STATUSES, error_body
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -29,12 +36,9 @@ ACCESS_COOKIE_AUTH = "accessTokenCookie"
 REFRESH_HEADER = "RefreshToken"
 REFRESH_COOKIE_AUTH = "refreshTokenCookie"
 
+# In the order Swagger UI's Authorize dialog shows them: the access token header first, the cookies
+# (which a browser sends by itself, and the dialog cannot set) last.
 SECURITY_SCHEMES: dict[str, dict[str, str]] = {
-    BASIC_AUTH: {
-        "type": "http",
-        "scheme": "basic",
-        "description": "`Authorization: Basic base64(username:password)` of the pool account.",
-    },
     ACCESS_HEADER: {
         "type": "apiKey",
         "in": "header",
@@ -47,6 +51,17 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "bearerFormat": "JWT",
         "description": "The access token as `Authorization: Bearer <access token>`.",
     },
+    REFRESH_HEADER: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "RefreshToken",
+        "description": "The refresh token, as the `RefreshToken` response header of a sign-in gave it.",
+    },
+    BASIC_AUTH: {
+        "type": "http",
+        "scheme": "basic",
+        "description": "`Authorization: Basic base64(username:password)` of the pool account.",
+    },
     ACCESS_COOKIE_AUTH: {
         "type": "apiKey",
         "in": "cookie",
@@ -54,12 +69,6 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "description": "The access token in the HttpOnly cookie a sign-in set. A request with it that is not "
         "GET, HEAD or OPTIONS also sends the `csrftoken` cookie's value (see `GET /auth/csrf`) as `X-CSRFToken` "
         "and passes Django's Origin checks, or gets 403 `CsrfFailed`.",
-    },
-    REFRESH_HEADER: {
-        "type": "apiKey",
-        "in": "header",
-        "name": "RefreshToken",
-        "description": "The refresh token, as the `RefreshToken` response header of a sign-in gave it.",
     },
     REFRESH_COOKIE_AUTH: {
         "type": "apiKey",
@@ -104,6 +113,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
     "required": ["error", "code"],
 }
+_JSON = "application/json"
+_EXAMPLE_FIELDS = {"ValidationError": {"username": "This field is required."}}
 _RETRY_STATUSES = (status.HTTP_429_TOO_MANY_REQUESTS, status.HTTP_503_SERVICE_UNAVAILABLE)
 
 
@@ -126,23 +137,70 @@ def _header(
 
 
 _OK = [status.HTTP_200_OK]
-# Not required: a challenge answers without tokens, and a protected view sends the id token, the
-# seed's names and the cookies only after a transparent refresh.
-ISSUED_TOKENS = [
-    _header("AccessToken", "The access token.", _OK),
-    _header("RefreshToken", "The refresh token.", _OK),
-    _header("IdToken", "The id token.", _OK),
-    _header("HTTP_ACCESSTOKEN", "The access token under the original service's name, when issued.", _OK),
-    _header("HTTP_REFRESHTOKEN", "The refresh token under the original service's name, when issued.", _OK),
-    _header(
-        "Set-Cookie",
-        f"`{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token`: HttpOnly, SameSite=Lax, Secure outside DEBUG.",
-        _OK,
-    ),
-]
+
+
+def token_headers(statuses: Sequence[int]) -> list[OpenApiParameter]:
+    """The token headers of a sign-in's answer, or of any answer to a request with tokens: none is
+    required, since a challenge answers without tokens, and a protected view sends the id token, the
+    seed's names and the cookies only after a transparent refresh."""
+    return [
+        _header("AccessToken", "The access token.", statuses),
+        _header("RefreshToken", "The refresh token.", statuses),
+        _header("IdToken", "The id token.", statuses),
+        _header("HTTP_ACCESSTOKEN", "The access token under the original service's name, when issued.", statuses),
+        _header("HTTP_REFRESHTOKEN", "The refresh token under the original service's name, when issued.", statuses),
+        _header(
+            "Set-Cookie",
+            f"`{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token`: HttpOnly, SameSite=Lax, Secure outside DEBUG.",
+            statuses,
+        ),
+    ]
+
+
+ISSUED_TOKENS = token_headers(_OK)
 CLEARED_COOKIES = [
     _header("Set-Cookie", f"Expires the `{ACCESS_COOKIE}`, `{REFRESH_COOKIE}` and `id_token` cookies.", _OK),
 ]
+
+
+# Example values the operations' examples share: one user, Alice, throughout.
+EXAMPLE_USERNAME = "alice@example.com"
+EXAMPLE_PASSWORD = "Correct-Horse-9"  # noqa: S105 -- an example in the documentation
+EXAMPLE_CODE = "123456"
+EXAMPLE_DELIVERY = {"destination": "a***@e***", "delivery_medium": "EMAIL", "attribute_name": "email"}
+EXAMPLE_ATTRIBUTES = [{"Name": "given_name", "Value": "Alice"}, {"Name": "family_name", "Value": "Liddell"}]
+EXAMPLE_PROFILE = {
+    "sub": "5f2b8c1e-4d3a-4b6f-9e7d-2a1c0b9f8e7d",
+    "username": EXAMPLE_USERNAME,
+    "email": EXAMPLE_USERNAME,
+    "given_name": "Alice",
+    "family_name": "Liddell",
+    "email_verified": True,
+    "phone_number": None,
+    "attributes": {
+        "email": EXAMPLE_USERNAME,
+        "email_verified": "true",
+        "given_name": "Alice",
+        "family_name": "Liddell",
+    },
+    "groups": [],
+    "is_staff": False,
+    "date_joined": "2026-01-05T09:30:00Z",
+    "last_login": "2026-01-05T09:31:12Z",
+    "image_url": None,
+}
+EXAMPLE_POOL_USER = {
+    "username": EXAMPLE_USERNAME,
+    "sub": EXAMPLE_PROFILE["sub"],
+    "status": "CONFIRMED",
+    "enabled": True,
+    "attributes": EXAMPLE_PROFILE["attributes"],
+    "groups": ["editors"],
+}
+
+
+def message(text: str) -> dict[str, str]:
+    return {"msg": text}
 
 
 class MessageSerializer(serializers.Serializer):
@@ -196,15 +254,21 @@ SIGN_IN_RESULT = OpenApiResponse(
 )
 
 
-def error_responses(codes: Iterable[str]) -> dict[int, OpenApiResponse]:
-    """One response per status among `codes`, its body the `Error` with `code` narrowed to them."""
-    by_status: dict[int, list[str]] = {}
+def error_responses(codes: Iterable[str]) -> dict[tuple[int, str], OpenApiResponse]:
+    """One response per status among `codes`: the one `Error` body, its description and examples
+    naming the codes that this operation answers with that status. Always JSON, whatever the view
+    renders otherwise (the schema's YAML)."""
+    by_status: dict[int, set[str]] = {}
     for code in codes:
-        by_status.setdefault(ERROR_STATUSES[code], []).append(code)
+        by_status.setdefault(ERROR_STATUSES[code], set()).add(code)
     return {
-        status_code: OpenApiResponse(
-            {"allOf": [_ERROR_REF, {"type": "object", "properties": {"code": {"enum": sorted(status_codes)}}}]},
-            description=", ".join(f"`{code}`" for code in sorted(status_codes)),
+        (status_code, _JSON): OpenApiResponse(
+            _ERROR_REF,
+            description="`code` is " + " or ".join(f"`{code}`" for code in sorted(status_codes)) + ".",
+            examples=[
+                OpenApiExample(code, error_body(ERROR_MESSAGES[code], code, _EXAMPLE_FIELDS.get(code)))
+                for code in sorted(status_codes)
+            ],
         )
         for status_code, status_codes in sorted(by_status.items())
     }
@@ -215,24 +279,43 @@ def operation(
     summary: str,
     description: str = "",
     request: Any = None,
-    responses: dict[int, Any],
+    responses: dict[Any, Any],
     errors: Iterable[str],
     security: list[dict[str, list[str]]],
     headers: Sequence[OpenApiParameter] = (),
     query: type[serializers.Serializer] | None = None,
     operation_id: str | None = None,
+    request_example: dict[str, Any] | None = None,
+    response_example: Any = None,
 ) -> Callable[[_F], _F]:
     """`extend_schema` for one endpoint: its success responses, the error responses of `errors` (with
     `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
-    query parameters that the fields of `query` describe. `operation_id` replaces the generated one
-    where two would collide (a list and a retrieve are both `GET`s of plain views). An unsafe method
-    that takes a token cookie can answer `CsrfFailed` too, without saying so."""
+    query parameters that the fields of `query` describe. `operation_id` replaces the one named after
+    the view. `request_example` is the body Swagger UI's "Try it out" starts from; `response_example`
+    the body of the first success status. An unsafe method that takes a token cookie can answer
+    `CsrfFailed` too, without saying so."""
     takes_cookies = any(ACCESS_COOKIE_AUTH in item or REFRESH_COOKIE_AUTH in item for item in security)
+    # Every answer to a request authenticated by the token middleware carries the current tokens.
+    protected = any(ACCESS_HEADER in requirement for requirement in security)
+    successes = sorted({key[0] if isinstance(key, tuple) else key for key in responses})
+    echoed = token_headers(successes) if protected else []
+    examples = [
+        *([OpenApiExample("request", request_example, request_only=True)] if request_example is not None else []),
+        *(
+            [OpenApiExample("success", response_example, response_only=True, status_codes=[str(successes[0])])]
+            if response_example is not None
+            else []
+        ),
+    ]
 
     def decorate(view_method: _F) -> _F:
         csrf_bound = takes_cookies and view_method.__name__ in _CSRF_METHODS
-        error_statuses = error_responses((*errors, "CsrfFailed") if csrf_bound else errors)
-        retry_statuses = [code for code in _RETRY_STATUSES if code in error_statuses]
+        # Any request can be refused for its query string (`?format=xml`, over 1000 parameters) or its
+        # Host header, whatever else the operation does.
+        error_statuses = error_responses(
+            [*errors, "BadRequest", "NotAcceptable", *(["CsrfFailed"] if csrf_bound else [])]
+        )
+        retry_statuses = [code for code in _RETRY_STATUSES if (code, _JSON) in error_statuses]
         retry_after = _header(
             "Retry-After",
             "Seconds to wait before trying again.",
@@ -250,6 +333,7 @@ def operation(
         )
         decorator: Callable[[_F], _F] = extend_schema(
             operation_id=operation_id,
+            examples=examples,
             summary=summary,
             description=description,
             request=request,
@@ -258,9 +342,10 @@ def operation(
             auth=security,  # type: ignore[arg-type]
             parameters=[
                 *([query] if query else []),
+                *echoed,
                 *headers,
                 *([retry_after] if retry_statuses else []),
-                *([challenge] if status.HTTP_401_UNAUTHORIZED in error_statuses else []),
+                *([challenge] if (status.HTTP_401_UNAUTHORIZED, _JSON) in error_statuses else []),
             ],
         )
         return decorator(view_method)
@@ -269,6 +354,15 @@ def operation(
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self) -> list[str]:
+        return [_TAG_OF[self.get_operation_id()]]
+
+    def get_operation_id(self) -> str:
+        # The view's name, as generated clients call it: `SignUpApi` is `sign_up`, not
+        # `auth_signup_create`. A view with several methods names each in its `operation`.
+        name = type(self.view).__name__.removesuffix("Api")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
     def get_serializer_name(self, serializer: serializers.Serializer, direction: str) -> str:
         # Every view nests an `InputSerializer` or `OutputSerializer`, so the class name repeats; the
         # qualified name does not: `SignUpApi.InputSerializer` becomes the component `SignUpInput`.
@@ -307,11 +401,93 @@ class NonBlankCharField(OpenApiSerializerFieldExtension):  # type: ignore[no-unt
         return schema
 
 
+# Untyped in spectacular, as above.
+class ValueFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-untyped-call]
+    """A field checked against a value object states the value's lengths and characters."""
+
+    target_class = "django_shell.accounts.fields.ValueField"
+    match_subclasses = True
+    priority = 1  # over `NonBlankCharField`, which matches every CharField
+
+    def map_serializer_field(self, auto_schema: SpectacularAutoSchema, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_serializer_field(  # type: ignore[no-untyped-call]
+            self.target, direction, bypass_extensions=True
+        )
+        schema.update(minLength=self.target.min_value_length, pattern=self.target.pattern)
+        return schema
+
+
+# Operations grouped as a user meets them, in that order: Swagger UI lists the tags so.
+TAGS: list[tuple[str, str, tuple[str, ...]]] = [
+    (
+        "sign-up",
+        "Create an account and confirm it with the code it was sent.",
+        ("sign_up", "confirm_sign_up", "resend_code"),
+    ),
+    (
+        "sign-in",
+        "Sign in, answer a challenge, refresh the tokens, sign out everywhere.",
+        ("login", "confirm_login", "refresh", "logout"),
+    ),
+    (
+        "password",
+        "Reset a forgotten password, or change a known one.",
+        ("forgot_password", "confirm_forgot_password", "change_password"),
+    ),
+    (
+        "profile",
+        "The signed-in user's profile, e-mail verification, image and account.",
+        (
+            "get_me",
+            "update_me",
+            "verify_email",
+            "resend_email_code",
+            "upload_profile_image",
+            "delete_profile_image",
+            "get_profile_image",
+            "delete_me",
+        ),
+    ),
+    (
+        "mfa",
+        "Second factors: a TOTP authenticator, SMS, and which one sign-in asks for.",
+        ("set_up_totp", "verify_totp", "set_mfa_preference"),
+    ),
+    (
+        "administration",
+        "Administrators only: the pool's users and groups.",
+        (
+            "list_users",
+            "create_user",
+            "get_user",
+            "disable_user",
+            "enable_user",
+            "reset_user_password",
+            "delete_user",
+            "create_group",
+            "add_user_to_group",
+            "remove_user_from_group",
+        ),
+    ),
+    ("documentation", "This schema.", ("get_schema",)),
+]
+_TAG_OF = {operation_id: tag for tag, _, operation_ids in TAGS for operation_id in operation_ids}
+_PLACE_OF = {operation_id: place for place, operation_id in enumerate(_TAG_OF)}
+
+
 def add_components(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """A spectacular post-processing hook: the security schemes that no authentication class
-    registers (Basic, the refresh token) and the `Error` body that responses refer to."""
+    """A spectacular post-processing hook: the security schemes in the order of `SECURITY_SCHEMES`
+    (Basic and the refresh token, which no authentication class registers, among them), the `Error`
+    body that responses refer to, and the tags in the order a user meets them."""
     components = result.setdefault("components", {})
-    for name, scheme in SECURITY_SCHEMES.items():
-        components.setdefault("securitySchemes", {}).setdefault(name, scheme)
+    components["securitySchemes"] = dict(SECURITY_SCHEMES)
     components.setdefault("schemas", {})[ERROR_COMPONENT] = ERROR_SCHEMA
+    result["tags"] = [{"name": tag, "description": description} for tag, description, _ in TAGS]
+    # Within a tag too: sign-up before its confirmation, not after it as the alphabet has it.
+    result["paths"] = dict(
+        sorted(
+            result["paths"].items(),
+            key=lambda item: min(_PLACE_OF[operation["operationId"]] for operation in item[1].values()),
+        )
+    )
     return result

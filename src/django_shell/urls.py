@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import exceptions
 
-from django_shell import health
+from django_shell import documentation, health
 from django_shell.accounts import administration, apis, images, mfa, self_service
-from django_shell.errors import json_error_view
+from django_shell.errors import BadRequest, InternalError, json_error_view
 
 # Each path answers with and without a trailing slash.
 _ACCOUNT_APIS = {
@@ -29,8 +29,8 @@ urlpatterns = [
     ),
     re_path(r"^healthz/?$", health.HealthApi.as_view(), name="healthz"),
     re_path(r"^readyz/?$", health.ReadinessApi.as_view(), name="readyz"),
-    re_path(r"^api/schema/?$", SpectacularAPIView.as_view(), name="schema"),
-    re_path(r"^api/docs/?$", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    re_path(r"^api/schema/?$", documentation.SchemaApi.as_view(), name="schema"),
+    re_path(r"^api/docs/?$", documentation.SwaggerUi.as_view(), name="docs"),
     path("admin/", admin.site.urls),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
     re_path(r"^auth/me/verify_email/?$", self_service.VerifyEmailApi.as_view(), name="me_verify_email"),
@@ -70,7 +70,7 @@ urlpatterns = [
     re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),
 ]
 
-handler400 = json_error_view(400, "The request is malformed.", "BadRequest")
-handler403 = json_error_view(403, "Forbidden.", "PermissionDenied")
-handler404 = json_error_view(404, "No such endpoint.", "NotFound")
-handler500 = json_error_view(500, "Internal error.", "InternalError")
+handler400 = json_error_view(BadRequest)
+handler403 = json_error_view(exceptions.PermissionDenied)
+handler404 = json_error_view(exceptions.NotFound)
+handler500 = json_error_view(InternalError)

@@ -35,8 +35,11 @@ from django_shell import openapi
 from django_shell.accounts.fields import (
     AbsentAsNullField,
     AttributeSerializer,
+    GroupNameField,
+    NewPasswordField,
     StrictBooleanField,
     StrictCharField,
+    UsernameField,
     attribute_pairs,
     validated,
 )
@@ -44,12 +47,9 @@ from domain.values import (
     FILTER_VALUE_MAX_LENGTH,
     FILTERABLE_ATTRIBUTES,
     GROUP_DESCRIPTION_MAX_LENGTH,
-    GROUP_NAME_MAX_LENGTH,
     GROUP_PAGE_MAX_SIZE,
     MAX_ATTRIBUTES,
-    PASSWORD_MAX_LENGTH,
     USER_PAGE_MAX_SIZE,
-    USERNAME_MAX_LENGTH,
     Claims,
     FilterMatch,
     PoolUser,
@@ -150,8 +150,8 @@ class AdminUsersApi(_AdminApi):
         )
 
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
-        temporary_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
+        username = UsernameField()
+        temporary_password = NewPasswordField()
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
         send_invitation = StrictBooleanField(
             required=False,
@@ -163,6 +163,7 @@ class AdminUsersApi(_AdminApi):
         invitation = openapi.CodeDeliverySerializer(allow_null=True, help_text="Null when no invitation was sent.")
 
     @openapi.operation(
+        operation_id="list_users",
         summary="One page of the pool's users, optionally filtered on one attribute.",
         description="A page may hold fewer users than `limit`, even none, and still have a next page. "
         "Users' groups are not listed: get the user for them.",
@@ -170,7 +171,12 @@ class AdminUsersApi(_AdminApi):
         errors=(*_ADMIN_ERRORS, "ValidationError"),
         security=openapi.ACCESS,
         query=QuerySerializer,
-        operation_id="admin_api_users_list",
+        response_example={
+            "users": [
+                {key: openapi.EXAMPLE_POOL_USER[key] for key in ("username", "sub", "status", "enabled", "attributes")}
+            ],
+            "next_page_token": None,
+        },
     )
     @inject
     def get(self, request: Request, list_users: ListUsers = Provide["list_users"]) -> Response:
@@ -189,6 +195,7 @@ class AdminUsersApi(_AdminApi):
         )
 
     @openapi.operation(
+        operation_id="create_user",
         summary="Create a user who must choose a new password at first sign-in.",
         description="Signing in with the temporary password answers a `NEW_PASSWORD_REQUIRED` challenge. With "
         '`"send_invitation": true` the pool e-mails the user their username and temporary password, and '
@@ -197,6 +204,20 @@ class AdminUsersApi(_AdminApi):
         responses={201: CreatedOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "InvalidPassword", "UsernameExists"),
         security=openapi.ACCESS,
+        request_example={
+            "username": "lee@example.com",
+            "temporary_password": "Temp0rary-pass",
+            "user_attributes": [{"Name": "email", "Value": "lee@example.com"}],
+            "send_invitation": False,
+        },
+        response_example={
+            **openapi.EXAMPLE_POOL_USER,
+            "username": "lee@example.com",
+            "status": "FORCE_CHANGE_PASSWORD",
+            "attributes": {"email": "lee@example.com"},
+            "groups": [],
+            "invitation": None,
+        },
     )
     @inject
     def post(self, request: Request, create_user: CreateUser = Provide["create_user"]) -> Response:
@@ -216,16 +237,19 @@ class AdminUserApi(_AdminApi):
     http_method_names = ["get", "delete", "options"]
 
     @openapi.operation(
+        operation_id="get_user",
         summary="A user as the pool holds them.",
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def get(self, request: Request, username: str, get_user: GetUser = Provide["get_user"]) -> Response:
         return _user_response(get_user(UserCommand(username)))
 
     @openapi.operation(
+        operation_id="delete_user",
         summary="Delete a user from the pool and the mirror.",
         description="Every token of the user, from every sign-in, is refused at once by every process.",
         responses={204: None},
@@ -242,6 +266,7 @@ class AdminDisableUserApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="disable_user",
         summary="Refuse the user at sign-in and their tokens on every request.",
         description="Every token the user holds is refused at once by every process (401 `TokenInvalid`), "
         "and stays refused after the user is enabled again.",
@@ -249,6 +274,7 @@ class AdminDisableUserApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "enabled": False},
     )
     @inject
     def post(self, request: Request, username: str, disable_user: DisableUser = Provide["disable_user"]) -> Response:
@@ -259,6 +285,7 @@ class AdminEnableUserApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="enable_user",
         summary="Let a disabled user sign in again.",
         description="The tokens the user held when disabled stay refused. Answers after up to a second: "
         "token times count whole seconds, and a sign-in must not fall in the second the user was disabled.",
@@ -266,6 +293,7 @@ class AdminEnableUserApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound"),
         security=openapi.ACCESS,
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def post(self, request: Request, username: str, enable_user: EnableUser = Provide["enable_user"]) -> Response:
@@ -276,6 +304,7 @@ class AdminResetPasswordApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     @openapi.operation(
+        operation_id="reset_user_password",
         summary="Withdraw the user's password and send them a reset code.",
         description="Until the user sets a new password at `/auth/confirm_forgot_password` with the code, logging in "
         "answers 403 `PasswordResetRequired`. Their tokens stay valid. A user who is disabled or never chose a "
@@ -284,6 +313,7 @@ class AdminResetPasswordApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "UserStatusConflict"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "status": "RESET_REQUIRED"},
     )
     @inject
     def post(
@@ -313,7 +343,7 @@ class AdminGroupsApi(_AdminApi):
         )
 
     class InputSerializer(serializers.Serializer):
-        name = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+        name = GroupNameField()
         description = StrictCharField(max_length=GROUP_DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
 
     @openapi.operation(
@@ -331,12 +361,15 @@ class AdminGroupsApi(_AdminApi):
         return Response(self.ListOutputSerializer(page).data)
 
     @openapi.operation(
+        operation_id="create_group",
         summary="Create a group in the pool, which users can then be added to.",
         description="An empty or missing description is none: null in the answer.",
         request=InputSerializer,
         responses={201: GroupSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "GroupExists"),
         security=openapi.ACCESS,
+        request_example={"name": "editors", "description": "May edit every article."},
+        response_example={"name": "editors", "description": "May edit every article."},
     )
     @inject
     def post(self, request: Request, create_group: CreateGroup = Provide["create_group"]) -> Response:
@@ -349,9 +382,10 @@ class AdminUserGroupsApi(_AdminApi):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        group = StrictCharField(max_length=GROUP_NAME_MAX_LENGTH)
+        group = GroupNameField()
 
     @openapi.operation(
+        operation_id="add_user_to_group",
         summary="Add the user to an existing group.",
         description="The user's tokens name the group (`cognito:groups`) from their next login or refresh on; "
         "the mirror at once. Being a member already is no error.",
@@ -359,6 +393,8 @@ class AdminUserGroupsApi(_AdminApi):
         responses={200: PoolUserSerializer},
         errors=(*openapi.BODY_ERRORS, *_ADMIN_ERRORS, "UserNotFound", "GroupNotFound"),
         security=openapi.ACCESS,
+        request_example={"group": "editors"},
+        response_example=openapi.EXAMPLE_POOL_USER,
     )
     @inject
     def post(
@@ -372,12 +408,14 @@ class AdminUserGroupApi(_AdminApi):
     http_method_names = ["delete", "options"]
 
     @openapi.operation(
+        operation_id="remove_user_from_group",
         summary="Take the user out of a group.",
         description="The mirror follows at once, the user's tokens from their next login or refresh on. Not being "
         "a member is no error.",
         responses={200: PoolUserSerializer},
         errors=(*_ADMIN_ERRORS, "ValidationError", "UserNotFound", "GroupNotFound"),
         security=openapi.ACCESS,
+        response_example={**openapi.EXAMPLE_POOL_USER, "groups": []},
     )
     @inject
     def delete(

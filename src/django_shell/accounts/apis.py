@@ -43,18 +43,20 @@ from django_shell.accounts import credentials, csrf, images
 from django_shell.accounts.fields import (
     AbsentAsNullField,
     AttributeSerializer,
+    CodeField,
+    NewPasswordField,
+    PasswordField,
     StrictBooleanField,
     StrictCharField,
     StringMapField,
+    UsernameField,
     attribute_pairs,
     validated,
 )
 from django_shell.client_ip import client_ip
 from domain.values import (
-    CODE_MAX_LENGTH,
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
-    USERNAME_MAX_LENGTH,
     Claims,
 )
 from domain.values import Challenge as ChallengeValue
@@ -105,6 +107,13 @@ class SignUpApi(_PostApi):
         responses={201: openapi.SignUpResultSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
         security=openapi.BASIC,
+        request_example={"user_attributes": openapi.EXAMPLE_ATTRIBUTES},
+        response_example={
+            **openapi.message("Account created; confirm it with the code that was sent."),
+            "user_sub": openapi.EXAMPLE_PROFILE["sub"],
+            "user_confirmed": False,
+            "code_delivery": openapi.EXAMPLE_DELIVERY,
+        },
     )
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
@@ -131,10 +140,10 @@ class SignUpApi(_PostApi):
 
 class ConfirmSignUpApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
         # The seed called the code `password`; `code` says what it is. Either is accepted.
-        password = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
-        code = StrictCharField(max_length=CODE_MAX_LENGTH, required=False)
+        password = CodeField(required=False)
+        code = CodeField(required=False)
         force_alias_creation = StrictBooleanField(required=False, default=False)
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -151,6 +160,8 @@ class ConfirmSignUpApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch"),
         security=openapi.NONE,
+        request_example={"username": openapi.EXAMPLE_USERNAME, "code": openapi.EXAMPLE_CODE},
+        response_example=openapi.message("Account confirmed; you can log in now."),
     )
     @inject
     def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
@@ -168,7 +179,7 @@ class ConfirmSignUpApi(_PostApi):
 
 class ResendCodeApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
 
     @openapi.operation(
         summary="Send a new confirmation code.",
@@ -177,6 +188,8 @@ class ResendCodeApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
         security=openapi.NONE,
+        request_example={"username": openapi.EXAMPLE_USERNAME},
+        response_example=openapi.message("If the account exists and is unconfirmed, a new code was sent."),
     )
     @inject
     def post(self, request: Request, resend: ResendConfirmationCode = Provide["resend_confirmation_code"]) -> Response:
@@ -225,6 +238,7 @@ class LoginApi(_PostApi):
         ),
         security=openapi.BASIC,
         headers=openapi.ISSUED_TOKENS,
+        response_example=openapi.message(f"Welcome {openapi.EXAMPLE_USERNAME}"),
     )
     @inject
     def post(self, request: Request, login: Login = Provide["login"]) -> Response:
@@ -236,10 +250,19 @@ class LoginApi(_PostApi):
 
 class ConfirmLoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        username = UsernameField()
         challenge_name = StrictCharField(max_length=64)
         responses = StringMapField(max_items=MAX_ATTRIBUTES + 4, max_length=max(PASSWORD_MAX_LENGTH, 2048))
         session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
+
+        def validate_responses(self, responses: dict[str, str]) -> dict[str, str]:
+            # The new password is checked as a password, and a refusal named after its key.
+            if "NEW_PASSWORD" in responses:
+                try:
+                    PasswordField().run_validation(responses["NEW_PASSWORD"])
+                except serializers.ValidationError as error:
+                    raise serializers.ValidationError({"NEW_PASSWORD": error.detail}) from None
+            return responses
 
     @openapi.operation(
         summary="Answer the challenge a sign-in returned.",
@@ -262,6 +285,13 @@ class ConfirmLoginApi(_PostApi):
         ),
         security=openapi.NONE,
         headers=openapi.ISSUED_TOKENS,
+        request_example={
+            "username": openapi.EXAMPLE_USERNAME,
+            "challenge_name": "SOFTWARE_TOKEN_MFA",
+            "responses": {"SOFTWARE_TOKEN_MFA_CODE": openapi.EXAMPLE_CODE},
+            "session": "AYABeC1-the-session-of-the-challenge",
+        },
+        response_example=openapi.message(f"Welcome {openapi.EXAMPLE_USERNAME}"),
     )
     @inject
     def post(self, request: Request, respond: RespondToChallenge = Provide["respond_to_challenge"]) -> Response:
@@ -293,6 +323,8 @@ class RefreshApi(_PostApi):
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthorized", "TokenInvalid"),
         security=[*openapi.REFRESH, {}],
         headers=openapi.ISSUED_TOKENS,
+        request_example={},
+        response_example=openapi.message("Tokens refreshed."),
     )
     @inject
     def post(self, request: Request, refresh_tokens: RefreshTokens = Provide["refresh_tokens"]) -> Response:
@@ -321,6 +353,7 @@ class LogoutApi(_PostApi):
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "NotAuthenticated", "NotAuthorized", "TokenInvalid"),
         security=[*openapi.ACCESS, *openapi.REFRESH],
         headers=openapi.CLEARED_COOKIES,
+        response_example=openapi.message("Signed out everywhere."),
     )
     @inject
     def post(self, request: Request, logout: Logout = Provide["logout"]) -> Response:
@@ -337,7 +370,7 @@ class LogoutApi(_PostApi):
 
 class ForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
+        email = UsernameField()
 
     @openapi.operation(
         summary="Send a password reset code.",
@@ -346,6 +379,8 @@ class ForgotPasswordApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS),
         security=openapi.NONE,
+        request_example={"email": openapi.EXAMPLE_USERNAME},
+        response_example=openapi.message("If the account exists, a password reset code was sent."),
     )
     @inject
     def post(self, request: Request, forgot_password: ForgotPassword = Provide["forgot_password"]) -> Response:
@@ -356,9 +391,9 @@ class ForgotPasswordApi(_PostApi):
 
 class ConfirmForgotPasswordApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        email = StrictCharField(max_length=USERNAME_MAX_LENGTH)
-        new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        email = UsernameField()
+        new_password = NewPasswordField()
+        code = CodeField()
 
     @openapi.operation(
         summary="Set a new password with the reset code.",
@@ -369,6 +404,12 @@ class ConfirmForgotPasswordApi(_PostApi):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch", "InvalidPassword"),
         security=openapi.NONE,
+        request_example={
+            "email": openapi.EXAMPLE_USERNAME,
+            "new_password": openapi.EXAMPLE_PASSWORD,
+            "code": openapi.EXAMPLE_CODE,
+        },
+        response_example=openapi.message("Password changed; you can log in with the new password."),
     )
     @inject
     def post(self, request: Request, confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"]) -> Response:
@@ -442,6 +483,7 @@ class MeApi(APIView):
         }
 
     @openapi.operation(
+        operation_id="get_me",
         summary="The signed-in user's profile, from the local mirror.",
         description="The mirror holds the pool's attributes as of the user's last sign-in or profile change "
         "through this service. With an expired access token and the refresh token beside it, the request is "
@@ -449,7 +491,7 @@ class MeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        response_example=openapi.EXAMPLE_PROFILE,
     )
     def get(self, request: Request) -> Response:
         return Response(

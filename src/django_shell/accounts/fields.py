@@ -1,13 +1,28 @@
-"""Serializer fields that take JSON as it is (no coercion of numbers to text or "yes" to true),
-validating input with a serializer, and the one way answers show an absent string (null)."""
+"""Serializer fields that take JSON as it is (no coercion of numbers to text or "yes" to true), fields
+checked against the domain's value objects, validating input with a serializer, and the one way answers
+show an absent string (null)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rest_framework import serializers
 
-from domain.values import ATTRIBUTE_NAME_MAX_LENGTH, ATTRIBUTE_VALUE_MAX_LENGTH
+from domain.errors import ValidationError as DomainValidationError
+from domain.values import (
+    ATTRIBUTE_NAME_MAX_LENGTH,
+    ATTRIBUTE_VALUE_MAX_LENGTH,
+    CODE_MAX_LENGTH,
+    GROUP_NAME_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    USERNAME_MAX_LENGTH,
+    ConfirmationCode,
+    GroupName,
+    Password,
+    PasswordPolicy,
+    Username,
+)
 
 
 class StrictCharField(serializers.CharField):
@@ -21,6 +36,85 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+# What the schema says of the values: exact up to U+00FF, an approximation beyond (JSON Schema's
+# regular expressions cannot name Unicode categories portably); the value objects decide.
+_VISIBLE = r"^[^\s\x00-\x1f\x7f-\x9f\xad]+$"
+_PRINTABLE = r"^[^\x00-\x1f\x7f-\xa0\xad]+$"
+
+
+def _class_escaped(characters: Iterable[str]) -> str:
+    # Only what a character class gives a meaning to: ECMAScript's Unicode mode refuses other escapes.
+    return "".join("\\" + char if char in "\\]^-[" else char for char in sorted(characters))
+
+
+def policy_pattern(policy: PasswordPolicy) -> str:
+    """The regular expression of the passwords `policy` takes, one look-ahead per rule."""
+    rules = [
+        *(["(?=.*[A-Z])"] if policy.require_uppercase else []),
+        *(["(?=.*[a-z])"] if policy.require_lowercase else []),
+        *(["(?=.*[0-9])"] if policy.require_digits else []),
+        *(["(?=.*[" + _class_escaped(policy.SYMBOLS) + "])"] if policy.require_symbols else []),
+    ]
+    return "^" + "".join(rules) + _PRINTABLE.removeprefix("^")
+
+
+class ValueField(StrictCharField):
+    """A string that must make a valid `value_type`, a domain value object, checked as the field is.
+
+    The use-case builds the same value object, but a refusal there names the value object's own
+    field (`username`, `password`), not the one the client sent (`email`, `new_password`): checked
+    here, the refusal is this field's, under the name the request gave it. The value stays a string:
+    commands carry primitives."""
+
+    value_type: Callable[[str], object]
+    max_value_length: int
+    min_value_length = 1
+    pattern = _VISIBLE
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", self.max_value_length)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        value = super().to_internal_value(data)
+        try:
+            self.value_type(value)
+        except DomainValidationError as error:
+            raise serializers.ValidationError(list(error.fields.values())) from None
+        return value
+
+
+class UsernameField(ValueField):
+    value_type = Username
+    max_value_length = USERNAME_MAX_LENGTH
+
+
+class PasswordField(ValueField):
+    """Any password the pool could hold; its policy is the pool's to apply (400 `InvalidPassword`)."""
+
+    value_type = Password
+    max_value_length = PASSWORD_MAX_LENGTH
+    pattern = _PRINTABLE
+
+
+class NewPasswordField(PasswordField):
+    """A password to be set. The pool applies its policy (400 `InvalidPassword`); the schema states
+    Cognito's default policy, which the embedded pool applies."""
+
+    min_value_length = PasswordPolicy().minimum_length
+    pattern = policy_pattern(PasswordPolicy())
+
+
+class CodeField(ValueField):
+    value_type = ConfirmationCode
+    max_value_length = CODE_MAX_LENGTH
+
+
+class GroupNameField(ValueField):
+    value_type = GroupName
+    max_value_length = GROUP_NAME_MAX_LENGTH
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -77,6 +77,7 @@ class ProfileImageApi(APIView):
         image_url = serializers.URLField(help_text="Where the new image can be fetched, for a few minutes.")
 
     @openapi.operation(
+        operation_id="upload_profile_image",
         summary="Make the request body the user's profile image, replacing any.",
         description="The body is the image itself, at most 5 MiB. JPEG, PNG and WebP are taken, told apart by their "
         "first bytes rather than by the declared type.",
@@ -84,7 +85,7 @@ class ProfileImageApi(APIView):
         responses={200: OutputSerializer},
         errors=(*_TOKEN_ERRORS, "ValidationError", "ImageTooLarge", "UnsupportedMediaType"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        response_example={"image_url": "https://auth.example.com/media/profile-images/the-signed-key/"},
     )
     @inject
     def put(self, request: Request, upload: UploadProfileImage = Provide["upload_profile_image"]) -> Response:
@@ -94,6 +95,7 @@ class ProfileImageApi(APIView):
         return Response(self.OutputSerializer({"image_url": request.build_absolute_uri(uploaded.url)}).data)
 
     @openapi.operation(
+        operation_id="delete_profile_image",
         summary="Remove the user's profile image, if there is one.",
         responses={204: None},
         errors=_TOKEN_ERRORS,
@@ -161,6 +163,7 @@ class ProfileImageFileApi(APIView):
         return super().perform_content_negotiation(request, force=True)
 
     @openapi.operation(
+        operation_id="get_profile_image",
         summary="A profile image, by the URL that a profile's `image_url` gave.",
         description="Needs no token: the URL is signed and expires.",
         responses=_IMAGE_RESPONSES,

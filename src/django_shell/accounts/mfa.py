@@ -21,7 +21,7 @@ from application.use_cases.mfa import (
 )
 from django_shell import openapi
 from django_shell.accounts import credentials
-from django_shell.accounts.fields import StrictBooleanField, StrictCharField, validated
+from django_shell.accounts.fields import CodeField, StrictBooleanField, StrictCharField, validated
 from django_shell.client_ip import client_ip
 from domain.values import CODE_MAX_LENGTH, PASSWORD_MAX_LENGTH, MfaFactor, MfaPreference
 
@@ -62,6 +62,7 @@ class TotpApi(APIView):
         otpauth_uri = serializers.CharField()
 
     @openapi.operation(
+        operation_id="set_up_totp",
         summary="Start a TOTP authenticator: its secret, and the otpauth:// URI to show as a QR code.",
         description="A new authenticator replaces the previous one, which stops counting until the new one is "
         f"verified at `/auth/mfa/totp/verify`. {_STEP_UP}",
@@ -69,7 +70,10 @@ class TotpApi(APIView):
         responses={200: OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        response_example={
+            "secret": "JBSWY3DPEHPK3PXP",
+            "otpauth_uri": "otpauth://totp/cognito-auth:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-auth",
+        },
     )
     @inject
     def post(
@@ -89,7 +93,7 @@ class VerifyTotpApi(APIView):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        code = CodeField()
 
     @openapi.operation(
         summary="Verify the new authenticator with a code it shows.",
@@ -98,7 +102,8 @@ class VerifyTotpApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "CodeMismatch"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        request_example={"code": openapi.EXAMPLE_CODE},
+        response_example=openapi.message("Authenticator verified."),
     )
     @inject
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
@@ -123,6 +128,7 @@ class MfaPreferenceApi(APIView):
         )
 
     @openapi.operation(
+        operation_id="set_mfa_preference",
         summary="Turn SMS and TOTP MFA on or off, and choose the one asked for at sign-in.",
         description="Name at least one of `sms`, `totp` and `preferred`. The one factor a request turns on "
         'becomes the preferred one (`{"totp": true}` turns TOTP on as the preferred factor); a request '
@@ -136,7 +142,8 @@ class MfaPreferenceApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        request_example={"totp": True},
+        response_example=openapi.message("TOTP MFA is on. Sign-in asks for the TOTP code."),
     )
     @inject
     def put(self, request: Request, set_preference: SetMfaPreference = Provide["set_mfa_preference"]) -> Response:

@@ -28,10 +28,17 @@ from application.use_cases.profile import (
 from django_shell import openapi
 from django_shell.accounts import credentials, images
 from django_shell.accounts.apis import MeApi
-from django_shell.accounts.fields import AttributeSerializer, StrictCharField, attribute_pairs, validated
+from django_shell.accounts.fields import (
+    AttributeSerializer,
+    CodeField,
+    NewPasswordField,
+    PasswordField,
+    attribute_pairs,
+    validated,
+)
 from django_shell.accounts.users import profile_fields
 from django_shell.client_ip import client_ip
-from domain.values import CODE_MAX_LENGTH, MAX_ATTRIBUTES, PASSWORD_MAX_LENGTH, UserProfile
+from domain.values import MAX_ATTRIBUTES, UserProfile
 
 
 class ChangePasswordApi(APIView):
@@ -41,8 +48,8 @@ class ChangePasswordApi(APIView):
     password_in_body = True
 
     class InputSerializer(serializers.Serializer):
-        old_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
-        new_password = StrictCharField(max_length=PASSWORD_MAX_LENGTH)
+        old_password = PasswordField()
+        new_password = NewPasswordField()
 
     @openapi.operation(
         summary="Replace the signed-in user's password, proving the old one.",
@@ -52,7 +59,8 @@ class ChangePasswordApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "InvalidPassword"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        request_example={"old_password": openapi.EXAMPLE_PASSWORD, "new_password": "Battery-Staple-7"},
+        response_example=openapi.message("Password changed."),
     )
     @inject
     def post(self, request: Request, change_password: ChangePassword = Provide["change_password"]) -> Response:
@@ -94,6 +102,7 @@ class AccountApi(MeApi):
         )
 
     @openapi.operation(
+        operation_id="update_me",
         summary="Change attributes of the signed-in user's profile.",
         description="Only the attributes named change. A new `email` is unverified (`email_verified` false) "
         "until confirmed at /auth/me/verify_email with the code sent to it; `code_deliveries` says where it "
@@ -103,7 +112,8 @@ class AccountApi(MeApi):
         responses={200: UpdateOutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "UsernameExists"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        request_example={"user_attributes": [{"Name": "given_name", "Value": "Alicia"}]},
+        response_example={**openapi.EXAMPLE_PROFILE, "given_name": "Alicia", "code_deliveries": []},
     )
     @inject
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
@@ -115,6 +125,7 @@ class AccountApi(MeApi):
         return Response({**_profile(request, result.profile), "code_deliveries": deliveries})
 
     @openapi.operation(
+        operation_id="delete_me",
         summary="Delete the signed-in user's account.",
         description="The account leaves the pool and the service's mirror; every token of the user, from "
         "every sign-in, is refused at once by every process.",
@@ -122,6 +133,7 @@ class AccountApi(MeApi):
         errors=(*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
         headers=openapi.CLEARED_COOKIES,
+        response_example=openapi.message("Account deleted."),
     )
     @inject
     def delete(self, request: Request, delete_account: DeleteAccount = Provide["delete_account"]) -> Response:
@@ -136,7 +148,7 @@ class VerifyEmailApi(APIView):
     http_method_names = ["post", "options"]
 
     class InputSerializer(serializers.Serializer):
-        code = StrictCharField(max_length=CODE_MAX_LENGTH)
+        code = CodeField()
 
     @openapi.operation(
         summary="Verify the signed-in user's e-mail address with the code sent to it.",
@@ -146,7 +158,8 @@ class VerifyEmailApi(APIView):
         responses={200: MeApi.OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS, "CodeMismatch", "ExpiredCode"),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        request_example={"code": openapi.EXAMPLE_CODE},
+        response_example=openapi.EXAMPLE_PROFILE,
     )
     @inject
     def post(self, request: Request, verify: VerifyAttribute = Provide["verify_attribute"]) -> Response:
@@ -177,7 +190,7 @@ class ResendEmailCodeApi(APIView):
         responses={200: OutputSerializer},
         errors=("BadRequest", "NotAcceptable", "ValidationError", *openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS),
         security=openapi.ACCESS,
-        headers=openapi.ISSUED_TOKENS,
+        response_example={**openapi.message("A new code was sent."), "code_delivery": openapi.EXAMPLE_DELIVERY},
     )
     @inject
     def post(self, request: Request, resend: ResendAttributeCode = Provide["resend_attribute_code"]) -> Response:

@@ -235,6 +235,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["django_shell.accounts.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "EXCEPTION_HANDLER": "django_shell.errors.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "django_shell.negotiation.ContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "django_shell.openapi.AutoSchema",
 }
 

@@ -9,12 +9,18 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+import openapi_spec_validator
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from openapi_schema_validator import OAS30Validator
 
 from django_shell.errors import ERROR_STATUSES
+from domain.errors import DomainError
+from domain.values import Password, PasswordPolicy, Username
 from tests.live_server import service_environment
 
 TOKEN_HEADERS = {"AccessToken", "RefreshToken", "IdToken", "HTTP_ACCESSTOKEN", "HTTP_REFRESHTOKEN"}
@@ -40,9 +46,9 @@ EXPECTED_STATUSES = {
     ("/auth/me/", "patch"): {200, 401, 403, 409} | BODY | PROVIDER,
     ("/auth/me/verify_email/", "post"): {200, 401, 403} | BODY | PROVIDER,
     ("/auth/me/verify_email/resend/", "post"): {200, 400, 401, 403, 406} | PROVIDER,
-    ("/api/schema/", "get"): {200},
-    ("/healthz/", "get"): {200},
-    ("/readyz/", "get"): {200, 503},
+    ("/api/schema/", "get"): {200, 400, 406},
+    ("/healthz/", "get"): {200, 400, 406},
+    ("/readyz/", "get"): {200, 400, 406, 503},
 }
 
 
@@ -104,6 +110,10 @@ class TestValidity:
         assert schema["openapi"].startswith("3.")
         assert schema["info"]["title"] == "cognito-auth"
 
+    def test_standard_tools_accept_it(self, schema):
+        # Stricter than spectacular's `--validate`, whose meta-schema let duplicate enum values through.
+        openapi_spec_validator.validate(schema)
+
     def test_every_reference_names_a_component(self, schema):
         references = set(re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps(schema)))
         assert references <= set(schema["components"]["schemas"])
@@ -129,12 +139,24 @@ class TestCompleteness:
             for status, response in operation["responses"].items():
                 if int(status) < 400:
                     continue
-                body = response["content"]["application/json"]["schema"]
-                error, narrowed = body["allOf"]
-                assert error == {"$ref": "#/components/schemas/Error"}, (path, method, status)
-                codes = narrowed["properties"]["code"]["enum"]
+                content = response["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+                codes = [example["value"]["code"] for example in content["examples"].values()]
                 assert codes, (path, method, status)
+                assert len(set(codes)) == len(codes), (path, method, status)
                 assert {ERROR_STATUSES[code] for code in codes} == {int(status)}, (path, method, status)
+                assert all(f"`{code}`" in response["description"] for code in codes), (path, method, status)
+
+    def test_every_operation_can_refuse_a_query_string_or_host_it_cannot_take(self, schema):
+        for path, method, operation in operations(schema):
+            assert {"400", "406"} <= set(operation["responses"]), (path, method)
+
+    def test_every_answer_to_a_token_carries_the_current_tokens(self, schema):
+        for path, method, operation in operations(schema):
+            if {"AccessToken": []} in operation.get("security", []):
+                for status, response in operation["responses"].items():
+                    if int(status) < 400:
+                        assert set(response.get("headers", {})) >= TOKEN_HEADERS, (path, method, status)
 
     def test_every_request_body_can_be_refused_as_malformed_too_large_or_not_json(self, schema):
         for path, method, operation in operations(schema):
@@ -191,6 +213,48 @@ class TestCompleteness:
         assert error["properties"]["code"]["enum"] == sorted(ERROR_STATUSES)
 
 
+def _accepts(rule: dict[str, Any], value: str) -> bool:
+    # As ECMAScript reads the pattern: its `$` is the end, Python's also matches before a final newline.
+    pattern = rule["pattern"].removesuffix("$") + r"\Z"
+    return rule["minLength"] <= len(value) <= rule["maxLength"] and re.search(pattern, value) is not None
+
+
+def _refuses(check: Any, value: str) -> bool:
+    try:
+        check(value)
+    except DomainError:
+        return True
+    return False
+
+
+printable_ascii = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
+
+
+class TestRequestConstraints:
+    """The schema states what the server refuses, so a generated client can check before sending."""
+
+    @settings(max_examples=300)
+    # ASCII: the pattern's letters and digits are Cognito's (A-Z, a-z, 0-9); the embedded pool's
+    # policy counts any Unicode letter or digit.
+    @given(password=printable_ascii)
+    @example(password="Soft\xadHyphen-1")
+    @example(password="No\xa0Break-Space1")
+    def test_a_new_password_fits_the_schema_when_the_policy_takes_it(self, schema, password):
+        rule = resolved(schema, {"$ref": "#/components/schemas/ConfirmForgotPasswordInput"})["properties"]
+        policy = PasswordPolicy()
+        taken = not _refuses(lambda value: policy.check(Password(value)), password)
+        assert _accepts(rule["new_password"], password) == taken, password
+
+    @settings(max_examples=300)
+    @example(username="soft\xadhyphen")
+    @example(username="no\xa0break")
+    @given(username=printable_ascii | st.text(st.characters(max_codepoint=0xFF), max_size=12))
+    def test_a_username_fits_the_schema_when_the_domain_takes_it(self, schema, username):
+        for component, field in [("ResendCodeInput", "username"), ("ForgotPasswordInput", "email")]:
+            rule = resolved(schema, {"$ref": f"#/components/schemas/{component}"})["properties"][field]
+            assert _accepts(rule, username) == (not _refuses(Username, username)), (component, username)
+
+
 class TestSignIn:
     @pytest.mark.parametrize("path", ["/auth/login/", "/auth/confirm_login/", "/auth/refresh/"])
     def test_issues_the_tokens_as_response_headers(self, schema, path):
@@ -244,6 +308,71 @@ class TestSecurity:
     )
     def test_the_code_endpoints_need_no_token(self, schema, path):
         assert "security" not in schema["paths"][path]["post"]
+
+
+class TestReading:
+    """What a person meets in Swagger UI: operations in the order a user needs them, the token
+    header first in the Authorize dialog."""
+
+    def test_tags_come_in_the_order_a_user_meets_them(self, schema):
+        tags = [tag["name"] for tag in schema["tags"]]
+        assert tags[:2] == ["sign-up", "sign-in"]
+        assert tags[-2:] == ["administration", "documentation"]
+        for path, method, operation in operations(schema):
+            assert len(operation["tags"]) == 1 and operation["tags"][0] in tags, (path, method)
+
+    def test_operations_come_in_the_order_of_their_tags_sign_up_first(self, schema):
+        tags = [tag["name"] for tag in schema["tags"]]
+        places = [tags.index(operation["tags"][0]) for _, _, operation in operations(schema)]
+        assert places == sorted(places)
+        assert next(operations(schema))[2]["operationId"] == "sign_up"
+
+    def test_the_authorize_dialog_leads_with_the_access_token_header(self, schema):
+        schemes = list(schema["components"]["securitySchemes"])
+        assert schemes[0] == "AccessToken"
+        assert schemes[-2:] == ["accessTokenCookie", "refreshTokenCookie"]
+
+
+def _inlined(schema: dict[str, Any], node: Any) -> Any:
+    """`node` with every `$ref` to a component replaced by the component."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inlined(schema, resolved(schema, node))
+        if node.get("nullable") and len(node.get("allOf", ())) == 1:
+            # spectacular's nullable reference, read as generators read it: the component, or null.
+            return {**_inlined(schema, node["allOf"][0]), "nullable": True}
+        return {key: _inlined(schema, value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inlined(schema, item) for item in node]
+    return node
+
+
+def _examples(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """Each JSON body of the schema (`where`, its schema, its examples)."""
+    for path, method, operation in operations(schema):
+        if operation["operationId"] == "get_schema":
+            continue  # its answer is this very document
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += [(status, response) for status, response in operation["responses"].items()]
+        for status, body in bodies:
+            content = body.get("content", {}).get("application/json")
+            if content is not None:
+                yield f"{method} {path} {status}", content["schema"], content.get("examples", {})
+
+
+class TestExamples:
+    """Swagger UI's "Try it out" starts from a body the server takes, and every answer shows one."""
+
+    def test_every_json_body_has_an_example(self, schema):
+        missing = [where for where, _, examples in _examples(schema) if not examples]
+        assert missing == []
+
+    def test_every_example_is_valid_for_its_schema(self, schema):
+        for where, body_schema, examples in _examples(schema):
+            validator = OAS30Validator(_inlined(schema, body_schema))
+            for name, shown in examples.items():
+                errors = [error.message for error in validator.iter_errors(shown["value"])]
+                assert errors == [], (where, name)
 
 
 class TestServing:
