@@ -300,9 +300,12 @@ class Container(containers.DeclarativeContainer):
 
     # /readyz: each dependency that requests need, reached once per call. The threads are shared by
     # every call, so a dependency that hangs holds a few of them, never one more per probe.
+    local_readiness_checks = providers.Dict(database=providers.Object(check_database), jwks=jwks)
     readiness_checks = providers.Selector(
         config.shared_state,
-        memory=providers.Dict(database=providers.Object(check_database), jwks=jwks),
+        memory=local_readiness_checks,
+        # The revocation list in the pool's file: the pool itself, which the JWKS check reads.
+        sqlite=local_readiness_checks,
         redis=providers.Dict(
             database=providers.Object(check_database),
             cache=providers.Singleton(RedisPing.from_url, config.redis_url),

@@ -60,6 +60,8 @@ class HealthApi(_ProbeApi):
         responses={200: OutputSerializer},
         errors=(),
         security=openapi.NONE,
+        operation_id="health",
+        response_example={"status": "ok"},
     )
     def get(self, request: Request) -> Response:
         return Response({"status": "ok"})
@@ -89,6 +91,11 @@ class ReadinessApi(_ProbeApi):
         responses={200: OutputSerializer},
         errors=("ProviderUnavailable",),
         security=openapi.NONE,
+        operation_id="readiness",
+        response_example={
+            "status": "ready",
+            "checks": {"database": {"status": "ok", "seconds": 0.002}, "jwks": {"status": "ok", "seconds": 0.041}},
+        },
     )
     @inject
     def get(self, request: Request, check_readiness: CheckReadiness = Provide["check_readiness"]) -> Response:

@@ -427,7 +427,7 @@ TAGS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "sign-in",
         "Sign in, answer a challenge, refresh the tokens, sign out everywhere.",
-        ("login", "confirm_login", "refresh", "logout"),
+        ("login", "confirm_login", "refresh", "logout", "csrf"),
     ),
     (
         "password",
@@ -453,6 +453,7 @@ TAGS: list[tuple[str, str, tuple[str, ...]]] = [
         "Second factors: a TOTP authenticator, SMS, and which one sign-in asks for.",
         ("set_up_totp", "verify_totp", "set_mfa_preference"),
     ),
+    ("operations", "Probes for an orchestrator: liveness and readiness.", ("health", "readiness")),
     (
         "administration",
         "Administrators only: the pool's users and groups.",
@@ -464,6 +465,7 @@ TAGS: list[tuple[str, str, tuple[str, ...]]] = [
             "enable_user",
             "reset_user_password",
             "delete_user",
+            "list_groups",
             "create_group",
             "add_user_to_group",
             "remove_user_from_group",

@@ -352,7 +352,11 @@ class AdminGroupsApi(_AdminApi):
         errors=(*_ADMIN_ERRORS, "ValidationError"),
         security=openapi.ACCESS,
         query=QuerySerializer,
-        operation_id="admin_api_groups_list",
+        operation_id="list_groups",
+        response_example={
+            "groups": [{"name": "editors", "description": "May edit every article."}],
+            "next_page_token": None,
+        },
     )
     @inject
     def get(self, request: Request, list_groups: ListGroups = Provide["list_groups"]) -> Response:

@@ -219,6 +219,8 @@ class CsrfApi(APIView):
         responses={200: OutputSerializer},
         errors=("NotAcceptable",),
         security=openapi.NONE,
+        operation_id="csrf",
+        response_example={"csrf_token": "kq3Pq9Tzd5WZ0wYv8hX2bN4mLr7cJf1sEo6aUiGt"},
     )
     def get(self, request: Request) -> Response:
         return Response(self.OutputSerializer({"csrf_token": get_token(request)}).data)

@@ -70,6 +70,7 @@ class TotpApi(APIView):
         responses={200: OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
+        request_example={"password": openapi.EXAMPLE_PASSWORD},
         response_example={
             "secret": "JBSWY3DPEHPK3PXP",
             "otpauth_uri": "otpauth://totp/cognito-auth:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-auth",
@@ -142,7 +143,7 @@ class MfaPreferenceApi(APIView):
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
-        request_example={"totp": True},
+        request_example={"totp": True, "password": openapi.EXAMPLE_PASSWORD},
         response_example=openapi.message("TOTP MFA is on. Sign-in asks for the TOTP code."),
     )
     @inject
