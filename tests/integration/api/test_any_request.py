@@ -136,7 +136,7 @@ def staff_token(api, backend) -> Callable[[], str]:
     return lambda: signed_in(api, backend, f"staff{next(administrators)}@example.com", "Staff-Pass-9", staff=True)
 
 
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestAnyRequest:
     @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(data=st.data())

@@ -29,7 +29,7 @@ def send(api, method: str, path: str, body: Any, token: str | None = None, **met
     return api.client.generic(method, path, json.dumps(body), "application/json", **meta)
 
 
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestEveryEndpoint:
     @pytest.mark.parametrize(
         ("method", "path", "body", "fields"),
@@ -115,7 +115,7 @@ values = (
 )
 
 
-@pytest.mark.parametrize("backend", ["memory"], indirect=True)
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 class TestAnyBody:
     @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(data=st.data())

@@ -40,7 +40,6 @@ OPERATIONS = json_operations()
 READS_NO_BODY = {
     ("delete", "/auth/me"),
     ("post", "/auth/me/verify_email/resend"),
-    ("post", "/auth/mfa/totp"),
     ("delete", "/admin-api/users/someone"),
     ("post", "/admin-api/users/someone/disable"),
     ("post", "/admin-api/users/someone/enable"),
