@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dependency_injector import containers, providers
 
+from adapters.circuit_breaker import CircuitBreaker
 from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
@@ -80,7 +81,10 @@ class Container(containers.DeclarativeContainer):
             client_secret=config.cognito.app_client_secret,
         ),
     )
-    shared_cache = providers.Singleton(DjangoSharedCache)
+    # One breaker for everything on the shared Redis: a timeout seen by the cache spares the
+    # revocation list's writes the same wait, and the other way round.
+    redis_breaker = providers.Singleton(CircuitBreaker, "Redis", clock=clock, cooldown=config.redis_cooldown_seconds)
+    shared_cache = providers.Singleton(DjangoSharedCache, breaker=redis_breaker)
     jwks = providers.Selector(
         config.identity_provider,
         memory=memory_identity_provider.provided.jwks,
@@ -105,7 +109,13 @@ class Container(containers.DeclarativeContainer):
     revocation_list = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
-        redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
+        redis=providers.Singleton(
+            RedisRevocationList.from_url,
+            config.redis_url,
+            clock=clock,
+            breaker=redis_breaker,
+            socket_timeout=config.redis_timeout_seconds,
+        ),
     )
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)

@@ -39,7 +39,8 @@ class SingleFlightRefresh:
     """Refreshes once for many concurrent requests carrying the same refresh token, across
     processes: the first takes a lock in the shared cache and publishes the result there; the
     others wait for it. A waiter that sees no result in time refreshes by itself, since a second
-    refresh is only wasteful, never wrong."""
+    refresh is only wasteful, never wrong; so does a waiter whose cache stops answering (the result
+    could not reach it), at once rather than after `wait_seconds`."""
 
     identity_provider: IdentityProvider
     shared_cache: SharedCache
@@ -62,7 +63,7 @@ class SingleFlightRefresh:
             finally:
                 self.shared_cache.delete(lock_key)
         deadline = self.clock.now() + self.wait_seconds
-        while published is None and self.clock.now() < deadline:
+        while published is None and self.clock.now() < deadline and self.shared_cache.reachable:
             self.clock.sleep(self.poll_seconds)
             published = self.shared_cache.get(result_key)
         if published is None:
@@ -90,7 +91,8 @@ class AuthenticateRequest:
     An expired access token with a refresh token beside it is refreshed once (see
     `SingleFlightRefresh`) and the request goes on with the new tokens. Raises `NotAuthenticated`
     without an access token, `TokenExpired` for an expired one without a refresh token,
-    `TokenInvalid` for a forged or revoked one, `NotAuthorized` when the refresh is refused.
+    `TokenInvalid` for a forged or revoked one, `NotAuthorized` when the refresh is refused,
+    `ProviderUnavailable` while the revocation list cannot tell.
     """
 
     token_verifier: TokenVerifier

@@ -144,16 +144,21 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url_of("REDIS_URL", ("redis://", "rediss://", "unix://"))
+# How long one Redis operation may wait, and how long Redis is left alone after one failed.
+REDIS_TIMEOUT_SECONDS = env.decimal("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.1, maximum=30.0)
 COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "memory"
 COGNITO_AUTH["redis_url"] = REDIS_URL
+COGNITO_AUTH["redis_timeout_seconds"] = REDIS_TIMEOUT_SECONDS
+COGNITO_AUTH["redis_cooldown_seconds"] = env.decimal("REDIS_COOLDOWN_SECONDS", 5.0, minimum=0.1, maximum=300.0)
 # The shared cache holds JWKS, refresh locks and results; Redis makes it shared between processes.
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # A cache that stalls must not stall requests: past these, it counts as empty.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # A cache that stalls must not stall requests: past these, it counts as empty. redis-py
+            # retries nothing here (no `retry` given), so one operation waits at most this once.
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -170,3 +170,15 @@ class TestSingleFlightRefresh:
         tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
         assert counting.refreshes == 1
         assert tokens_after.access_token
+
+    def test_a_waiter_whose_cache_stops_answering_refreshes_at_once(self, pool, tokens, counting, cache):
+        lock_of_a_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
+        cache.add(lock_of_a_holder, "1", 60)
+        cache.reachable = False  # the holder's result could not reach us now
+        before = pool.clock.now()
+
+        tokens_after = SingleFlightRefresh(counting, cache, pool.clock)(tokens.refresh_token, USERNAME)
+
+        assert counting.refreshes == 1
+        assert tokens_after.access_token
+        assert pool.clock.now() == before  # it never slept on the manual clock
