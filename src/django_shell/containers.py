@@ -117,7 +117,7 @@ class Container(containers.DeclarativeContainer):
             socket_timeout=config.redis_timeout_seconds,
         ),
     )
-    mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
+    mirrored_users = providers.Singleton(MirroredUsers, clock=clock, ttl=config.user_cache_seconds)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)
 
     sign_up = providers.Factory(SignUp, identity_provider=identity_provider)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -63,11 +64,26 @@ class BadRequest(exceptions.APIException):
     default_code = "BadRequest"
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """PostgreSQL refused, failed or did not answer in time (see django_shell/database.py)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service's database is unavailable; try again later."
+    default_code = "DatabaseUnavailable"
+    retry_after = 5
+
+
+# What Django raises when the database cannot be reached or the connection breaks; the other
+# database errors (a missing table, a constraint) are bugs, and stay 500.
+DATABASE_FAILURES = (OperationalError, InterfaceError)
+
+
 # Every `code` an error body can hold, with its status: the OpenAPI schema's list of them.
 ERROR_STATUSES: dict[str, int] = {
     **{kind.__name__: status_code for kind, status_code in _DOMAIN_STATUS.items()},
     **{code: kind.status_code for kind, code in _DRF_CODES.items()},
     BadRequest.default_code: BadRequest.status_code,
+    DatabaseUnavailable.default_code: DatabaseUnavailable.status_code,
     "PayloadTooLarge": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "InternalError": status.HTTP_500_INTERNAL_SERVER_ERROR,
 }
@@ -85,6 +101,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         return _domain_response(exc)
     if isinstance(exc, exceptions.APIException):
         return _drf_response(exc)
+    if isinstance(exc, DATABASE_FAILURES):
+        logger.warning("The database failed (%s: %s); answering 503.", type(exc).__name__, str(exc).strip())
+        return _drf_response(DatabaseUnavailable())
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("The request body is too large.", "PayloadTooLarge"),
@@ -109,6 +128,8 @@ def _drf_response(exc: exceptions.APIException) -> Response:
         response = Response(error_body("Some fields are invalid.", code, _flatten(exc.detail)), status=exc.status_code)
     else:
         response = Response(error_body(str(exc.detail), code), status=exc.status_code)
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

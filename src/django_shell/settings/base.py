@@ -59,6 +59,9 @@ COGNITO_AUTH: dict[str, Any] = {
     },
 }
 
+# How long a process serves a user from its memory before reading the mirror again.
+COGNITO_AUTH["user_cache_seconds"] = env.integer("USER_CACHE_SECONDS", 60, minimum=1, maximum=3600)
+
 # Members of this pool group administer users under /admin-api/ as staff do; unset, no group does.
 COGNITO_ADMIN_GROUP = env.group_name("COGNITO_ADMIN_GROUP")
 
@@ -123,6 +126,9 @@ WSGI_APPLICATION = "django_shell.wsgi.application"
 APPEND_SLASH = False
 
 if env.optional("DB_NAME"):
+    DB_CONNECT_TIMEOUT_SECONDS = env.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, minimum=1, maximum=60)
+    DB_STATEMENT_TIMEOUT_SECONDS = env.integer("DB_STATEMENT_TIMEOUT_SECONDS", 2, minimum=1, maximum=3600)
+    _DB_KEEPALIVE_SECONDS = env.integer("DB_KEEPALIVE_SECONDS", 30, minimum=1, maximum=7200)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
@@ -132,8 +138,23 @@ if env.optional("DB_NAME"):
             "HOST": env.optional("DB_HOST") or "127.0.0.1",
             "PORT": env.integer("DB_PORT", 5432, minimum=1, maximum=65535),
             "CONN_MAX_AGE": 60,
+            # A kept connection is tried (SELECT 1) before its first use in each request, so one
+            # that died with a database restart is replaced instead of failing the request.
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {
+                "connect_timeout": DB_CONNECT_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_SECONDS * 1000}",
+                # An idle kept connection whose peer vanished is noticed by the kernel within
+                # about twice this, rather than by the next request.
+                "keepalives": 1,
+                "keepalives_idle": _DB_KEEPALIVE_SECONDS,
+                "keepalives_interval": max(1, _DB_KEEPALIVE_SECONDS // 3),
+                "keepalives_count": 3,
+            },
         }
     }
+    # The client's own deadlines on every wait (django_shell/database.py), from the same settings.
+    DB_DEADLINES = {"connect": DB_CONNECT_TIMEOUT_SECONDS, "statement": DB_STATEMENT_TIMEOUT_SECONDS}
 else:
     DATABASES = {
         "default": {
