@@ -8,15 +8,19 @@ coroutine libraries); ours waits with a deadline and, past it, raises `Operation
 makes psycopg2 close the connection. Django answers that 503 (`django_shell.errors`) and opens a
 new connection for the next request.
 
-Each wait (connecting; one statement, commit or rollback) has its own deadline, and all the waits
-of one request share a budget, so that a request that meets a hung database neither hangs nor
-pays one timeout per query: `connect + statement + GRACE_SECONDS` in all (the failed health check
-of a kept connection, then a failed attempt at a new one, fit in it exactly).
+In a request, each wait (connecting; one statement, commit or rollback) has its own deadline, and
+all the waits of the request share a budget, so that a request that meets a hung database neither
+hangs nor pays one timeout per query: `connect + statement + GRACE_SECONDS` in all (the failed
+health check of a kept connection, then a failed attempt at a new one, fit in it exactly).
+Outside requests (migrations, management commands, a test's own set-up) only connecting has a
+deadline: their statements may rightly take long, and the server's statement timeout, where the
+connection sets one, still bounds them.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import select
 import threading
 import time
@@ -70,8 +74,14 @@ def _finish_request(**kwargs: Any) -> None:
 def _wait(deadlines: Deadlines, connection: Any) -> None:
     now = time.monotonic()
     connecting = connection.status == extensions.STATUS_SETUP
-    ends = now + (deadlines.connect if connecting else deadlines.statement + GRACE_SECONDS)
-    if "ends" in _request.__dict__:
+    in_request = "ends" in _request.__dict__
+    if connecting:
+        ends = now + deadlines.connect
+    elif in_request:
+        ends = now + deadlines.statement + GRACE_SECONDS
+    else:
+        ends = math.inf
+    if in_request:
         if _request.ends is None:
             _request.ends = now + deadlines.per_request
         ends = min(ends, _request.ends)
@@ -81,9 +91,9 @@ def _wait(deadlines: Deadlines, connection: Any) -> None:
         left = ends - time.monotonic()
         if left <= 0:
             raise psycopg2.OperationalError(
-                "PostgreSQL did not answer in time." if not connecting else "PostgreSQL could not be reached in time."
+                "PostgreSQL could not be reached in time." if connecting else "PostgreSQL did not answer in time."
             )
         if state != registered:
             poller.register(connection.fileno(), _POLL_EVENTS[state])
             registered = state
-        poller.poll(left * 1000)
+        poller.poll(None if left == math.inf else left * 1000)

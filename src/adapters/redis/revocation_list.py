@@ -56,6 +56,8 @@ _USER_PREFIX = "user:"
 _POLL_SECONDS = 0.25
 _FIRST_RETRY_SECONDS = 0.5
 _LAST_RETRY_SECONDS = 30.0
+# Until the first load every authenticated request is refused: the listener tries more often.
+_LAST_RETRY_SECONDS_UNLOADED = 2.0
 
 _INSTANCES: weakref.WeakSet[RedisRevocationList] = weakref.WeakSet()
 
@@ -217,7 +219,7 @@ class RedisRevocationList(RevocationList):
             finally:
                 pubsub.close()
             stop.wait(delay)
-            delay = min(delay * 2, _LAST_RETRY_SECONDS)
+            delay = min(delay * 2, _LAST_RETRY_SECONDS if loaded.is_set() else _LAST_RETRY_SECONDS_UNLOADED)
 
     def _load(self) -> None:
         # With scores the answer is (member, score) pairs; redis-py's return type covers every form.
