@@ -75,8 +75,18 @@ NONE: list[dict[str, list[str]]] = []
 # Error codes that any endpoint taking a JSON body can answer with, and any that calls the pool.
 BODY_ERRORS = ("BadRequest", "ValidationError", "PayloadTooLarge", "UnsupportedMediaType", "NotAcceptable")
 PROVIDER_ERRORS = ("TooManyRequests", "ProviderUnavailable")
-# What a request may be refused for by its access token.
-TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
+# What writes the user mirror may fail with.
+MIRROR_ERRORS = ("DatabaseUnavailable",)
+# What a request may be refused for by its access token; 503s while the revocation list is not
+# loaded, or the user cannot be read from the mirror.
+TOKEN_ERRORS = (
+    "NotAuthenticated",
+    "NotAuthorized",
+    "TokenInvalid",
+    "TokenExpired",
+    "ProviderUnavailable",
+    *MIRROR_ERRORS,
+)
 
 ERROR_COMPONENT = "Error"
 _ERROR_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
@@ -189,7 +199,8 @@ SIGN_IN_RESULT = OpenApiResponse(
 def error_responses(codes: Iterable[str]) -> dict[int, OpenApiResponse]:
     """One response per status among `codes`, its body the `Error` with `code` narrowed to them."""
     by_status: dict[int, list[str]] = {}
-    for code in codes:
+    # Groups of codes overlap (a pool call's and a token's `ProviderUnavailable`): each once.
+    for code in dict.fromkeys(codes):
         by_status.setdefault(ERROR_STATUSES[code], []).append(code)
     return {
         status_code: OpenApiResponse(

@@ -177,6 +177,7 @@ class LoginApi(_PostApi):
         errors=(
             *openapi.BODY_ERRORS,
             *openapi.PROVIDER_ERRORS,
+            *openapi.MIRROR_ERRORS,
             "NotAuthorized",
             "UserNotConfirmed",
             "PasswordResetRequired",
@@ -211,6 +212,7 @@ class ConfirmLoginApi(_PostApi):
         errors=(
             *openapi.BODY_ERRORS,
             *openapi.PROVIDER_ERRORS,
+            *openapi.MIRROR_ERRORS,
             "CodeMismatch",
             "ExpiredSession",
             "InvalidPassword",
