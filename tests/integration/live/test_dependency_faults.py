@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import attrs
 import psycopg2
@@ -198,18 +197,6 @@ class TestPostgreSQLFaults:
 # --- Redis ---
 
 
-@pytest.fixture
-def redis_proxy(redis_url: str) -> Iterator[tuple[str, FaultyProxy]]:
-    """`redis_url` through a proxy of the test's own."""
-    parts = urlsplit(redis_url)
-    if parts.scheme != "redis" or parts.hostname is None:
-        pytest.skip(f"the proxy speaks plain TCP; REDIS_URL is {parts.scheme}://")
-    with running_proxy((parts.hostname, parts.port or 6379)) as proxy:
-        credentials = parts.netloc.rpartition("@")[0]
-        netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
-        yield parts._replace(netloc=netloc).geturl(), proxy
-
-
 def redis_environment(directory: Path, redis_url: str, **overrides: str) -> dict[str, str]:
     return service_environment(
         LOCAL_POOL_FILE=str(directory / "pool.sqlite3"),
@@ -223,9 +210,9 @@ def redis_environment(directory: Path, redis_url: str, **overrides: str) -> dict
 class TestRedisFaults:
     @pytest.mark.parametrize("fault", ["refuse", "blackhole"])
     def test_a_process_started_while_redis_is_unreachable_accepts_no_token_until_it_has_the_list(
-        self, tmp_path, redis_proxy, fault
+        self, tmp_path, proxied_redis_url, fault
     ):
-        url, proxy = redis_proxy
+        url, proxy = proxied_redis_url
         environment = redis_environment(tmp_path, url)
         with running_service(environment) as first:
             revoked = signed_in(first, f"revoked-{fault}@example.com")
@@ -244,8 +231,8 @@ class TestRedisFaults:
                 reply = started.get("/auth/me", access_only(revoked))
                 assert (reply.status, reply.body["code"]) == (401, "TokenInvalid")
 
-    def test_logout_while_redis_hangs_answers_503_in_seconds_once_and_then_at_once(self, tmp_path, redis_proxy):
-        url, proxy = redis_proxy
+    def test_logout_while_redis_hangs_answers_503_in_seconds_once_and_then_at_once(self, tmp_path, proxied_redis_url):
+        url, proxy = proxied_redis_url
         with running_service(redis_environment(tmp_path, url)) as server:
             server = attrs.evolve(server, timeout=REPLY_WITHIN)
             leaving, staying = signed_in(server, "leaving@example.com"), signed_in(server, "staying@example.com")
@@ -264,8 +251,8 @@ class TestRedisFaults:
             eventually(lambda: server.post("/auth/logout", headers=leaving), 200)
             assert server.get("/auth/me", access_only(leaving)).body["code"] == "TokenInvalid"
 
-    def test_a_transparent_refresh_while_redis_hangs_is_served_in_seconds(self, tmp_path, redis_proxy):
-        url, proxy = redis_proxy
+    def test_a_transparent_refresh_while_redis_hangs_is_served_in_seconds(self, tmp_path, proxied_redis_url):
+        url, proxy = proxied_redis_url
         environment = redis_environment(
             tmp_path, url, LOCAL_POOL_ACCESS_TOKEN_SECONDS="2", COGNITO_TOKEN_LEEWAY_SECONDS="0"
         )
