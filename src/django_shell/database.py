@@ -10,8 +10,8 @@ new connection for the next request.
 
 In a request, each wait (connecting; one statement, commit or rollback) has its own deadline, and
 all the waits of the request share a budget, so that a request that meets a hung database neither
-hangs nor pays one timeout per query: `connect + statement + GRACE_SECONDS` in all (the failed
-health check of a kept connection, then a failed attempt at a new one, fit in it exactly).
+hangs nor pays one timeout per query: `connect + statement` seconds in all (the failed health
+check of a kept connection, then an attempt at a new one cut short by what is left).
 Outside requests (migrations, management commands, a test's own set-up) only connecting has a
 deadline: their statements may rightly take long, and the server's statement timeout, where the
 connection sets one, still bounds them.
@@ -47,7 +47,7 @@ class Deadlines:
 
     @property
     def per_request(self) -> float:
-        return self.connect + self.statement + GRACE_SECONDS
+        return self.connect + self.statement
 
 
 # The end of the current request's budget: absent outside a request, None until its first wait.

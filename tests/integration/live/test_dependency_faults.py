@@ -119,7 +119,7 @@ def database_server(
     postgresql_proxy: FaultyProxy,
 ) -> Iterator[LiveServer]:
     """One gunicorn sync worker, which keeps its database connection between requests as in a
-    deployment, on the database through the proxy. Its budget for PostgreSQL is 1 + 1 + 0.5 s per
+    deployment, on the database through the proxy. Its budget for PostgreSQL is 1 + 1 s per
     request, and a user stays in its cache 1 s, so that a test can let the entry expire."""
     directory = tmp_path_factory.mktemp("database-faults")
     environment = service_environment(

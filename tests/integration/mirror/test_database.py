@@ -53,7 +53,7 @@ class TestDeadlines:
         with in_a_request():
             with pytest.raises(psycopg2.OperationalError):
                 kept.cursor().execute("SELECT 1")
-            # 2.5 s of the 4.5 s are spent: connecting anew gets what is left, not its own 2 s.
+            # 2.5 s of the 4 s are spent: connecting anew gets what is left, not its own 2 s.
             with pytest.raises(psycopg2.OperationalError, match="could not be reached in time"):
                 connect(proxy)
             # Nothing is left: even a server that answers again is not waited for in this request.
