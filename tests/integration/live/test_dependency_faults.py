@@ -231,14 +231,17 @@ class TestRedisFaults:
                 reply = started.get("/auth/me", access_only(revoked))
                 assert (reply.status, reply.body["code"]) == (401, "TokenInvalid")
 
-    def test_logout_while_redis_hangs_answers_503_in_seconds_once_and_then_at_once(self, tmp_path, proxied_redis_url):
+    @pytest.mark.parametrize("fault", ["refuse", "blackhole", "freeze"])
+    def test_logout_while_redis_fails_answers_503_in_seconds_once_and_then_at_once(
+        self, tmp_path, proxied_redis_url, fault
+    ):
         url, proxy = proxied_redis_url
         with running_service(redis_environment(tmp_path, url)) as server:
             server = attrs.evolve(server, timeout=REPLY_WITHIN)
             leaving, staying = signed_in(server, "leaving@example.com"), signed_in(server, "staying@example.com")
             assert server.get("/auth/me", access_only(staying)).status == 200
 
-            proxy.blackhole()
+            getattr(proxy, fault)()
             for _ in range(3):
                 reply = server.post("/auth/logout", headers=leaving)
                 assert refused(reply, "ProviderUnavailable"), (reply.status, reply.body)
@@ -251,7 +254,8 @@ class TestRedisFaults:
             eventually(lambda: server.post("/auth/logout", headers=leaving), 200)
             assert server.get("/auth/me", access_only(leaving)).body["code"] == "TokenInvalid"
 
-    def test_a_transparent_refresh_while_redis_hangs_is_served_in_seconds(self, tmp_path, proxied_redis_url):
+    @pytest.mark.parametrize("fault", ["blackhole", "freeze"])
+    def test_a_transparent_refresh_while_redis_hangs_is_served_in_seconds(self, tmp_path, proxied_redis_url, fault):
         url, proxy = proxied_redis_url
         environment = redis_environment(
             tmp_path, url, LOCAL_POOL_ACCESS_TOKEN_SECONDS="2", COGNITO_TOKEN_LEEWAY_SECONDS="0"
@@ -262,7 +266,7 @@ class TestRedisFaults:
             assert server.get("/auth/me", access_only(tokens)).status == 200  # the process has the list now
             time.sleep(3)  # the access token expires
 
-            proxy.blackhole()
+            getattr(proxy, fault)()
             with ThreadPoolExecutor(max_workers=5) as pool:
                 replies = list(pool.map(lambda _: server.get("/auth/me", tokens), range(5)))
 
