@@ -129,6 +129,7 @@ class InMemorySharedCache(SharedCache):
 
     clock: Clock
     entries: dict[str, tuple[str, float]] = attrs.field(factory=dict)
+    reachable: bool = True
 
     def get(self, key: str) -> str | None:
         value, until = self.entries.get(key, (None, 0.0))

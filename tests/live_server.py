@@ -40,6 +40,8 @@ class Reply:
 class LiveServer:
     base_url: str
     log_path: str
+    timeout: float = 30.0
+    """How long a request may take before the test fails: `attrs.evolve` a server to bound it tighter."""
 
     def post(self, path: str, body: Any = None, headers: Mapping[str, str] | None = None) -> Reply:
         return self.request("POST", path, b"" if body is None else json.dumps(body).encode(), headers)
@@ -55,7 +57,7 @@ class LiveServer:
             headers={"Content-Type": "application/json", **(headers or {})},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return Reply(response.status, dict(response.headers), json.loads(response.read() or b"null"))
         except urllib.error.HTTPError as error:
             return Reply(error.code, dict(error.headers), json.loads(error.read() or b"null"))
@@ -96,8 +98,12 @@ def service_environment(**overrides: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
-    """`manage.py migrate`, then `runserver` on a free port; its output goes to a file that tests may read."""
+def running_service(environment: Mapping[str, str], *, gunicorn: bool = False) -> Iterator[LiveServer]:
+    """`manage.py migrate`, then `runserver` on a free port; its output goes to a file that tests may read.
+
+    With `gunicorn`, one gunicorn sync worker instead, as deployments run it: one thread that keeps
+    its database connection from request to request (runserver opens one per request thread).
+    """
     subprocess.run(
         [sys.executable, "-m", "django_shell.manage", "migrate", "--no-input", "--verbosity", "0"],
         env=dict(environment),
@@ -106,8 +112,13 @@ def running_service(environment: Mapping[str, str]) -> Iterator[LiveServer]:
     )
     port = free_port()
     with tempfile.NamedTemporaryFile(suffix=".log") as log:
+        command = (
+            ["gunicorn", "--bind", f"{_HOST}:{port}", "--workers", "1", "django_shell.wsgi"]
+            if gunicorn
+            else ["django_shell.manage", "runserver", "--noreload", f"{_HOST}:{port}"]
+        )
         process = subprocess.Popen(  # noqa: S603 -- our own interpreter, fixed arguments
-            [sys.executable, "-m", "django_shell.manage", "runserver", "--noreload", f"{_HOST}:{port}"],
+            [sys.executable, "-m", *command],
             env=dict(environment),
             stdout=log,
             stderr=subprocess.STDOUT,

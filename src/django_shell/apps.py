@@ -20,6 +20,10 @@ class CognitoAuthConfig(AppConfig):
         from django_shell.accounts import administration, apis, images, mfa, self_service
         from django_shell.containers import Container
 
+        if hasattr(settings, "DB_DEADLINES"):
+            from django_shell import database
+
+            database.install(database.Deadlines(**settings.DB_DEADLINES))
         self.container = Container()
         self.container.config.from_dict(settings.COGNITO_AUTH)
         self.container.wire(modules=[administration, apis, health, images, mfa, self_service])

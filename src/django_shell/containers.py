@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from dependency_injector import containers, providers
 
+from adapters.circuit_breaker import CircuitBreaker
 from adapters.clock import SystemClock
 from adapters.cognito.client import build_cognito_client
 from adapters.cognito.identity_provider import CognitoIdentityProvider
@@ -89,7 +90,10 @@ class Container(containers.DeclarativeContainer):
             client_secret=config.cognito.app_client_secret,
         ),
     )
-    shared_cache = providers.Singleton(DjangoSharedCache)
+    # One breaker for everything on the shared Redis: a timeout seen by the cache spares the
+    # revocation list's writes the same wait, and the other way round.
+    redis_breaker = providers.Singleton(CircuitBreaker, "Redis", clock=clock, cooldown=config.redis_cooldown_seconds)
+    shared_cache = providers.Singleton(DjangoSharedCache, breaker=redis_breaker)
     jwks = providers.Selector(
         config.identity_provider,
         embedded=embedded_identity_provider.provided.jwks,
@@ -115,14 +119,20 @@ class Container(containers.DeclarativeContainer):
     revocation_list = providers.Selector(
         config.shared_state,
         memory=providers.Singleton(InMemoryRevocationList, clock=clock),
-        redis=providers.Singleton(RedisRevocationList.from_url, config.redis_url, clock=clock),
+        redis=providers.Singleton(
+            RedisRevocationList.from_url,
+            config.redis_url,
+            clock=clock,
+            breaker=redis_breaker,
+            socket_timeout=config.redis_timeout_seconds,
+        ),
         sqlite=providers.Singleton(SqliteRevocationList, config.embedded.pool_file, clock=clock),
     )
     # Counted in Redis when the service has it, so that every process spends one budget.
     attempt_limiter = providers.Singleton(
         LimitsAttemptLimiter.from_url, config.redis_url, budgets=config.limits.budgets, clock=clock
     )
-    mirrored_users = providers.Singleton(MirroredUsers, clock=clock)
+    mirrored_users = providers.Singleton(MirroredUsers, clock=clock, ttl=config.user_cache_seconds)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)
 
     sign_up = providers.Factory(SignUp, identity_provider=identity_provider)

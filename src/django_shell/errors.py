@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core import exceptions as django
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404
@@ -66,6 +67,20 @@ class CsrfFailed(exceptions.APIException):
     default_code = "CsrfFailed"
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """PostgreSQL refused, failed or did not answer in time (see django_shell/database.py)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service's database is unavailable; try again later."
+    default_code = "DatabaseUnavailable"
+    retry_after = 5
+
+
+# What Django raises when the database cannot be reached or the connection breaks; the other
+# database errors (a missing table, a constraint) are bugs, and stay 500.
+DATABASE_FAILURES = (OperationalError, InterfaceError)
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -96,6 +111,7 @@ _API_CODES: dict[type[exceptions.APIException], str] = {
     exceptions.UnsupportedMediaType: "UnsupportedMediaType",
     exceptions.Throttled: "TooManyRequests",
     CsrfFailed: "CsrfFailed",
+    DatabaseUnavailable: "DatabaseUnavailable",
 }
 
 # Every `code` an error body can hold, with its status: the OpenAPI schema's list of them.
@@ -171,6 +187,9 @@ def as_api_exception(exc: BaseException | None) -> exceptions.APIException | Non
     """`exc` as the DRF failure that answers it; None for what no client can cause (a defect)."""
     if isinstance(exc, exceptions.APIException):
         return exc
+    if isinstance(exc, DATABASE_FAILURES):
+        logger.warning("The database failed (%s: %s); answering 503.", type(exc).__name__, str(exc).strip())
+        return DatabaseUnavailable()
     if isinstance(exc, django.RequestDataTooBig):
         return PayloadTooLarge()
     if isinstance(exc, django.TooManyFieldsSent | django.TooManyFilesSent):
@@ -220,6 +239,8 @@ def _api_response(exc: exceptions.APIException) -> JsonResponse:
         # The stubs leave out the `wait` that DRF sets.
         wait: float | None = getattr(exc, "wait", None)
         response["Retry-After"] = str(math.ceil(wait or 1))
+    if isinstance(exc, DatabaseUnavailable):
+        response["Retry-After"] = str(exc.retry_after)
     return response
 
 

@@ -88,8 +88,18 @@ NONE: list[dict[str, list[str]]] = []
 # Error codes that any endpoint taking a JSON body can answer with, and any that calls the pool.
 BODY_ERRORS = ("BadRequest", "ValidationError", "PayloadTooLarge", "UnsupportedMediaType", "NotAcceptable")
 PROVIDER_ERRORS = ("TooManyRequests", "ProviderUnavailable")
-# What a request may be refused for by its access token.
-TOKEN_ERRORS = ("NotAuthenticated", "NotAuthorized", "TokenInvalid", "TokenExpired")
+# What writes the user mirror may fail with.
+MIRROR_ERRORS = ("DatabaseUnavailable",)
+# What a request may be refused for by its access token; 503s while the revocation list is not
+# loaded, or the user cannot be read from the mirror.
+TOKEN_ERRORS = (
+    "NotAuthenticated",
+    "NotAuthorized",
+    "TokenInvalid",
+    "TokenExpired",
+    "ProviderUnavailable",
+    *MIRROR_ERRORS,
+)
 # Methods that a request authenticated by a token cookie makes only with the CSRF token.
 _CSRF_METHODS = frozenset({"post", "put", "patch", "delete"})
 

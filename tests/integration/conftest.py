@@ -4,6 +4,7 @@ import os
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import pytest
 import redis
@@ -14,6 +15,7 @@ from adapters.cognito.client import build_cognito_client
 from adapters.cognito.local_pool import LocalPool, create_local_pool
 from tests.moto_server import capturing_forgot_password_codes, running_moto_server
 from tests.pools import Backend, CognitoBackend, EmbeddedBackend
+from tests.tcp_proxy import FaultyProxy, running_proxy
 
 if TYPE_CHECKING:
     from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
@@ -97,3 +99,15 @@ def redis_url() -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     return url
+
+
+@pytest.fixture
+def proxied_redis_url(redis_url: str) -> Iterator[tuple[str, FaultyProxy]]:
+    """`redis_url` through a proxy that the test can make fail."""
+    parts = urlsplit(redis_url)
+    if parts.scheme != "redis" or parts.hostname is None:
+        pytest.skip(f"the proxy speaks plain TCP; REDIS_URL is {parts.scheme}://")
+    with running_proxy((parts.hostname, parts.port or 6379)) as proxy:
+        credentials = parts.netloc.rpartition("@")[0]
+        netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
+        yield parts._replace(netloc=netloc).geturl(), proxy

@@ -12,10 +12,13 @@ confirmed (at start and after every reconnection, redis-py's own included), load
 Subscribing before loading means an entry published during the load is received, not lost; entries
 arrive twice at worst, and merging keeps the later `until` (and the later `issued_before`).
 
-`is_revoked` reads only those dicts. While Redis is unreachable the listener retries with a growing
-back-off and the dicts keep answering with what they had; `revoke` and `revoke_user` raise
-`ProviderUnavailable`, since a logout must not claim that every process refuses the tokens when
-none but this one was told.
+`is_revoked` reads only those dicts, and refuses to answer (`ProviderUnavailable`) until the first
+load has succeeded: a process that starts while Redis is unreachable knows nothing of the tokens
+revoked before, and must not accept them. Once loaded, while Redis is unreachable the listener
+retries with a growing back-off and the dicts keep answering with what they had; `revoke` and
+`revoke_user` raise `ProviderUnavailable`, since a logout must not claim that every process refuses
+the tokens when none but this one was told. Writes go through a circuit breaker shared with the
+cache on the same Redis: after one failure they fail at once for its cool-down.
 
 Needs Redis 6.2 or later (`ZADD GT`).
 """
@@ -31,9 +34,10 @@ from collections.abc import Iterable, Mapping
 from typing import cast
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from application.ports.clock import Clock
 from application.ports.revocation_list import RevocationList
 from domain.errors import ProviderUnavailable
@@ -52,6 +56,8 @@ _USER_PREFIX = "user:"
 _POLL_SECONDS = 0.25
 _FIRST_RETRY_SECONDS = 0.5
 _LAST_RETRY_SECONDS = 30.0
+# Until the first load every authenticated request is refused: the listener tries more often.
+_LAST_RETRY_SECONDS_UNLOADED = 2.0
 
 _INSTANCES: weakref.WeakSet[RedisRevocationList] = weakref.WeakSet()
 
@@ -62,11 +68,12 @@ class RedisRevocationList(RevocationList):
     The listener starts on first use, not on construction: a server that forks its workers after
     loading the application (gunicorn) would otherwise leave them without one, since a thread does
     not survive a fork. In a forked child it starts again on first use. That first call waits up to
-    `startup_timeout` seconds for the listener's first load, so that a fresh worker does not accept
-    a token revoked before it started; after that no call waits.
+    `startup_timeout` seconds for the listener's first load; after that no call waits, and
+    `is_revoked` raises `ProviderUnavailable` until the list is loaded.
 
     `revoke` and `revoke_user` raise `ProviderUnavailable` when Redis cannot store the entry (this
-    process refuses the tokens all the same). `close()` stops the listener and closes the client's connections.
+    process refuses the tokens all the same), at once while `breaker` is open. `close()` stops the
+    listener and closes the client's connections.
     """
 
     def __init__(
@@ -77,8 +84,10 @@ class RedisRevocationList(RevocationList):
         key: str = DEFAULT_KEY,
         channel: str = DEFAULT_CHANNEL,
         startup_timeout: float = 1.0,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._client = client
+        self._breaker = breaker or CircuitBreaker("Redis", clock=clock, cooldown=5.0)
         self._clock = clock
         self._key = key
         self._channel = channel
@@ -96,17 +105,21 @@ class RedisRevocationList(RevocationList):
         key: str = DEFAULT_KEY,
         channel: str = DEFAULT_CHANNEL,
         startup_timeout: float = 1.0,
+        breaker: CircuitBreaker | None = None,
+        socket_timeout: float = 1.0,
     ) -> RedisRevocationList:
         client = redis.Redis.from_url(
             url,
-            # A logout waits for `revoke`: an unreachable Redis must fail it in seconds, not minutes.
-            socket_connect_timeout=1.0,
-            socket_timeout=2.0,
-            retry=Retry(ExponentialWithJitterBackoff(base=0.01, cap=0.1), retries=2),
+            # A logout waits for `revoke`: an unreachable Redis must fail it within a second or two.
+            socket_connect_timeout=socket_timeout,
+            socket_timeout=socket_timeout,
+            # One immediate retry on a connection that turns out dead (Redis restarted since it was
+            # pooled), none after a timeout: a second wait would only double the first.
+            retry=Retry(NoBackoff(), retries=1, supported_errors=(redis.ConnectionError,)),
             # Makes the listener's idle subscription notice a connection that died silently.
             health_check_interval=15,
         )
-        return cls(client, clock=clock, key=key, channel=channel, startup_timeout=startup_timeout)
+        return cls(client, clock=clock, key=key, channel=channel, startup_timeout=startup_timeout, breaker=breaker)
 
     def _start_process_state(self) -> None:
         """Fresh synchronisation state, on construction and in a forked child: a lock that a thread
@@ -130,6 +143,8 @@ class RedisRevocationList(RevocationList):
 
     def is_revoked(self, claims: Claims) -> bool:
         self._listen()
+        if not self._loaded.is_set():
+            raise ProviderUnavailable("The list of revoked tokens could not be loaded yet; try again.")
         return self._revocations.refuses(claims, self._clock.now())
 
     def close(self) -> None:
@@ -140,13 +155,17 @@ class RedisRevocationList(RevocationList):
 
     def _store(self, member: str, until: float, message: Mapping[str, object]) -> None:
         """Adds `member` to the sorted set and publishes `message`, after pruning what has expired."""
-        try:
+
+        def store() -> None:
             with self._client.pipeline(transaction=True) as pipeline:
                 pipeline.zremrangebyscore(self._key, "-inf", f"({self._clock.now()}")
                 pipeline.zadd(self._key, {member: until}, gt=True)
                 pipeline.publish(self._channel, json.dumps(message))
                 pipeline.execute()
-        except redis.RedisError as error:
+
+        try:
+            self._breaker.call(store)
+        except (redis.RedisError, CircuitOpen) as error:
             raise ProviderUnavailable("The revocation could not reach the other servers; try again.") from error
 
     def _merge(
@@ -170,7 +189,7 @@ class RedisRevocationList(RevocationList):
             )
             listener.start()
             if not self._loaded.wait(self._startup_timeout):
-                logger.warning("Revocations could not be loaded from Redis yet; only this process's are refused.")
+                logger.warning("Revocations could not be loaded from Redis yet; refusing authenticated requests.")
             self._listener = listener
 
     def _follow(self, stop: threading.Event, loaded: threading.Event) -> None:
@@ -200,7 +219,7 @@ class RedisRevocationList(RevocationList):
             finally:
                 pubsub.close()
             stop.wait(delay)
-            delay = min(delay * 2, _LAST_RETRY_SECONDS)
+            delay = min(delay * 2, _LAST_RETRY_SECONDS if loaded.is_set() else _LAST_RETRY_SECONDS_UNLOADED)
 
     def _load(self) -> None:
         # With scores the answer is (member, score) pairs; redis-py's return type covers every form.

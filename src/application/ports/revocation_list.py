@@ -34,4 +34,5 @@ class RevocationList(abc.ABC):
     def is_revoked(self, claims: Claims) -> bool:
         """Whether the sign-in of `claims` or, for tokens issued early enough, their user was revoked.
         Called on every authenticated request: it must answer from process memory, never with a
-        network round trip."""
+        network round trip. Raises `ProviderUnavailable` while it cannot know (a process that has
+        not yet loaded the shared list): revocation never fails open."""

@@ -9,6 +9,12 @@ class SharedCache(abc.ABC):
     """Strings under string keys, each with a lifetime in seconds. Failures of the cache never
     raise: a cache that cannot be reached behaves as an empty one."""
 
+    @property
+    @abc.abstractmethod
+    def reachable(self) -> bool:
+        """False while the cache is known to be failing, so that nobody waits for a value to
+        appear in it (what it answers meanwhile is an empty cache's answer)."""
+
     @abc.abstractmethod
     def get(self, key: str) -> str | None:
         """The value, or None when absent or expired."""

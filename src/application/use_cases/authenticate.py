@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 
 import attrs
 
@@ -12,7 +13,7 @@ from application.ports.identity_provider import IdentityProvider
 from application.ports.revocation_list import RevocationList
 from application.ports.shared_cache import SharedCache
 from application.ports.token_verifier import TokenVerifier
-from domain.errors import NotAuthenticated, TokenExpired, TokenInvalid
+from domain.errors import DomainError, NotAuthenticated, TokenExpired, TokenInvalid
 from domain.values import Claims, TokenSet
 
 
@@ -34,12 +35,25 @@ class Authenticated:
     """New tokens when the access token had expired and was refreshed: the client must get them."""
 
 
+@attrs.define
+class _Flight:
+    """One refresh in progress in this process, and what came of it."""
+
+    done: threading.Event = attrs.field(factory=threading.Event)
+    tokens: TokenSet | None = None
+    error: DomainError | None = None
+
+
 @attrs.frozen
 class SingleFlightRefresh:
-    """Refreshes once for many concurrent requests carrying the same refresh token, across
-    processes: the first takes a lock in the shared cache and publishes the result there; the
-    others wait for it. A waiter that sees no result in time refreshes by itself, since a second
-    refresh is only wasteful, never wrong."""
+    """Refreshes once for many concurrent requests carrying the same refresh token.
+
+    In this process, the first request refreshes and the others wait for its outcome (tokens or
+    error), whatever the shared cache does. Across processes, the first takes a lock in the shared
+    cache and publishes the result there; the others wait for it. A waiter that sees no result in
+    time refreshes by itself, since a second refresh is only wasteful, never wrong; so does a
+    waiter whose cache stops answering (the result could not reach it), at once rather than after
+    `wait_seconds`."""
 
     identity_provider: IdentityProvider
     shared_cache: SharedCache
@@ -48,9 +62,35 @@ class SingleFlightRefresh:
     result_seconds: float = 30.0
     wait_seconds: float = 5.0
     poll_seconds: float = 0.02
+    _flights: dict[str, _Flight] = attrs.field(factory=dict, init=False, repr=False, eq=False)
+    _flights_lock: threading.Lock = attrs.field(factory=threading.Lock, init=False, repr=False, eq=False)
 
     def __call__(self, refresh_token: str, username: str | None) -> TokenSet:
         key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        with self._flights_lock:
+            flight = self._flights.get(key)
+            leading = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leading:
+            if flight.done.wait(self.wait_seconds):
+                if flight.error is not None:
+                    raise flight.error
+                if flight.tokens is not None:
+                    return flight.tokens
+            return self._across_processes(key, refresh_token, username)
+        try:
+            flight.tokens = self._across_processes(key, refresh_token, username)
+            return flight.tokens
+        except DomainError as error:
+            flight.error = error
+            raise
+        finally:
+            with self._flights_lock:
+                del self._flights[key]
+            flight.done.set()
+
+    def _across_processes(self, key: str, refresh_token: str, username: str | None) -> TokenSet:
         result_key, lock_key = f"refreshed:{key}", f"refreshing:{key}"
         published = self.shared_cache.get(result_key)
         if published is None and self.shared_cache.add(lock_key, "1", self.lock_seconds):
@@ -62,7 +102,7 @@ class SingleFlightRefresh:
             finally:
                 self.shared_cache.delete(lock_key)
         deadline = self.clock.now() + self.wait_seconds
-        while published is None and self.clock.now() < deadline:
+        while published is None and self.clock.now() < deadline and self.shared_cache.reachable:
             self.clock.sleep(self.poll_seconds)
             published = self.shared_cache.get(result_key)
         if published is None:
@@ -90,7 +130,8 @@ class AuthenticateRequest:
     An expired access token with a refresh token beside it is refreshed once (see
     `SingleFlightRefresh`) and the request goes on with the new tokens. Raises `NotAuthenticated`
     without an access token, `TokenExpired` for an expired one without a refresh token,
-    `TokenInvalid` for a forged or revoked one, `NotAuthorized` when the refresh is refused.
+    `TokenInvalid` for a forged or revoked one, `NotAuthorized` when the refresh is refused,
+    `ProviderUnavailable` while the revocation list cannot tell.
     """
 
     token_verifier: TokenVerifier

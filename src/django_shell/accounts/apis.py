@@ -234,6 +234,7 @@ class LoginApi(_PostApi):
         errors=(
             *openapi.BODY_ERRORS,
             *openapi.PROVIDER_ERRORS,
+            *openapi.MIRROR_ERRORS,
             "NotAuthorized",
             "UserNotConfirmed",
             "PasswordResetRequired",
@@ -280,6 +281,7 @@ class ConfirmLoginApi(_PostApi):
         errors=(
             *openapi.BODY_ERRORS,
             *openapi.PROVIDER_ERRORS,
+            *openapi.MIRROR_ERRORS,
             "CodeMismatch",
             "ExpiredSession",
             "InvalidPassword",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -10,8 +11,10 @@ from django.http import HttpRequest, HttpResponse
 
 from application.use_cases.authenticate import Authenticated, AuthenticateRequestCommand
 from django_shell.accounts import credentials, csrf
-from django_shell.errors import CsrfFailed
+from django_shell.errors import DATABASE_FAILURES, CsrfFailed, DatabaseUnavailable
 from domain.errors import DomainError, NotAuthorized
+
+logger = logging.getLogger("cognito_auth.mirror")
 
 
 class TokenAuthenticationMiddleware:
@@ -51,7 +54,13 @@ class TokenAuthenticationMiddleware:
         except (DomainError, CsrfFailed) as error:
             request.token_error = error  # type: ignore[attr-defined]
             return
-        user = self.container.mirrored_users().for_claims(authenticated.claims)
+        try:
+            user = self.container.mirrored_users().for_claims(authenticated.claims)
+        except DATABASE_FAILURES as error:
+            logger.warning("The database failed (%s: %s); answering 503.", type(error).__name__, str(error).strip())
+            # Outside DRF's exception handler: kept for the view to raise, as a token error is.
+            request.token_error = DatabaseUnavailable()  # type: ignore[attr-defined]
+            return
         if not user.is_active:
             # A user disabled through the administration API was refused earlier, by the revocation
             # list; the flag also lets staff lock a user out from Django's admin (in every process

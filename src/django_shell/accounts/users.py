@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+from django.db import InterfaceError, OperationalError
 
 from adapters.clock import SystemClock
 from application.ports.clock import Clock
@@ -14,6 +16,8 @@ from application.ports.user_directory import UserDirectory
 from django_shell.accounts.models import User
 from domain.errors import NotAuthorized
 from domain.values import Claims, UserProfile
+
+logger = logging.getLogger("cognito_auth.mirror")
 
 # What the pool owns and every sign-in refreshes; the rest of a row (is_staff, is_active,
 # date_joined, permissions) is the service's own and survives sign-ins.
@@ -122,24 +126,44 @@ class MirroredUsers:
     `is_staff`, permissions) reaches every process within that time; `forget` drops one at once
     in this process. The cached instance serves every request of its user meanwhile: treat it as
     read-only. At most `max_entries` users are kept; the soonest to expire make room.
+
+    While the database fails, an expired entry is served as it is rather than refusing a user this
+    process knows: nobody can change the row meanwhile either. After a failure the database is not
+    asked again for `retry_seconds`, so that warm requests do not each wait for its timeout; a user
+    with no entry at all still asks it, and gets the failure (503).
     """
 
-    def __init__(self, clock: Clock, ttl: float = 60.0, max_entries: int = 10_000) -> None:
+    def __init__(self, clock: Clock, ttl: float = 60.0, max_entries: int = 10_000, retry_seconds: float = 5.0) -> None:
         self._clock = clock
         self._ttl = ttl
         self._max_entries = max_entries
+        self._retry_seconds = retry_seconds
         # sub -> (user, expiry). Reads take no lock, since one dict lookup is atomic; writes take
         # it, so that eviction walks a dict nobody else changes.
         self._entries: dict[str, tuple[User, float]] = {}
         self._lock = threading.Lock()
+        self._database_failed_until = 0.0
 
     def for_claims(self, claims: Claims) -> User:
-        """The user of `claims`; one query when not cached, three the first time a `sub` is seen."""
+        """The user of `claims`; one query when not cached, three the first time a `sub` is seen.
+        Raises Django's `OperationalError` or `InterfaceError` when the database fails and the
+        user is not cached at all."""
         now = self._clock.now()
         entry = self._entries.get(claims.sub)
-        if entry is not None and entry[1] > now:
+        if entry is not None and (entry[1] > now or now < self._database_failed_until):
             return entry[0]
-        user = _load_or_create(claims)
+        try:
+            user = _load_or_create(claims)
+        except (OperationalError, InterfaceError) as error:
+            self._database_failed_until = self._clock.now() + self._retry_seconds
+            if entry is None:
+                raise
+            logger.warning(
+                "The database failed (%s); serving the cached user, and not asking it for %g s.",
+                type(error).__name__,
+                self._retry_seconds,
+            )
+            return entry[0]
         with self._lock:
             # Removed and added again, an entry moves to the end: the dict stays in order of
             # expiry, and its first entries are the ones to evict.

@@ -66,6 +66,9 @@ COGNITO_AUTH: dict[str, Any] = {
     },
 }
 
+# How long a process serves a user from its memory before reading the mirror again.
+COGNITO_AUTH["user_cache_seconds"] = env.integer("USER_CACHE_SECONDS", 60, minimum=1, maximum=3600)
+
 # Members of this pool group administer users under /admin-api/ as staff do; unset, no group does.
 COGNITO_ADMIN_GROUP = env.group_name("COGNITO_ADMIN_GROUP")
 
@@ -143,6 +146,9 @@ WSGI_APPLICATION = "django_shell.wsgi.application"
 APPEND_SLASH = False
 
 if env.optional("DB_NAME"):
+    DB_CONNECT_TIMEOUT_SECONDS = env.integer("DB_CONNECT_TIMEOUT_SECONDS", 2, minimum=1, maximum=60)
+    DB_STATEMENT_TIMEOUT_SECONDS = env.integer("DB_STATEMENT_TIMEOUT_SECONDS", 2, minimum=1, maximum=3600)
+    _DB_KEEPALIVE_SECONDS = env.integer("DB_KEEPALIVE_SECONDS", 30, minimum=1, maximum=7200)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.postgresql",
@@ -152,8 +158,23 @@ if env.optional("DB_NAME"):
             "HOST": env.optional("DB_HOST") or "127.0.0.1",
             "PORT": env.integer("DB_PORT", 5432, minimum=1, maximum=65535),
             "CONN_MAX_AGE": 60,
+            # A kept connection is tried (SELECT 1) before its first use in each request, so one
+            # that died with a database restart is replaced instead of failing the request.
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": {
+                "connect_timeout": DB_CONNECT_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={DB_STATEMENT_TIMEOUT_SECONDS * 1000}",
+                # An idle kept connection whose peer vanished is noticed by the kernel within
+                # about twice this, rather than by the next request.
+                "keepalives": 1,
+                "keepalives_idle": _DB_KEEPALIVE_SECONDS,
+                "keepalives_interval": max(1, _DB_KEEPALIVE_SECONDS // 3),
+                "keepalives_count": 3,
+            },
         }
     }
+    # The client's own deadlines on every wait (django_shell/database.py), from the same settings.
+    DB_DEADLINES = {"connect": DB_CONNECT_TIMEOUT_SECONDS, "statement": DB_STATEMENT_TIMEOUT_SECONDS}
 else:
     DATABASES = {
         "default": {
@@ -164,19 +185,24 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.url_of("REDIS_URL", ("redis://", "rediss://", "unix://"))
+# How long one Redis operation may wait, and how long Redis is left alone after one failed.
+REDIS_TIMEOUT_SECONDS = env.decimal("REDIS_TIMEOUT_SECONDS", 1.0, minimum=0.1, maximum=30.0)
 # Where revoked tokens are kept: Redis when there is one; else beside the embedded pool in its file, so
 # that they outlive a restart and every process on the file refuses them; else in this process.
 _POOL_FILE = COGNITO_AUTH["embedded"]["pool_file"] if IDENTITY_PROVIDER == "embedded" else ":memory:"
 COGNITO_AUTH["shared_state"] = "redis" if REDIS_URL else "sqlite" if _POOL_FILE != ":memory:" else "memory"
 COGNITO_AUTH["redis_url"] = REDIS_URL
+COGNITO_AUTH["redis_timeout_seconds"] = REDIS_TIMEOUT_SECONDS
+COGNITO_AUTH["redis_cooldown_seconds"] = env.decimal("REDIS_COOLDOWN_SECONDS", 5.0, minimum=0.1, maximum=300.0)
 # The shared cache holds JWKS, refresh locks and results; Redis makes it shared between processes.
 CACHES = {
     "default": (
         {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            # A cache that stalls must not stall requests: past these, it counts as empty.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            # A cache that stalls must not stall requests: past these, it counts as empty. redis-py
+            # retries nothing here (no `retry` given), so one operation waits at most this once.
+            "OPTIONS": {"socket_connect_timeout": REDIS_TIMEOUT_SECONDS, "socket_timeout": REDIS_TIMEOUT_SECONDS},
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

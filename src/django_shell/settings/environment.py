@@ -54,6 +54,19 @@ def integer(name: str, default: int, *, minimum: int = 0, maximum: int = 2**31) 
     return number
 
 
+def decimal(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = optional(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+    if not minimum <= number <= maximum:
+        raise ImproperlyConfigured(f"{name}={number:g} is out of range; use {minimum:g} to {maximum:g}.")
+    return number
+
+
 def choice(name: str, choices: Collection[str], default: str, aliases: Mapping[str, str] | None = None) -> str:
     """One of `choices`; a value in `aliases` (an older name) is taken as the choice it names."""
     value = optional(name) or default

@@ -18,7 +18,6 @@ from django.test import override_settings
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.verifier import JwksTokenVerifier
 from adapters.redis.revocation_list import RedisRevocationList
-from django_shell.shared_cache import DjangoSharedCache
 from tests.integration.api.conftest import basic
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
@@ -39,7 +38,7 @@ def counted(backend, container) -> Iterator[Counted]:
     """The pool and the shared cache behind counting proxies, and the container's own verifier
     composition in front of them: the `backend` fixture's bare verifier would check every token in full,
     which is not the path a request takes in production."""
-    provider, cache = Counting(backend.provider), Counting(DjangoSharedCache())
+    provider, cache = Counting(backend.provider), Counting(container.shared_cache())
     verifier = CachingTokenVerifier(
         JwksTokenVerifier(
             issuer=backend.provider.issuer,

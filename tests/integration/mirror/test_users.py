@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connections
+from django.db import OperationalError, connection, connections
 
 from django_shell.accounts.models import User
 from django_shell.accounts.users import DjangoUserDirectory, MirroredUsers
@@ -153,6 +153,38 @@ class TestMirroredUsers:
         with django_assert_num_queries(1):
             assert not mirrored.for_claims(claims(SUB)).is_active
 
+    def test_serves_an_expired_entry_while_the_database_fails(self, directory, mirrored, clock):
+        directory.record_sign_in(claims(SUB))
+        user = mirrored.for_claims(claims(SUB))
+        clock.advance(60)
+
+        down = DatabaseDown()
+        with connection.execute_wrapper(down):
+            assert mirrored.for_claims(claims(SUB)) is user
+            # The failure is remembered: for a while the database is not asked again.
+            clock.advance(4)
+            assert mirrored.for_claims(claims(SUB)) is user
+        assert down.queries == 1
+
+    def test_asks_the_database_again_once_it_has_had_time_to_recover(
+        self, directory, mirrored, clock, django_assert_num_queries
+    ):
+        directory.record_sign_in(claims(SUB))
+        mirrored.for_claims(claims(SUB))
+        clock.advance(60)
+        with connection.execute_wrapper(DatabaseDown()):
+            mirrored.for_claims(claims(SUB))
+        User.objects.filter(sub=SUB).update(is_active=False)
+
+        clock.advance(5)
+        with django_assert_num_queries(1):
+            assert not mirrored.for_claims(claims(SUB)).is_active
+
+    def test_a_user_it_never_saw_gets_the_failure(self, directory, mirrored):
+        directory.record_sign_in(claims(SUB))
+        with connection.execute_wrapper(DatabaseDown()), pytest.raises(OperationalError):
+            mirrored.for_claims(claims(SUB))
+
     def test_mirrors_a_user_never_seen_from_the_access_token(self, mirrored, django_assert_num_queries):
         with django_assert_num_queries(3):
             user = mirrored.for_claims(claims(SUB, "ada", token_use="access", groups=("readers",)))
@@ -237,3 +269,14 @@ class TestConcurrentFirstContacts:
         all_at_once(first_contact)
 
         assert User.objects.filter(sub=SUB).count() == 1
+
+
+class DatabaseDown:
+    """A database that fails every query, as an unreachable one does; counts what was asked."""
+
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.queries += 1
+        raise OperationalError("server closed the connection unexpectedly")

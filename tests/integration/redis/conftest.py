@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 import attrs
 import pytest
@@ -14,7 +13,6 @@ from adapters.clock import SystemClock
 from adapters.redis.revocation_list import RedisRevocationList
 from application.ports.clock import Clock
 from tests.fakes import ManualClock
-from tests.integration.redis.proxy import CuttableProxy
 
 
 @pytest.fixture
@@ -64,16 +62,3 @@ def revocation_lists(redis_url: str, namespace: str) -> Iterator[RevocationLists
     lists = RevocationLists(redis_url, key=f"{namespace}:revoked", channel=f"{namespace}:revocations")
     yield lists
     lists.close_all()
-
-
-@pytest.fixture
-def proxied_redis_url(redis_url: str) -> Iterator[tuple[str, CuttableProxy]]:
-    """`redis_url` through a proxy that the test can cut."""
-    parts = urlsplit(redis_url)
-    if parts.scheme != "redis" or parts.hostname is None:
-        pytest.skip(f"the proxy speaks plain TCP; REDIS_URL is {parts.scheme}://")
-    proxy = CuttableProxy((parts.hostname, parts.port or 6379))
-    credentials = parts.netloc.rpartition("@")[0]
-    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
-    yield parts._replace(netloc=netloc).geturl(), proxy
-    proxy.close()

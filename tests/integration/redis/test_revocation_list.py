@@ -130,7 +130,7 @@ class TestSharingUsersBetweenProcesses:
         here, elsewhere = revocation_lists(), revocation_lists(url=url)
         assert not elsewhere.is_revoked(claims_of(clock, issued_ago=1))
 
-        proxy.cut()
+        proxy.refuse()
         here.revoke_user("user-1", issued_before=clock.now(), until=clock.now() + HOUR)
         time.sleep(0.2)
         assert not elsewhere.is_revoked(claims_of(clock, issued_ago=1))
@@ -193,7 +193,7 @@ class TestSharingBetweenProcesses:
         here.revoke(before, until=time.time() + HOUR)
         seconds_until(lambda: elsewhere.is_revoked(before))
 
-        proxy.cut()
+        proxy.refuse()
         here.revoke(during, until=time.time() + HOUR)
         time.sleep(0.2)
         assert elsewhere.is_revoked(before)

@@ -10,7 +10,10 @@ from collections.abc import Iterator
 import pytest
 from django.test import override_settings
 
+from adapters.circuit_breaker import CircuitBreaker
+from adapters.clock import SystemClock
 from django_shell.shared_cache import DjangoSharedCache
+from tests.fakes import ManualClock
 
 REDIS_BACKEND = "django.core.cache.backends.redis.RedisCache"
 
@@ -27,7 +30,7 @@ def shared_cache(request: pytest.FixtureRequest) -> Iterator[DjangoSharedCache]:
     else:
         backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
     with override_settings(CACHES={"default": backend}):
-        yield DjangoSharedCache()
+        yield DjangoSharedCache(CircuitBreaker("Redis", clock=SystemClock(), cooldown=5))
 
 
 class TestDjangoSharedCache:
@@ -87,10 +90,35 @@ def test_an_unreachable_cache_behaves_as_an_empty_one(tmp_path, caplog):
     with override_settings(
         CACHES={"default": {"BACKEND": REDIS_BACKEND, "LOCATION": f"unix://{tmp_path}/absent.sock"}}
     ):
-        cache = DjangoSharedCache()
+        cache = DjangoSharedCache(CircuitBreaker("Redis", clock=SystemClock(), cooldown=5))
         cache.set("key", "value", ttl=60)
         cache.delete("key")
 
         assert cache.get("key") is None
         assert cache.add("lock", "1", ttl=60)
     assert "The shared cache failed" in caplog.text
+
+
+def test_after_a_failure_the_cache_is_left_alone_for_the_cooldown(tmp_path, caplog, redis_url):
+    clock = ManualClock()
+    breaker = CircuitBreaker("Redis", clock=clock, cooldown=5)
+    unreachable = {"BACKEND": REDIS_BACKEND, "LOCATION": f"unix://{tmp_path}/absent.sock"}
+    reachable = {"BACKEND": REDIS_BACKEND, "LOCATION": redis_url, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    with override_settings(CACHES={"default": unreachable}):
+        cache = DjangoSharedCache(breaker)
+        assert cache.reachable
+        cache.set("key", "value", ttl=60)
+        for _ in range(5):
+            assert cache.get("key") is None
+            assert cache.add("lock", "1", ttl=60)
+
+        assert caplog.text.count("The shared cache failed") == 1
+        assert not cache.reachable
+    with override_settings(CACHES={"default": reachable}):
+        cache.set("key", "value", ttl=60)
+        assert cache.get("key") is None  # still cooling down: not even tried
+        clock.advance(5)
+        cache.set("key", "value", ttl=60)
+        assert cache.get("key") == "value"
+        assert cache.reachable
+        cache.delete("key")

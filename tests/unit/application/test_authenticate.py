@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 
 import attrs
 import pytest
@@ -172,3 +173,87 @@ class TestSingleFlightRefresh:
         tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
         assert counting.refreshes == 1
         assert tokens_after.access_token
+
+    def test_a_waiter_whose_cache_stops_answering_refreshes_at_once(self, pool, tokens, counting, cache):
+        lock_of_a_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
+        cache.add(lock_of_a_holder, "1", 60)
+        cache.reachable = False  # the holder's result could not reach us now
+        before = pool.clock.now()
+
+        tokens_after = SingleFlightRefresh(counting, cache, pool.clock)(tokens.refresh_token, USERNAME)
+
+        assert counting.refreshes == 1
+        assert tokens_after.access_token
+        assert pool.clock.now() == before  # it never slept on the manual clock
+
+    def test_concurrent_requests_of_one_process_share_one_refresh_without_the_cache(self, pool, tokens, counting):
+        class Down(InMemorySharedCache):
+            """Redis down: an empty cache whose every lock is "taken" by whoever asks."""
+
+            reachable = False
+
+            def get(self, key):
+                return None
+
+            def add(self, key, value, ttl):
+                return True
+
+        started, release = threading.Event(), threading.Event()
+
+        class SlowProvider(CountingProvider):
+            def refresh(self, refresh_token, username):
+                started.set()
+                release.wait(5)
+                return super().refresh(refresh_token, username)
+
+        slow = SlowProvider(pool.provider)
+        refresh = SingleFlightRefresh(slow, Down(SystemClock()), SystemClock())
+        results = []
+        threads = [
+            threading.Thread(target=lambda: results.append(refresh(tokens.refresh_token, USERNAME))) for _ in range(5)
+        ]
+        threads[0].start()
+        assert started.wait(5)
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(0.2)  # the others reach their wait while the first is still refreshing
+        release.set()
+        for thread in threads:
+            thread.join(5)
+
+        assert slow.refreshes == 1
+        assert len(results) == 5
+        assert len({result.access_token for result in results}) == 1
+
+    def test_the_others_get_the_refusal_the_first_got(self, pool, tokens, counting):
+        pool.provider.global_sign_out(tokens.access_token)
+        started, release = threading.Event(), threading.Event()
+
+        class SlowProvider(CountingProvider):
+            def refresh(self, refresh_token, username):
+                started.set()
+                release.wait(5)
+                return super().refresh(refresh_token, username)
+
+        slow = SlowProvider(pool.provider)
+        refresh = SingleFlightRefresh(slow, InMemorySharedCache(SystemClock()), SystemClock())
+        outcomes = []
+
+        def attempt():
+            try:
+                refresh(tokens.refresh_token, USERNAME)
+            except NotAuthorized as error:
+                outcomes.append(error)
+
+        threads = [threading.Thread(target=attempt) for _ in range(3)]
+        threads[0].start()
+        assert started.wait(5)
+        for thread in threads[1:]:
+            thread.start()
+        time.sleep(0.2)  # the others reach their wait while the first is still refreshing
+        release.set()
+        for thread in threads:
+            thread.join(5)
+
+        assert slow.refreshes == 1
+        assert len(outcomes) == 3
