@@ -130,7 +130,11 @@ class Container(containers.DeclarativeContainer):
     )
     # Counted in Redis when the service has it, so that every process spends one budget.
     attempt_limiter = providers.Singleton(
-        LimitsAttemptLimiter.from_url, config.redis_url, budgets=config.limits.budgets, clock=clock
+        LimitsAttemptLimiter.from_url,
+        config.redis_url,
+        budgets=config.limits.budgets,
+        breaker=redis_breaker,
+        socket_timeout=config.redis_timeout_seconds,
     )
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock, ttl=config.user_cache_seconds)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)

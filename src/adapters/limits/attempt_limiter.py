@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
@@ -14,17 +15,11 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from adapters.circuit_breaker import CircuitBreaker, CircuitOpen
 from application.ports.attempt_limiter import Attempt, AttemptLimiter, Budget, Rate
-from application.ports.clock import Clock
 from domain.errors import TooManyRequests
 
 logger = logging.getLogger("cognito_auth.limits")
-
-# After Redis failed, this process counts in its own memory for this long before trying Redis again,
-# so that a Redis that hangs costs one request its socket timeout, not every request.
-_REDIS_RETRY_SECONDS = 5.0
-# What a request waits for Redis at most (connecting, then each answer), as for the cache.
-_REDIS_TIMEOUT_SECONDS = 1.0
 
 BudgetsConfig = Mapping[str, Mapping[str, Sequence[int]]]
 """`{"password": {"per_client": (10, 60), "per_account": (5, 300)}, ...}`: limit and seconds."""
@@ -51,32 +46,39 @@ class LimitsAttemptLimiter(AttemptLimiter):
     storage (a Lua script in Redis), so concurrent requests in several processes cannot overspend.
 
     Keys hold SHA-256 digests of the client and the account, never a username. When Redis fails,
-    this process counts in its own memory (and says so in the log) until Redis answers again: the
-    limits still hold, per process, rather than every sign-in failing with the cache (see
-    docs/decisions.md, "Limits").
+    this process counts in its own memory while `breaker` (the one every Redis client of the process
+    shares) keeps Redis alone, and asks Redis again once it lets a call through: the limits still
+    hold, per process, rather than every sign-in failing with the cache (see docs/decisions.md,
+    "Limits").
     """
 
     budgets: Mapping[Attempt, Budget]
-    clock: Clock
     shared: MovingWindowRateLimiter
+    breaker: CircuitBreaker | None = None
     local: MovingWindowRateLimiter = attrs.field(factory=lambda: MovingWindowRateLimiter(MemoryStorage()))
-    _shared_down_until: float = attrs.field(default=0.0, init=False)
 
     @classmethod
-    def from_url(cls, redis_url: str | None, budgets: BudgetsConfig, clock: Clock) -> LimitsAttemptLimiter:
-        """Counting in Redis at `redis_url` (`redis://`, `rediss://` or `unix://`), or in this
-        process when it is None."""
+    def from_url(
+        cls,
+        redis_url: str | None,
+        budgets: BudgetsConfig,
+        *,
+        breaker: CircuitBreaker | None = None,
+        socket_timeout: float = 1.0,
+    ) -> LimitsAttemptLimiter:
+        """Counting in Redis at `redis_url` (`redis://`, `rediss://` or `unix://`), each wait at most
+        `socket_timeout` seconds, or in this process when it is None."""
         if redis_url is None:
-            return cls(budgets_from_config(budgets), clock, MovingWindowRateLimiter(MemoryStorage()))
+            return cls(budgets_from_config(budgets), MovingWindowRateLimiter(MemoryStorage()))
         storage = RedisStorage(
             # limits spells a socket path redis+unix://, redis-py unix://.
             "redis+" + redis_url if redis_url.startswith("unix://") else redis_url,
             key_prefix="cognito_auth:attempts",
             wrap_exceptions=True,
-            socket_timeout=_REDIS_TIMEOUT_SECONDS,
-            socket_connect_timeout=_REDIS_TIMEOUT_SECONDS,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
         )
-        return cls(budgets_from_config(budgets), clock, MovingWindowRateLimiter(storage))
+        return cls(budgets_from_config(budgets), MovingWindowRateLimiter(storage), breaker)
 
     def check(self, attempt: Attempt, client: str | None, account: str) -> None:
         self._refuse_if_any(attempt, client, account, lambda limiter, item, ids: limiter.test(item, *ids))
@@ -91,28 +93,20 @@ class LimitsAttemptLimiter(AttemptLimiter):
         account: str,
         allowed: Callable[[MovingWindowRateLimiter, RateLimitItem, tuple[str, ...]], bool],
     ) -> None:
-        limiter = self._limiter()
+        windows = self._windows(attempt, client, account)
+
+        def refusals(limiter: MovingWindowRateLimiter) -> list[int]:
+            refused = [window for window in windows if not allowed(limiter, *window)]
+            return [_seconds_until_free(limiter, window) for window in refused]
+
         try:
-            refused = [window for window in self._windows(attempt, client, account) if not allowed(limiter, *window)]
-            retry_after = [self._seconds_until_free(limiter, window) for window in refused]
-        except StorageError as error:
-            self._shared_down(error)
-            limiter = self.local
-            refused = [window for window in self._windows(attempt, client, account) if not allowed(limiter, *window)]
-            retry_after = [self._seconds_until_free(limiter, window) for window in refused]
-        if refused:
+            retry_after = self.breaker.call(lambda: refusals(self.shared)) if self.breaker else refusals(self.shared)
+        except (StorageError, CircuitOpen) as error:
+            if isinstance(error, StorageError):
+                logger.warning("The attempt counters' storage failed; this process counts alone meanwhile.")
+            retry_after = refusals(self.local)
+        if retry_after:
             raise TooManyRequests(retry_after=max(retry_after))
-
-    def _limiter(self) -> MovingWindowRateLimiter:
-        return self.local if self.clock.now() < self._shared_down_until else self.shared
-
-    def _shared_down(self, error: StorageError) -> None:
-        self._shared_down_until = self.clock.now() + _REDIS_RETRY_SECONDS
-        logger.warning(
-            "The attempt counters' storage failed (%s); this process counts alone for %.0f s.",
-            type(error.storage_error).__name__,
-            _REDIS_RETRY_SECONDS,
-        )
 
     def _windows(self, attempt: Attempt, client: str | None, account: str) -> list[_Window]:
         budget = self.budgets[attempt]
@@ -121,10 +115,12 @@ class LimitsAttemptLimiter(AttemptLimiter):
             windows.append((_item(budget.per_client), (attempt.value, "client", _digest(client))))
         return windows
 
-    def _seconds_until_free(self, limiter: MovingWindowRateLimiter, window: _Window) -> int:
-        item, identifiers = window
-        reset_at = limiter.get_window_stats(item, *identifiers).reset_time
-        return max(1, math.ceil(reset_at - self.clock.now()))
+
+def _seconds_until_free(limiter: MovingWindowRateLimiter, window: _Window) -> int:
+    item, identifiers = window
+    # `limits` keeps its windows on the wall clock, in Redis and in memory alike.
+    reset_at = limiter.get_window_stats(item, *identifiers).reset_time
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def _item(rate: Rate) -> RateLimitItem:

@@ -12,7 +12,6 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from adapters.clock import SystemClock
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.use_cases.codes import REFUSED_CODE_MESSAGE
 from tests.integration.api.conftest import basic
@@ -33,7 +32,7 @@ def production_limits(container) -> Iterator[Callable[[], None]]:
     with contextlib.ExitStack() as stack:
 
         def start() -> None:
-            limiter = LimitsAttemptLimiter.from_url(None, settings.PRODUCTION_ATTEMPT_BUDGETS, SystemClock())
+            limiter = LimitsAttemptLimiter.from_url(None, settings.PRODUCTION_ATTEMPT_BUDGETS)
             stack.enter_context(container.attempt_limiter.override(limiter))
 
         yield start

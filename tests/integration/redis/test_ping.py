@@ -46,7 +46,7 @@ class TestRedisPing:
         ping = RedisPing.from_url(url)
         ping()
 
-        proxy.cut()
+        proxy.refuse()
         with pytest.raises(redis.ConnectionError):
             ping()
 
@@ -69,7 +69,7 @@ class TestReadyzOverRedis:
         with readiness_over(RedisPing.from_url(url)):
             assert readyz()[0] == 200
 
-            proxy.cut()
+            proxy.refuse()
             status, body = readyz()
             assert status == 503
             assert body["error"] == "Not ready: cache."

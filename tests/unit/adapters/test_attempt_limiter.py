@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.clock import SystemClock
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter, budgets_from_config
 from application.ports.attempt_limiter import Attempt, AttemptLimiter, Budget, Rate
 from domain.errors import TooManyRequests
@@ -18,7 +17,7 @@ CONFIG = {attempt.value: {"per_client": (4, 60), "per_account": (3, 300)} for at
 
 
 def limits_limiter() -> AttemptLimiter:
-    return LimitsAttemptLimiter.from_url(None, CONFIG, SystemClock())
+    return LimitsAttemptLimiter.from_url(None, CONFIG)
 
 
 def fake_limiter() -> AttemptLimiter:
