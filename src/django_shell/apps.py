@@ -34,7 +34,7 @@ class CognitoAuthConfig(AppConfig):
         self.container.attempt_limiter()
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
         logger.info("profile images: %s", _describe_images(settings.COGNITO_AUTH["profile_images"]))
-        logger.info("revocation and limits: %s", _describe_shared_state(settings.REDIS_URL))
+        logger.info("revocation and limits: %s", _describe_shared_state(settings.COGNITO_AUTH, settings.REDIS_URL))
         logger.info("database: %s", _describe_database(settings.DATABASES["default"]))
         logger.info("workers: %d (WEB_CONCURRENCY)", settings.WORKERS)
 
@@ -54,7 +54,12 @@ def _describe_images(config: dict[str, Any]) -> str:
     return f"s3 (bucket {config['s3']['bucket']} at {config['s3']['endpoint_url'] or 'AWS'})"
 
 
-def _describe_shared_state(redis_url: str | None) -> str:
+def _describe_shared_state(config: dict[str, Any], redis_url: str | None) -> str:
+    if config["shared_state"] == "sqlite":
+        return (
+            f"revocations in {config['embedded']['pool_file']}, shared by this host's processes; "
+            "limits per process (no REDIS_URL)"
+        )
     if not redis_url:
         return "per process (no REDIS_URL): a logout or a limit holds in this process only"
     # Where, but not the password the URL may carry.

@@ -248,7 +248,7 @@ def test_a_served_process_with_log_format_json_writes_json_lines(tmp_path):
     lines = [json.loads(line) for line in output if line.startswith("{")]
     # runserver prints a banner of its own to stdout, not through logging; everything logged is JSON.
     assert not [line for line in output if not line.startswith("{") and "cognito_auth" in line]
-    assert any(line["message"].startswith("identity provider: memory") for line in lines)
+    assert any(line["message"].startswith("identity provider: embedded") for line in lines)
     [code_line] = [line for line in lines if "confirmation code for jo@example.com" in line["message"]]
     assert code_line["request_id"] == signed_up.headers["X-Request-ID"]
     assert [(line["path"], line["status"]) for line in lines if line["logger"] == "cognito_auth.access"] == [

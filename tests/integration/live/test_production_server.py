@@ -193,8 +193,9 @@ def test_a_normal_request_is_answered_while_20_clients_trickle_bodies(server):
 class TestStartUp:
     def test_the_banner_says_where_each_kind_of_state_lives(self, server):
         log = server.log()
-        assert "identity provider: memory (embedded user pool in " in log
-        assert "revocation and limits: per process (no REDIS_URL)" in log
+        assert "identity provider: embedded (user pool in " in log
+        assert "revocation and limits: revocations in " in log
+        assert "limits per process (no REDIS_URL)" in log
         assert "database: SQLite file " in log
         assert "workers: 1 (WEB_CONCURRENCY)" in log
 
