@@ -5,12 +5,12 @@ Run by hand (needs `wrk`, Debian's package):
 
 Starts the server (gunicorn's sync workers unless told, one worker per core) on a loopback port with
 the embedded user pool in a temporary SQLite file, signs a user in over HTTP, then runs wrk in rounds
-against /bench/open, against it again with a header as long as the token that nothing reads (`padded`), and against
-/bench/protected (the same view behind token authentication) with the token, in an order that
-rotates. It prints, for each round and as medians, requests/s, p50, p99 and the CPU time the server's
-workers spent per request, and the ratios auth/open (the issue's comparison) and auth/padded (what
-using the token costs beyond carrying it), each as the median of the rounds' ratios with its 95 %
-confidence interval. On a shared 2-core machine throughput moves with whatever else runs, from
+against /bench/open, against it again with a header as long as the token that nothing reads (`padded`), against
+/bench/protected (the same view behind token authentication) with the token, and against GET /auth/me
+(`me`) with it, in an order that rotates. It prints, for each round and as medians, requests/s, p50,
+p99 and the CPU time the server's workers spent per request, and the ratios auth/open (the issue's
+comparison), auth/padded (what using the token costs beyond carrying it) and me/open, each as the
+median of the rounds' ratios with its 95 % confidence interval. On a shared 2-core machine throughput moves with whatever else runs, from
 round to round by as much as authentication costs: many short rounds, each of runs seconds apart,
 and the interval say how far one sitting can be trusted.
 """
@@ -122,11 +122,11 @@ def _report(kinds: list[str], rounds: list[dict[str, dict[str, float]]]) -> None
         + "; worker CPU per request: "
         + ", ".join(f"{kind} {medians[kind]['cpu']:.0f} us" for kind in kinds)
     )
-    for baseline in ("open", "padded"):
-        ratios = [m["auth"]["rps"] / m[baseline]["rps"] for m in rounds]
+    for kind, baseline in (("auth", "open"), ("auth", "padded"), ("me", "open")):
+        ratios = [m[kind]["rps"] / m[baseline]["rps"] for m in rounds]
         interval = median_interval(ratios)
         print(
-            f"auth/{baseline}: ratio of the medians {medians['auth']['rps'] / medians[baseline]['rps']:.3f}; "
+            f"{kind}/{baseline}: ratio of the medians {medians[kind]['rps'] / medians[baseline]['rps']:.3f}; "
             f"median of the rounds' ratios {statistics.median(ratios):.3f}, 95 % confidence interval "
             + (f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "needs at least 6 rounds")
         )
