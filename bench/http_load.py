@@ -10,7 +10,8 @@ against /bench/open, against it again with a header as long as the token that no
 (`me`) with it, in an order that rotates. It prints, for each round and as medians, requests/s, p50,
 p99 and the CPU time the server's workers spent per request, and the ratios auth/open (the issue's
 comparison), auth/padded (what using the token costs beyond carrying it) and me/open, each as the
-median of the rounds' ratios with its 95 % confidence interval. On a shared 2-core machine throughput moves with whatever else runs, from
+median of the rounds' ratios with its 95 % confidence interval. On a shared 2-core machine
+throughput moves with whatever else runs, from
 round to round by as much as authentication costs: many short rounds, each of runs seconds apart,
 and the interval say how far one sitting can be trusted.
 """
