@@ -74,7 +74,7 @@ def test_the_embedded_pool_answers_to_its_first_name_too(name):
         timeout=60,
         check=True,
     )
-    assert "identity provider: embedded (user pool in :memory:)" in finished.stderr
+    assert "identity provider: embedded (user pool in this process only" in finished.stderr
 
 
 @pytest.mark.moto

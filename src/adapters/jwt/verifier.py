@@ -46,6 +46,10 @@ _HASH = hashes.SHA256()
 # character it refuses, since a segment of a compact JWS holds none of them (RFC 7515 2: no padding).
 _BASE64URL = bytes.maketrans(b"-_+/=", b"+/!!!")
 
+_BASE64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# By the length of a segment modulo 4, the bits of its last character that encode no data.
+_SPARE_BITS = {0: 0, 2: 0b1111, 3: 0b11}
+
 # A header seen before is not parsed again: Cognito signs every token of a key under one header.
 _HEADER_CACHE_SIZE = 16
 
@@ -305,12 +309,17 @@ def _kid_of(header: Mapping[str, Any]) -> str:
 
 def _base64url(segment: str) -> bytes:
     """The bytes of an unpadded base64url segment; anything else (another alphabet, padding, whitespace,
-    a length no encoding has) is malformed."""
+    a length no encoding has, or bits set past the last byte) is malformed."""
     try:
         encoded = segment.encode("ascii").translate(_BASE64URL) + b"=" * (-len(segment) % 4)
-        return binascii.a2b_base64(encoded, strict_mode=True)
+        decoded = binascii.a2b_base64(encoded, strict_mode=True)
     except (UnicodeEncodeError, binascii.Error) as error:
         raise TokenInvalid(_MALFORMED) from error
+    # The decoder ignores the bits of the last character past the last byte, so four spellings of one
+    # segment would decode alike; only the canonical one, whose spare bits are zero, is the token.
+    if _SPARE_BITS[len(segment) % 4] & _BASE64URL_ALPHABET.index(segment[-1]):
+        raise TokenInvalid(_MALFORMED)
+    return decoded
 
 
 def _json_object(segment: str) -> dict[str, Any]:

@@ -922,3 +922,20 @@ def test_a_validly_signed_token_with_any_json_is_refused_or_yields_well_typed_cl
     assert all(isinstance(group, str) for group in result.groups)
     assert all(isinstance(scope, str) for scope in result.scopes)
     assert 0 < result.expires_at - result.issued_at <= 24 * 3600 or result.expires_at <= result.issued_at
+
+
+class TestCanonicalEncoding:
+    def test_refuses_a_signature_whose_spare_bits_are_set(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        token = sign(signing_key, claims())
+        signature = token.rsplit(".", 1)[1]
+        alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        # A 256-byte signature is 342 characters: the last one carries 2 bits of data and 4 spare.
+        last = alphabet.index(signature[-1])
+        others = [alphabet[last | spare] for spare in range(1, 16)]
+
+        for other in others:
+            with pytest.raises(TokenInvalid, match="malformed"):
+                verifier.verify_access_token(token[:-1] + other)
+        assert verifier.verify_access_token(token).sub
