@@ -27,10 +27,33 @@ class TestUsername:
             assert 0 < len(username.value) <= 128
             assert not any(char.isspace() for char in username.value)
 
+    def test_takes_128_characters_and_refuses_129(self):
+        assert Username("a" * 128).value == "a" * 128
+        with pytest.raises(ValidationError) as raised:
+            Username("a" * 129)
+        assert raised.value.fields == {"username": "must be at most 128 characters"}
+
 
 class TestPassword:
     def test_keeps_the_secret_out_of_its_repr(self):
         assert "Secret-1" not in repr(Password("Secret-1"))
+
+    def test_refuses_an_empty_password(self):
+        with pytest.raises(ValidationError) as raised:
+            Password("")
+        assert raised.value.fields == {"password": "must not be empty"}
+
+    def test_takes_256_characters_and_refuses_257(self):
+        assert Password("a" * 256).value == "a" * 256
+        with pytest.raises(ValidationError) as raised:
+            Password("a" * 257)
+        assert raised.value.fields == {"password": "must be at most 256 characters"}
+
+    @pytest.mark.parametrize("control", ["\x00", "\n", "\t", "\x7f", "\u2028"])
+    def test_refuses_control_characters(self, control):
+        with pytest.raises(ValidationError) as raised:
+            Password(f"Abcdef1!{control}")
+        assert raised.value.fields == {"password": "must not contain control characters"}
 
 
 class TestPasswordPolicy:
@@ -42,6 +65,15 @@ class TestPasswordPolicy:
 
     def test_accepts_a_password_with_every_kind_of_character(self):
         PasswordPolicy().check(Password("Abcdef1!"))
+
+    def test_needs_a_lowercase_letter(self):
+        with pytest.raises(InvalidPassword) as raised:
+            PasswordPolicy().check(Password("ABCDEF1!"))
+        assert raised.value.message == "The password needs a lowercase letter."
+
+    @pytest.mark.parametrize("symbol", ["~", " "])
+    def test_counts_the_symbols_cognito_allows(self, symbol):
+        PasswordPolicy().check(Password(f"Abcdef1{symbol}"))
 
     @given(st.text(min_size=1, max_size=40).filter(str.isprintable))
     def test_what_it_accepts_satisfies_every_rule(self, text):
