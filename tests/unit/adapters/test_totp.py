@@ -5,6 +5,7 @@ import base64
 import pytest
 
 from adapters.embedded_pool import totp
+from tests.totp import totp as authenticator_app
 
 # RFC 6238 appendix B: the SHA-1 seed "12345678901234567890", 8-digit codes cut here to their last 6.
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
@@ -23,6 +24,14 @@ class TestTotp:
     )
     def test_computes_the_codes_of_rfc_6238(self, at, code):
         assert totp.code_at_step(RFC_SECRET, totp.step_at(at)) == code
+
+    def test_computes_the_codes_of_a_52_character_unpadded_secret_as_cognito_hands_out(self):
+        # 32 bytes are 52 base32 characters and 4 of padding, which Cognito leaves off; the codes must be
+        # those an authenticator app computes from the same secret.
+        secret = base64.b32encode(bytes(range(32))).decode().rstrip("=")
+        assert len(secret) == 52
+        for at in (59, 1111111109, 1234567890, 2000000000):
+            assert totp.code_at_step(secret, totp.step_at(at)) == authenticator_app(secret, at)
 
     def test_accepts_the_step_either_side_of_now_and_no_further(self):
         now = 1111111109
