@@ -370,6 +370,55 @@ class TestKeySet:
             verifier.verify_access_token(access_token)
         assert key_set.calls == 2
 
+    def test_a_refetch_that_keeps_a_known_key_and_adds_another_verifies_with_both(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        signing_key: rsa.RSAPrivateKey,
+        other_signing_key: rsa.RSAPrivateKey,
+        clock: ManualClock,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        # The kept key comes first, so a refetch that stopped at a key it knows would miss the new one.
+        key_set.keys = [jwk_of(signing_key), jwk_of(other_signing_key, kid="key-2")]
+        clock.advance(10)
+
+        assert verifier.verify_access_token(sign(other_signing_key, claims(), kid="key-2")).username == "alice"
+        assert verifier.verify_access_token(access_token).username == "alice"
+        assert verifier.verify_access_token(sign(signing_key, claims(jti="jti-2"))).jti == "jti-2"
+        assert key_set.calls == 2
+
+    def test_a_kid_republished_with_new_key_material_verifies_with_the_new_key_only(
+        self,
+        verifier: JwksTokenVerifier,
+        key_set: KeySet,
+        access_token: str,
+        signing_key: rsa.RSAPrivateKey,
+        other_signing_key: rsa.RSAPrivateKey,
+        clock: ManualClock,
+    ) -> None:
+        verifier.verify_access_token(access_token)
+        third_signing_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        # The verifier learns of the new material when a token names a kid it does not know.
+        key_set.keys = [jwk_of(other_signing_key), jwk_of(third_signing_key, kid="key-2")]
+        clock.advance(10)
+        verifier.verify_access_token(sign(third_signing_key, claims(), kid="key-2"))
+
+        assert verifier.verify_access_token(sign(other_signing_key, claims())).username == "alice"
+        with pytest.raises(TokenInvalid, match="signature is not valid"):
+            verifier.verify_access_token(access_token)
+        assert key_set.calls == 2
+
+    def test_accepts_a_key_without_the_optional_use_and_alg_members(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, access_token: str
+    ) -> None:
+        # RFC 7517 makes both optional; a key set may leave them out.
+        bare = {name: value for name, value in jwk_of(signing_key).items() if name not in ("use", "alg")}
+        verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([bare]), clock=clock)
+
+        assert verifier.verify_access_token(access_token).username == "alice"
+
     @pytest.mark.parametrize("kid", [KID, "unknown"], ids=["first-fetch", "unknown-kid"])
     def test_many_threads_waiting_for_a_key_cause_one_fetch(
         self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, kid: str
