@@ -25,24 +25,35 @@ PASSWORD = "Correct-Horse-9"
 
 
 class CountingProvider:
-    """Wraps a pool's provider to count refreshes (the rest passes through)."""
+    """Wraps a pool's provider to count refreshes and record the username each was given (with an app-client
+    secret, Cognito refuses a refresh without it); the rest passes through."""
 
     def __init__(self, provider):
         self.provider = provider
         self.refreshes = 0
+        self.usernames = []
 
     def refresh(self, refresh_token, username):
         self.refreshes += 1
+        self.usernames.append(username)
         return self.provider.refresh(refresh_token, username)
+
+
+def signed_in(pool, username):
+    SignUp(pool.provider)(SignUpCommand(username, PASSWORD))
+    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
+    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
+        LoginCommand(username, PASSWORD)
+    ).tokens
+
+
+def lock_of(refresh_token):
+    return "refreshing:" + hashlib.sha256(refresh_token.encode()).hexdigest()
 
 
 @pytest.fixture
 def tokens(pool):
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
-    ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
-    return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
-        LoginCommand(USERNAME, PASSWORD)
-    ).tokens
+    return signed_in(pool, USERNAME)
 
 
 @pytest.fixture
@@ -110,6 +121,25 @@ class TestAuthenticateRequest:
             authenticate(tokens.access_token, tokens.refresh_token)
         assert counting.refreshes == 0
 
+    def test_refreshes_with_the_username_of_the_expired_token(self, pool, authenticate, tokens, counting):
+        pool.clock.advance(2 * 3600)
+        authenticate(tokens.access_token, tokens.refresh_token)
+        assert counting.usernames == [USERNAME]
+
+    def test_a_request_that_refreshes_by_itself_after_the_wait_gives_the_username(
+        self, pool, revocations, counting, cache, tokens
+    ):
+        pool.clock.advance(2 * 3600)
+        cache.add(lock_of(tokens.refresh_token), "1", 60)  # a holder that never publishes
+        refresh = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)
+
+        AuthenticateRequest(pool.verifier, revocations, refresh)(
+            AuthenticateRequestCommand(tokens.access_token, tokens.refresh_token)
+        )
+
+        assert counting.usernames == [USERNAME]
+        assert cache.get(lock_of(tokens.refresh_token)) == "1"  # it waited on that holder, never held the lock
+
     def test_a_dead_refresh_token_is_refused(self, pool, authenticate, tokens):
         pool.provider.global_sign_out(tokens.access_token)
         pool.clock.advance(2 * 3600)
@@ -173,6 +203,32 @@ class TestSingleFlightRefresh:
         tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
         assert counting.refreshes == 1
         assert tokens_after.access_token
+
+    def test_a_waiter_in_this_process_whose_wait_runs_out_refreshes_with_the_username(self, pool, tokens):
+        started, release = threading.Event(), threading.Event()
+
+        class FirstIsSlow(CountingProvider):
+            def refresh(self, refresh_token, username):
+                if not started.is_set():  # the holder's refresh, not the waiter's
+                    started.set()
+                    release.wait(5)
+                return super().refresh(refresh_token, username)
+
+        slow = FirstIsSlow(pool.provider)
+        refresh = SingleFlightRefresh(
+            slow, InMemorySharedCache(SystemClock()), SystemClock(), wait_seconds=0.1, poll_seconds=0.01
+        )
+        holder = threading.Thread(target=refresh, args=(tokens.refresh_token, USERNAME))
+        holder.start()
+        assert started.wait(5)
+        try:
+            waiter_tokens = refresh(tokens.refresh_token, USERNAME)
+        finally:
+            release.set()
+            holder.join(5)
+
+        assert waiter_tokens.access_token
+        assert slow.usernames == [USERNAME, USERNAME]
 
     def test_a_waiter_whose_cache_stops_answering_refreshes_at_once(self, pool, tokens, counting, cache):
         lock_of_a_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
