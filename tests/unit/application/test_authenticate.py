@@ -17,7 +17,7 @@ from application.use_cases.authenticate import (
 )
 from application.use_cases.sign_in import Login, LoginCommand
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import NotAuthenticated, NotAuthorized, TokenExpired, TokenInvalid
+from domain.errors import NotAuthenticated, NotAuthorized, ProviderUnavailable, TokenExpired, TokenInvalid
 from tests.fakes import InMemorySharedCache, InMemoryUserDirectory, ample_attempt_limiter
 
 USERNAME = "ivy@example.com"
@@ -154,6 +154,17 @@ class TestSingleFlightRefresh:
         assert counting.refreshes == 1
         assert len({result.refreshed.access_token for result in results}) == 1
 
+    def test_users_refreshing_one_after_the_other_each_get_their_own_tokens(self, pool, authenticate, tokens, counting):
+        other = signed_in(pool, "jon@example.com")
+        pool.clock.advance(2 * 3600)
+
+        ivy = authenticate(tokens.access_token, tokens.refresh_token)
+        jon = authenticate(other.access_token, other.refresh_token)
+
+        assert (ivy.claims.username, jon.claims.username) == (USERNAME, "jon@example.com")
+        assert ivy.refreshed.access_token != jon.refreshed.access_token
+        assert counting.usernames == [USERNAME, "jon@example.com"]
+
     def test_a_waiter_takes_the_result_the_lock_holder_publishes(self, pool, tokens, counting, cache):
         # Real waiting here: the waiter must poll while the holder, in another thread, is still busy.
         refresh = SingleFlightRefresh(counting, cache, SystemClock())
@@ -203,6 +214,34 @@ class TestSingleFlightRefresh:
         tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
         assert counting.refreshes == 1
         assert tokens_after.access_token
+
+    def test_the_refresh_a_waiter_made_by_itself_serves_the_next_request(self, pool, tokens, counting, cache):
+        cache.add(lock_of(tokens.refresh_token), "1", 60)  # a holder that never publishes
+        refresh = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)
+        waiters_tokens = refresh(tokens.refresh_token, USERNAME)
+
+        next_tokens = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
+
+        assert next_tokens == waiters_tokens
+        assert counting.refreshes == 1
+
+    def test_the_lock_is_let_go_when_a_refresh_fails(self, pool, tokens, cache):
+        class FailsOnce(CountingProvider):
+            def refresh(self, refresh_token, username):
+                if self.refreshes == 0:
+                    self.refreshes += 1
+                    raise ProviderUnavailable()
+                return super().refresh(refresh_token, username)
+
+        provider = FailsOnce(pool.provider)
+        refresh = SingleFlightRefresh(provider, cache, pool.clock)
+        with pytest.raises(ProviderUnavailable):
+            refresh(tokens.refresh_token, USERNAME)
+        before = pool.clock.now()
+
+        assert refresh(tokens.refresh_token, USERNAME).access_token
+        assert provider.usernames == [USERNAME]
+        assert pool.clock.now() == before  # it took the lock at once rather than wait for a result
 
     def test_a_waiter_in_this_process_whose_wait_runs_out_refreshes_with_the_username(self, pool, tokens):
         started, release = threading.Event(), threading.Event()
