@@ -39,6 +39,20 @@ class CountingProvider:
         return self.provider.refresh(refresh_token, username)
 
 
+class GatedProvider(CountingProvider):
+    """Holds its first refresh until `release` is set, having set `started`; later refreshes pass at once."""
+
+    def __init__(self, provider):
+        super().__init__(provider)
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def refresh(self, refresh_token, username):
+        if not self.started.is_set():
+            self.started.set()
+            self.release.wait(5)
+        return super().refresh(refresh_token, username)
+
+
 def signed_in(pool, username):
     SignUp(pool.provider)(SignUpCommand(username, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
@@ -168,16 +182,10 @@ class TestSingleFlightRefresh:
     def test_a_waiter_takes_the_result_the_lock_holder_publishes(self, pool, tokens, counting, cache):
         # Real waiting here: the waiter must poll while the holder, in another thread, is still busy.
         refresh = SingleFlightRefresh(counting, cache, SystemClock())
-        holder_has_lock = threading.Event()
-        release = threading.Event()
+        gated = GatedProvider(pool.provider)
+        holder_has_lock, release = gated.started, gated.release
 
-        class SlowProvider(CountingProvider):
-            def refresh(self, refresh_token, username):
-                holder_has_lock.set()
-                release.wait(5)
-                return super().refresh(refresh_token, username)
-
-        slow = SingleFlightRefresh(SlowProvider(pool.provider), cache, SystemClock())
+        slow = SingleFlightRefresh(gated, cache, SystemClock())
         holder = threading.Thread(target=slow, args=(tokens.refresh_token, USERNAME))
         holder.start()
         assert holder_has_lock.wait(5)
@@ -244,16 +252,8 @@ class TestSingleFlightRefresh:
         assert pool.clock.now() == before  # it took the lock at once rather than wait for a result
 
     def test_a_waiter_in_this_process_whose_wait_runs_out_refreshes_with_the_username(self, pool, tokens):
-        started, release = threading.Event(), threading.Event()
-
-        class FirstIsSlow(CountingProvider):
-            def refresh(self, refresh_token, username):
-                if not started.is_set():  # the holder's refresh, not the waiter's
-                    started.set()
-                    release.wait(5)
-                return super().refresh(refresh_token, username)
-
-        slow = FirstIsSlow(pool.provider)
+        slow = GatedProvider(pool.provider)  # holds the holder's refresh, not the waiter's
+        started, release = slow.started, slow.release
         refresh = SingleFlightRefresh(
             slow, InMemorySharedCache(SystemClock()), SystemClock(), wait_seconds=0.1, poll_seconds=0.01
         )
@@ -293,15 +293,8 @@ class TestSingleFlightRefresh:
             def add(self, key, value, ttl):
                 return True
 
-        started, release = threading.Event(), threading.Event()
-
-        class SlowProvider(CountingProvider):
-            def refresh(self, refresh_token, username):
-                started.set()
-                release.wait(5)
-                return super().refresh(refresh_token, username)
-
-        slow = SlowProvider(pool.provider)
+        slow = GatedProvider(pool.provider)
+        started, release = slow.started, slow.release
         refresh = SingleFlightRefresh(slow, Down(SystemClock()), SystemClock())
         results = []
         threads = [
@@ -322,15 +315,8 @@ class TestSingleFlightRefresh:
 
     def test_the_others_get_the_refusal_the_first_got(self, pool, tokens, counting):
         pool.provider.global_sign_out(tokens.access_token)
-        started, release = threading.Event(), threading.Event()
-
-        class SlowProvider(CountingProvider):
-            def refresh(self, refresh_token, username):
-                started.set()
-                release.wait(5)
-                return super().refresh(refresh_token, username)
-
-        slow = SlowProvider(pool.provider)
+        slow = GatedProvider(pool.provider)
+        started, release = slow.started, slow.release
         refresh = SingleFlightRefresh(slow, InMemorySharedCache(SystemClock()), SystemClock())
         outcomes = []
 
