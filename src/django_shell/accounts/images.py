@@ -30,9 +30,10 @@ from application.use_cases.profile_image import (
     UploadProfileImageCommand,
 )
 from django_shell import openapi
+from django_shell.accounts import credentials
 from django_shell.accounts.models import User
 from django_shell.request_bodies import read_at_most
-from domain.values import PROFILE_IMAGE_MAX_BYTES, Claims, ImageFormat, ProfileImage
+from domain.values import PROFILE_IMAGE_MAX_BYTES, ImageFormat, ProfileImage
 
 _SIGNING_SALT = "cognito_auth.profile_image_file"
 _DEAD_LINK = "The link is invalid or has expired."
@@ -91,7 +92,9 @@ class ProfileImageApi(APIView):
     def put(self, request: Request, upload: UploadProfileImage = Provide["upload_profile_image"]) -> Response:
         # Without a body DRF parses nothing; the domain then says what an image must be.
         content = request.data.get("image", b"")
-        uploaded = upload(UploadProfileImageCommand(owner_sub=_claims(request).sub, content=content))
+        uploaded = upload(
+            UploadProfileImageCommand(owner_sub=credentials.authenticated_claims(request).sub, content=content)
+        )
         return Response(self.OutputSerializer({"image_url": request.build_absolute_uri(uploaded.url)}).data)
 
     @openapi.operation(
@@ -103,15 +106,8 @@ class ProfileImageApi(APIView):
     )
     @inject
     def delete(self, request: Request, delete: DeleteProfileImage = Provide["delete_profile_image"]) -> Response:
-        delete(DeleteProfileImageCommand(owner_sub=_claims(request).sub))
+        delete(DeleteProfileImageCommand(owner_sub=credentials.authenticated_claims(request).sub))
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-def _claims(request: Request) -> Claims:
-    # `TokenAuthentication`, the only authentication class, authenticates with the token's claims.
-    if not isinstance(request.auth, Claims):
-        raise exceptions.NotAuthenticated()
-    return request.auth
 
 
 def profile_image_url(request: Request) -> str | None:
