@@ -30,6 +30,14 @@ def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
 
 
+def confirmed(api: Api, backend: Backend, username: str, password: str) -> str:
+    """Sign `username` up over HTTP and confirm them with the code the pool sent; their username."""
+    assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(username, password)).status_code == 201
+    confirmation = {"username": username, "code": backend.sign_up_code(username)}
+    assert api.post("/auth/confirm_signup", confirmation).status_code == 200
+    return username
+
+
 class Api:
     """Django's test client speaking the service's conventions: JSON bodies, Basic and token headers."""
 

@@ -6,7 +6,7 @@ import pytest
 
 from domain.errors import ProviderUnavailable, TooManyRequests
 from tests.fakes import FailingIdentityProvider
-from tests.integration.api.conftest import basic
+from tests.integration.api.conftest import basic, confirmed
 from tests.pools import Gap, skip_if
 
 USERNAME = "bob@example.com"
@@ -21,12 +21,7 @@ def error_of(response):
 
 @pytest.fixture
 def confirmed_user(api, backend):
-    assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
-    assert (
-        api.post("/auth/confirm_signup", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)}).status_code
-        == 200
-    )
-    return USERNAME
+    return confirmed(api, backend, USERNAME, PASSWORD)
 
 
 @pytest.fixture

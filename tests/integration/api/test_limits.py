@@ -14,7 +14,7 @@ from django.test import override_settings
 
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.use_cases.codes import REFUSED_CODE_MESSAGE
-from tests.integration.api.conftest import basic
+from tests.integration.api.conftest import basic, confirmed
 from tests.pools import Gap, skip_if
 
 USERNAME = "lee@example.com"
@@ -40,12 +40,7 @@ def production_limits(container) -> Iterator[Callable[[], None]]:
 
 @pytest.fixture
 def confirmed_user(api, backend):
-    assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
-    assert (
-        api.post("/auth/confirm_signup", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)}).status_code
-        == 200
-    )
-    return USERNAME
+    return confirmed(api, backend, USERNAME, PASSWORD)
 
 
 @pytest.fixture
