@@ -304,7 +304,12 @@ class Container(containers.DeclarativeContainer):
         token_verifier=token_verifier,
         attempt_limiter=attempt_limiter,
     )
-    verify_software_token = providers.Factory(VerifySoftwareToken, identity_provider=identity_provider)
+    verify_software_token = providers.Factory(
+        VerifySoftwareToken,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
+    )
     set_mfa_preference = providers.Factory(
         SetMfaPreference,
         identity_provider=identity_provider,

@@ -136,19 +136,28 @@ class AssociateSoftwareToken:
 class VerifySoftwareTokenCommand:
     access_token: str = attrs.field(repr=False)
     code: str
+    client: str | None = None
+    """The client's network address, for its budget of code answers; None where there is none."""
 
 
 @attrs.frozen
 class VerifySoftwareToken:
-    """Confirm the associated authenticator with a code it shows.
+    """Confirm the associated authenticator with a code it shows. Every answer spends one of the code
+    answers the client and the user have, as other codes do.
 
-    Raises `ValidationError`, `CodeMismatch`, `NotAuthorized`.
+    Raises `ValidationError`, `CodeMismatch`, `NotAuthorized`, `TokenInvalid`, and `TooManyRequests`
+    without asking the provider once either budget is spent.
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: VerifySoftwareTokenCommand) -> None:
-        self.identity_provider.verify_software_token(command.access_token, ConfirmationCode(command.code))
+        code = ConfirmationCode(command.code)
+        account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
+        self.attempt_limiter.spend(Attempt.CODE, command.client, account)
+        self.identity_provider.verify_software_token(command.access_token, code)
 
 
 @attrs.frozen

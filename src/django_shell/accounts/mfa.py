@@ -110,7 +110,11 @@ class VerifyTotpApi(APIView):
     def post(self, request: Request, verify: VerifySoftwareToken = Provide["verify_software_token"]) -> Response:
         data = validated(self.InputSerializer, request.data)
         verify(
-            VerifySoftwareTokenCommand(access_token=credentials.authenticated_access_token(request), code=data["code"])
+            VerifySoftwareTokenCommand(
+                access_token=credentials.authenticated_access_token(request),
+                code=data["code"],
+                client=client_ip(request),
+            )
         )
         return Response({"msg": "Authenticator verified."})
 

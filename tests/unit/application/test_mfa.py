@@ -64,7 +64,9 @@ def associate(pool, access_token, password=PASSWORD, code=None):
 
 
 def verify(pool, access_token, code):
-    VerifySoftwareToken(pool.provider)(VerifySoftwareTokenCommand(access_token, code))
+    VerifySoftwareToken(pool.provider, pool.verifier, ample_attempt_limiter())(
+        VerifySoftwareTokenCommand(access_token, code)
+    )
 
 
 def set_preference(pool, access_token, password=PASSWORD, code=None, **preference):
@@ -502,16 +504,38 @@ class TestStepUpBudget:
             sign_in(LoginCommand(USERNAME, PASSWORD))
 
 
+class TestVerificationBudget:
+    def test_answers_beyond_the_code_budget_are_refused_without_asking_the_pool(self, pool, signed_in):
+        associate(pool, signed_in)
+        rate = Rate(limit=3, seconds=60)
+        ample = Rate(limit=10**6, seconds=60)
+        budgets = {attempt: Budget(ample, ample) for attempt in Attempt} | {Attempt.CODE: Budget(ample, rate)}
+        provider = CountingIdentityProvider(pool.provider)
+        verify_code = VerifySoftwareToken(provider, pool.verifier, InMemoryAttemptLimiter(pool.clock, budgets))
+        for _ in range(3):
+            with pytest.raises(CodeMismatch):
+                verify_code(VerifySoftwareTokenCommand(signed_in, "000000", client="203.0.113.7"))
+
+        with pytest.raises(TooManyRequests):
+            verify_code(VerifySoftwareTokenCommand(signed_in, "000000", client="198.51.100.1"))
+        assert provider.verifications == 3
+
+
 @attrs.define
 class CountingIdentityProvider:
-    """The pool, counting the password sign-ins made through it."""
+    """The pool, counting the password sign-ins and the authenticator verifications made through it."""
 
     inner: Any
     sign_ins: int = 0
+    verifications: int = 0
 
     def initiate_auth(self, username, password):
         self.sign_ins += 1
         return self.inner.initiate_auth(username, password)
+
+    def verify_software_token(self, access_token, code):
+        self.verifications += 1
+        return self.inner.verify_software_token(access_token, code)
 
     def __getattr__(self, name):
         return getattr(self.inner, name)
