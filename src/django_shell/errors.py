@@ -40,6 +40,8 @@ _DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.UserNotConfirmed: status.HTTP_403_FORBIDDEN,
     domain.PasswordResetRequired: status.HTTP_403_FORBIDDEN,
     domain.StepUpRequired: status.HTTP_403_FORBIDDEN,
+    domain.PasskeyRejected: status.HTTP_400_BAD_REQUEST,
+    domain.PasskeyNotFound: status.HTTP_404_NOT_FOUND,
     domain.UsernameExists: status.HTTP_409_CONFLICT,
     domain.ImageTooLarge: status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     domain.TooManyRequests: status.HTTP_429_TOO_MANY_REQUESTS,

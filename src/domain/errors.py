@@ -68,6 +68,17 @@ class PasswordResetRequired(DomainError):
     default_message = "A password reset is required for this account."
 
 
+class PasskeyRejected(DomainError):
+    """A WebAuthn registration or assertion that does not verify: forged, replayed, for another
+    site or origin, or answering a challenge that was never issued or is spent."""
+
+    default_message = "The passkey could not be verified."
+
+
+class PasskeyNotFound(DomainError):
+    default_message = "No such passkey."
+
+
 class StepUpRequired(DomainError):
     """A change to the user's second factors without the proof it needs: one answer whether the proof
     was missing, wrong or incomplete, so that it tells nobody which part of it was right."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import enum
 import re
 import secrets
@@ -246,11 +247,43 @@ class TokenSet:
 
 @attrs.frozen
 class Challenge:
-    """A further step the provider asks for before it issues tokens (new password, MFA code, ...)."""
+    """A further step the provider asks for before it issues tokens (new password, MFA code, a
+    one-time sign-in code, a passkey, or the choice between them)."""
 
     name: str
     session: str = attrs.field(repr=False)
     parameters: dict[str, str] = attrs.field(factory=dict, converter=_to_str_dict)
+    available_challenges: tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple)
+    """`SELECT_CHALLENGE` only: the ways the user may go on (Cognito's `AvailableChallenges`)."""
+    credential_request_options: dict[str, Any] | None = None
+    """`WEB_AUTHN` only: the WebAuthn request options as JSON, for `navigator.credentials.get`."""
+
+
+SELECT_CHALLENGE = "SELECT_CHALLENGE"
+
+
+class SignInFactor(enum.Enum):
+    """A way to sign in under Cognito's choice-based sign-in (`USER_AUTH`), valued as the name of
+    the challenge that asks for it."""
+
+    EMAIL_OTP = "EMAIL_OTP"
+    SMS_OTP = "SMS_OTP"
+    WEB_AUTHN = "WEB_AUTHN"
+    PASSWORD = "PASSWORD"  # noqa: S105 - the challenge's name, not a secret
+
+
+@attrs.frozen
+class Passkey:
+    """A WebAuthn credential registered to a user (Cognito's `WebAuthnCredentialDescription`)."""
+
+    credential_id: str
+    """The credential's id, base64url without padding, as the authenticator made it."""
+    name: str | None
+    relying_party_id: str
+    authenticator_attachment: str | None
+    """`platform` or `cross-platform`, when the authenticator said."""
+    transports: tuple[str, ...] = attrs.field(converter=_to_str_tuple)
+    created_at: datetime.datetime
 
 
 AuthResult = TokenSet | Challenge

@@ -41,7 +41,7 @@ from domain.errors import (
     UserNotConfirmed,
     ValidationError,
 )
-from domain.values import (
+from domain.values import (  # placeholder import
     GROUP_PAGE_MAX_SIZE,
     USER_PAGE_MAX_SIZE,
     Attributes,
@@ -52,9 +52,11 @@ from domain.values import (
     GroupName,
     GroupPage,
     MfaPreference,
+    Passkey,
     Password,
     PasswordPolicy,
     PoolUser,
+    SignInFactor,
     SignUpOutcome,
     TokenSet,
     UserFilter,
@@ -119,7 +121,9 @@ class EmbeddedIdentityProvider(IdentityProvider):
 
     # -- sign-up -------------------------------------------------------------------------------------
 
-    def sign_up(self, username: Username, password: Password, attributes: Attributes) -> SignUpOutcome:
+    def sign_up(self, username: Username, password: Password | None, attributes: Attributes) -> SignUpOutcome:
+        if password is None:  # placeholder until the passwordless branch lands
+            raise NotImplementedError
         check_schema(attributes, allow_verified_flags=False)
         self._policy.check(password)
         password_hash = hash_password(password.value)
@@ -188,6 +192,27 @@ class EmbeddedIdentityProvider(IdentityProvider):
                 return self._challenges.new_password_required(db, user, now)
             step = self._challenges.second_factor_or_tokens(db, user, now)
         return self._delivered(step)
+
+    # Until the passwordless branch lands: placeholders, removed by it.
+    def start_sign_in(
+        self, username: Username, preferred: SignInFactor | None, password: Password | None = None
+    ) -> AuthResult:
+        raise NotImplementedError
+
+    def sign_in_with_session(self, username: Username, session: str) -> AuthResult:
+        raise NotImplementedError
+
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
+        raise NotImplementedError
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        raise NotImplementedError
 
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
+from typing import Any
 
 from domain.values import (
     Attributes,
@@ -11,7 +12,9 @@ from domain.values import (
     CodeDelivery,
     ConfirmationCode,
     MfaPreference,
+    Passkey,
     Password,
+    SignInFactor,
     SignUpOutcome,
     TokenSet,
     Username,
@@ -27,8 +30,9 @@ class IdentityProvider(abc.ABC):
     """
 
     @abc.abstractmethod
-    def sign_up(self, username: Username, password: Password, attributes: Attributes) -> SignUpOutcome:
-        """Register an unconfirmed user and deliver a confirmation code.
+    def sign_up(self, username: Username, password: Password | None, attributes: Attributes) -> SignUpOutcome:
+        """Register an unconfirmed user and deliver a confirmation code. A user without a password
+        signs in with one-time codes or passkeys only.
 
         Raises `UsernameExists`, `InvalidPassword`, `ValidationError`.
         """
@@ -36,8 +40,9 @@ class IdentityProvider(abc.ABC):
     @abc.abstractmethod
     def confirm_sign_up(
         self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
-    ) -> None:
-        """Confirm a user with the code delivered at sign-up.
+    ) -> str | None:
+        """Confirm a user with the code delivered at sign-up, and return a session that
+        `sign_in_with_session` trades for tokens once (None where the pool gives none).
 
         Raises `CodeMismatch`, `ExpiredCode`, `TooManyRequests` (too many wrong codes), and
         `NotAuthorized` for an unknown or already confirmed user.
@@ -59,16 +64,40 @@ class IdentityProvider(abc.ABC):
         """
 
     @abc.abstractmethod
+    def start_sign_in(
+        self, username: Username, preferred: SignInFactor | None, password: Password | None = None
+    ) -> AuthResult:
+        """Begin choice-based sign-in (Cognito's `USER_AUTH`): the `preferred` factor's challenge
+        (`EMAIL_OTP` and `SMS_OTP` with the code delivered, `WEB_AUTHN` with the credential request
+        options, `PASSWORD`), or `SELECT_CHALLENGE` with the factors the user has when there is no
+        preference or the user lacks the preferred one. With `preferred` PASSWORD and a `password`,
+        the answer is that of `initiate_auth`.
+
+        Raises `NotAuthorized` (unknown or disabled user, wrong password), `UserNotConfirmed`,
+        `PasswordResetRequired`, `TooManyRequests`.
+        """
+
+    @abc.abstractmethod
+    def sign_in_with_session(self, username: Username, session: str) -> AuthResult:
+        """Trade the session `confirm_sign_up` returned for tokens (or an MFA challenge), once.
+
+        Raises `ExpiredSession` for an expired, spent, unknown or another user's session.
+        """
+
+    @abc.abstractmethod
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
     ) -> AuthResult:
-        """Answer a challenge from `initiate_auth`: tokens, or the next challenge (a user who chose a
-        new password may still owe an MFA code).
+        """Answer a challenge from `initiate_auth` or `start_sign_in`: tokens, or the next challenge
+        (a user who chose a new password may still owe an MFA code). `SELECT_CHALLENGE` takes
+        `ANSWER` (a factor's name, with `PASSWORD` when it is PASSWORD); `EMAIL_OTP` takes
+        `EMAIL_OTP_CODE`, `SMS_OTP` `SMS_OTP_CODE`, `PASSWORD` `PASSWORD`, and `WEB_AUTHN` takes
+        `CREDENTIAL`, the assertion's `toJSON()` as a JSON string.
 
         A wrong MFA code raises `CodeMismatch` and leaves the session usable, up to a few wrong codes,
         after which the session is spent; a successful answer spends it at once. Raises `CodeMismatch`,
-        `ExpiredSession` (an expired, spent or unknown session), `InvalidPassword`, `NotAuthorized`,
-        `ValidationError`.
+        `ExpiredSession` (an expired, spent or unknown session), `InvalidPassword`, `NotAuthorized`
+        (a wrong password), `PasskeyRejected` (an assertion that does not verify), `ValidationError`.
         """
 
     @abc.abstractmethod
@@ -183,4 +212,38 @@ class IdentityProvider(abc.ABC):
 
         Raises `ValidationError` when turning TOTP on without a verified authenticator or SMS on for a
         user without a phone number, `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    # -- passkeys ------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        """The WebAuthn creation options, as JSON, for a new passkey of the token's user; their
+        challenge is single-use and expires.
+
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
+        """Store the passkey that `credential` (the attestation's `toJSON()`) registers, answering
+        the user's latest creation options.
+
+        Raises `PasskeyRejected` (it does not verify, answers no open challenge, or the credential is
+        registered already), `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
+        """The token's user's passkeys, oldest first.
+
+        Raises `NotAuthorized` for an invalid, expired or revoked access token.
+        """
+
+    @abc.abstractmethod
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        """Remove one of the token's user's passkeys; it signs nobody in afterwards.
+
+        Raises `PasskeyNotFound` when the user has no passkey with that id, `NotAuthorized` for an
+        invalid, expired or revoked access token.
         """
