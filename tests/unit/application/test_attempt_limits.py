@@ -145,7 +145,7 @@ class TestCodeAnswers:
 
     def test_every_challenge_answer_spends_one(self, pool, limiter):
         provider = FailingIdentityProvider(CodeMismatch())
-        respond = RespondToChallenge(provider, pool.verifier, InMemoryUserDirectory(), limiter)
+        respond = RespondToChallenge(provider, pool.verifier, InMemoryUserDirectory(), limiter, pool.clock, 0)
         command = RespondToChallengeCommand(USERNAME, "SMS_MFA", {"SMS_MFA_CODE": "123456"}, "session", client=CLIENT)
         for _ in range(PER_ACCOUNT):
             with pytest.raises(CodeMismatch):
@@ -286,7 +286,9 @@ def test_no_sequence_of_requests_gets_more_guesses_at_a_code_than_the_budget(req
         "confirm_forgot_password": lambda name, client: ConfirmForgotPassword(provider, limiter)(
             ConfirmForgotPasswordCommand(name, "123456", "Battery-Staple-7", client=client)
         ),
-        "confirm_login": lambda name, client: RespondToChallenge(provider, None, InMemoryUserDirectory(), limiter)(  # type: ignore[arg-type]
+        "confirm_login": lambda name, client: RespondToChallenge(
+            provider, None, InMemoryUserDirectory(), limiter, clock, 0
+        )(  # type: ignore[arg-type]
             RespondToChallengeCommand(name, "SMS_MFA", {"SMS_MFA_CODE": "123456"}, "session", client=client)
         ),
         "forgot_password": lambda name, client: ForgotPassword(provider, limiter, clock, 0)(
