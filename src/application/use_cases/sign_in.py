@@ -66,20 +66,24 @@ class Login:
     def __call__(self, command: LoginCommand) -> SignInResult:
         username = Username(command.username)
         password = Password(command.password)
-        with _spending_on_failure(self.attempt_limiter, Attempt.PASSWORD, NotAuthorized, command.client, username):
+        with _spending_on_failure(self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username):
             result = self.identity_provider.initiate_auth(username, password)
         return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
 
 @contextlib.contextmanager
 def _spending_on_failure(
-    limiter: AttemptLimiter, attempt: Attempt, failure: type[Exception], client: str | None, username: Username
+    limiter: AttemptLimiter,
+    attempt: Attempt,
+    failures: tuple[type[Exception], ...],
+    client: str | None,
+    username: Username,
 ) -> Iterator[None]:
-    """Refuse once the budget of `attempt` is spent, and spend one when the block fails with `failure`."""
+    """Refuse once the budget of `attempt` is spent, and spend one when the block fails with one of `failures`."""
     limiter.check(attempt, client, username.key)
     try:
         yield
-    except failure:
+    except failures:
         # Only failures count, so a user who signs in often is never locked out. Requests checked
         # at the same moment may spend past the budget by as many as ran at once; the answer to
         # this one is the failure either way.
@@ -99,14 +103,15 @@ def _sending_a_code(
         yield
 
 
-def _sign_in_factor(name: str | None, field: str) -> SignInFactor | None:
+def _sign_in_factor(name: str | None, field: str, what: str) -> SignInFactor | None:
+    """The factor `name` names; a refusal is `field`'s, saying `what` was wrong."""
     if name is None:
         return None
     try:
         return SignInFactor(name)
     except ValueError:
         choices = ", ".join(factor.value for factor in SignInFactor)
-        raise ValidationError({field: f"must be one of {choices}"}) from None
+        raise ValidationError({field: f"{what} must be one of {choices}"}) from None
 
 
 @attrs.frozen
@@ -141,12 +146,14 @@ class StartSignIn:
 
     def __call__(self, command: StartSignInCommand) -> SignInResult:
         username = Username(command.username)
-        preferred = _sign_in_factor(command.preferred_challenge, "preferred_challenge")
+        preferred = _sign_in_factor(command.preferred_challenge, "preferred_challenge", "it")
         if command.password is not None:
             if preferred is not SignInFactor.PASSWORD:
                 raise ValidationError({"password": "goes only with the preferred challenge PASSWORD"})
             password = Password(command.password)
-            with _spending_on_failure(self.attempt_limiter, Attempt.PASSWORD, NotAuthorized, command.client, username):
+            with _spending_on_failure(
+                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username
+            ):
                 result = self.identity_provider.start_sign_in(username, preferred, password)
         elif preferred in _CODE_FACTORS:
             with _sending_a_code(self.attempt_limiter, self.clock, self.minimum_seconds, command.client, username):
@@ -169,8 +176,9 @@ class SignInWithSession:
     """Trade the session of a confirmed sign-up for tokens (or the user's MFA challenge), once.
 
     Raises `ValidationError`, `ExpiredSession` for an expired, spent, unknown or another user's
-    session, and `TooManyRequests` without asking the provider once the client or the account has no
-    code answers left: each failed exchange spends one, as a wrong code does.
+    session (or `NotAuthorized`, as Cognito may say), and `TooManyRequests` without asking the provider
+    once the client or the account has no code answers left: each failed exchange spends one, as a
+    wrong code does.
     """
 
     identity_provider: IdentityProvider
@@ -182,7 +190,9 @@ class SignInWithSession:
         username = Username(command.username)
         if not command.session:
             raise ValidationError({"session": "must not be empty"})
-        with _spending_on_failure(self.attempt_limiter, Attempt.CODE, ExpiredSession, command.client, username):
+        # Cognito may answer a session it does not take with NotAuthorized, the pool with ExpiredSession.
+        failures = (ExpiredSession, NotAuthorized)
+        with _spending_on_failure(self.attempt_limiter, Attempt.CODE, failures, command.client, username):
             result = self.identity_provider.sign_in_with_session(username, command.session)
         return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
@@ -227,7 +237,7 @@ class RespondToChallenge:
         responses = dict(command.responses)
         chosen = None
         if command.challenge_name == SELECT_CHALLENGE:
-            chosen = _sign_in_factor(responses.get("ANSWER", ""), "ANSWER")
+            chosen = _sign_in_factor(responses.get("ANSWER", ""), "responses", "ANSWER")
         self.attempt_limiter.spend(Attempt.CODE, command.client, username.key)
         with self._budget(command, username, chosen, password="PASSWORD" in responses):
             result = self.identity_provider.respond_to_challenge(
@@ -240,7 +250,9 @@ class RespondToChallenge:
     ) -> contextlib.AbstractContextManager[None]:
         """What the answer spends besides a code answer: a password's budget, or a code sent."""
         if command.challenge_name == SignInFactor.PASSWORD.value or (chosen is SignInFactor.PASSWORD and password):
-            return _spending_on_failure(self.attempt_limiter, Attempt.PASSWORD, NotAuthorized, command.client, username)
+            return _spending_on_failure(
+                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username
+            )
         if chosen in _CODE_FACTORS:
             return _sending_a_code(self.attempt_limiter, self.clock, self.minimum_seconds, command.client, username)
         return contextlib.nullcontext()

@@ -277,7 +277,8 @@ class CsrfApi(APIView):
 
 class LoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
-        username = UsernameField()
+        # Not required by the schema, which must let a sign-in with the Basic header send no body.
+        username = UsernameField(required=False, help_text="Required without a Basic header.")
         session = StrictCharField(
             max_length=_OPAQUE_MAX_LENGTH,
             required=False,
@@ -291,6 +292,8 @@ class LoginApi(_PostApi):
         )
 
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "username" not in attrs:
+                raise serializers.ValidationError({"username": "This field is required without a Basic header."})
             if "session" in attrs and "preferred_challenge" in attrs:
                 raise serializers.ValidationError({"session": "A session signs in without a preferred challenge."})
             return attrs
