@@ -141,8 +141,9 @@ _PASSWORD_ATTEMPTS_EXCEEDED = re.compile(r"password attempts exceeded", re.IGNOR
 _SESSION_REFUSED = re.compile(r"invalid session", re.IGNORECASE)
 
 # An InvalidParameterException about the app client or its auth flows ("USER_PASSWORD_AUTH flow
-# not enabled for this client") is our misconfiguration: the user can do nothing about it.
-_CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|auth method", re.IGNORECASE)
+# not enabled for this client", or an emulator's "Value 'USER_AUTH' at 'authFlow' failed to satisfy
+# constraint") is our misconfiguration: the user can do nothing about it.
+_CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|\bauthFlow\b|auth method", re.IGNORECASE)
 
 # An app client writing an attribute it has no write permission for (WriteAttributes) gets
 # NotAuthorizedException "A client attempted to write unauthorized attribute": the input's fault,

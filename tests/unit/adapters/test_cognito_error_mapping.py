@@ -326,7 +326,14 @@ class TestInvalidParameters:
         assert raised.value.message == ValidationError.default_message
 
     @pytest.mark.parametrize(
-        "message", ["USER_PASSWORD_AUTH flow not enabled for this client", "Initiate Auth method not supported"]
+        "message",
+        [
+            "USER_PASSWORD_AUTH flow not enabled for this client",
+            "Initiate Auth method not supported",
+            # moto's answer to USER_AUTH, which it does not implement.
+            "1 validation error detected: Value 'USER_AUTH' at 'authFlow' failed to satisfy constraint: "
+            "Member must satisfy enum value set: ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'USER_PASSWORD_AUTH']",
+        ],
     )
     def test_a_misconfigured_app_client_is_the_providers_failure(
         self, stubber: Stubber, provider: CognitoIdentityProvider, message: str
