@@ -109,6 +109,16 @@ class Gap(enum.Enum):
         "moto sends a user any number of codes; Cognito caps the requests per user per hour (LimitExceededException)"
     )
     NO_MFA_LOCKOUT = "moto never locks a user's MFA challenges, however many wrong codes they were sent"
+    PASSWORDLESS_SIGN_UP_FAILS = "moto's SignUp fails (HTTP 500) without a Password: it checks the policy on none"
+    NO_SIGN_UP_SESSION = "moto's ConfirmSignUp returns no Session to sign the new user in with"
+    NO_CHOICE_BASED_SIGN_IN = (
+        "moto does not implement InitiateAuth's USER_AUTH flow (EMAIL_OTP, SMS_OTP, WEB_AUTHN, SELECT_CHALLENGE): "
+        "InvalidParameterException; the Cognito adapter's side is checked with botocore's Stubber"
+    )
+    NO_PASSKEYS = (
+        "moto does not implement StartWebAuthnRegistration, CompleteWebAuthnRegistration, ListWebAuthnCredentials "
+        "or DeleteWebAuthnCredential (HTTP 500); the Cognito adapter's side is checked with botocore's Stubber"
+    )
 
 
 class Backend(Protocol):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import datetime
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -20,6 +22,8 @@ from domain.errors import (
     ExpiredSession,
     InvalidPassword,
     NotAuthorized,
+    PasskeyNotFound,
+    PasskeyRejected,
     PasswordResetRequired,
     ProviderUnavailable,
     TooManyRequests,
@@ -27,7 +31,8 @@ from domain.errors import (
     UserNotConfirmed,
     ValidationError,
 )
-from domain.values import (  # placeholder import
+from domain.values import (
+    SELECT_CHALLENGE,
     Attributes,
     AuthResult,
     Challenge,
@@ -53,11 +58,14 @@ if TYPE_CHECKING:
         ConfirmForgotPasswordRequestTypeDef,
         ConfirmSignUpRequestTypeDef,
         ForgotPasswordRequestTypeDef,
+        InitiateAuthRequestTypeDef,
         InitiateAuthResponseTypeDef,
+        ListWebAuthnCredentialsRequestTypeDef,
         ResendConfirmationCodeRequestTypeDef,
         RespondToAuthChallengeResponseTypeDef,
         SetUserMFAPreferenceRequestTypeDef,
         SignUpRequestTypeDef,
+        WebAuthnCredentialDescriptionTypeDef,
     )
 
 # The one translation of Cognito error codes into domain errors. Codes not listed here (a missing
@@ -82,13 +90,36 @@ _ERRORS: Mapping[str, type[DomainError]] = {
     "EnableSoftwareTokenMFAException": CodeMismatch,
     # Verifying or preferring TOTP before an authenticator is associated.
     "SoftwareTokenMFANotFoundException": ValidationError,
+    # A passkey's registration that does not verify: a challenge never issued or spent, another
+    # site's or origin's credential, or an authenticator the pool does not take.
+    "WebAuthnChallengeNotFoundException": PasskeyRejected,
+    "WebAuthnClientMismatchException": PasskeyRejected,
+    "WebAuthnCredentialNotSupportedException": PasskeyRejected,
+    "WebAuthnOriginNotAllowedException": PasskeyRejected,
+    "WebAuthnRelyingPartyMismatchException": PasskeyRejected,
 }
+
+# Codes that mean something of their own in one operation only: elsewhere a missing resource is the
+# pool or the app client (`ProviderUnavailable`), and an invalid parameter names one of our fields.
+_OPERATION_ERRORS: Mapping[tuple[str, str], type[DomainError]] = {
+    ("DeleteWebAuthnCredential", "ResourceNotFoundException"): PasskeyNotFound,
+    # The credential is the only input of the user's there: one Cognito cannot even read.
+    ("CompleteWebAuthnRegistration", "InvalidParameterException"): PasskeyRejected,
+}
+
+# Passkeys switched off in the pool (WebAuthn not among its first factors), or no relying party id
+# or domain for them: the operator's to fix, said plainly so that it is not taken for an outage.
+_PASSKEYS_UNCONFIGURED = frozenset({"WebAuthnNotEnabledException", "WebAuthnConfigurationMissingException"})
+_PASSKEYS_UNCONFIGURED_MESSAGE = "Passkeys are not enabled on the identity provider."
 
 # Where SetUserMFAPreference takes each factor's settings.
 _MFA_SETTINGS: Mapping[MfaFactor, Literal["SMSMfaSettings", "SoftwareTokenMfaSettings"]] = {
     MfaFactor.SMS: "SMSMfaSettings",
     MfaFactor.TOTP: "SoftwareTokenMfaSettings",
 }
+
+# The challenges of choice-based sign-in that this service offers.
+_SIGN_IN_FACTORS = frozenset(factor.value for factor in SignInFactor)
 
 # Cognito's messages that are worth showing a user as they are. Every other message is replaced by
 # the domain error's own: Cognito (and moto even more) puts usernames, tokens, secret hashes and
@@ -110,8 +141,9 @@ _PASSWORD_ATTEMPTS_EXCEEDED = re.compile(r"password attempts exceeded", re.IGNOR
 _SESSION_REFUSED = re.compile(r"invalid session", re.IGNORECASE)
 
 # An InvalidParameterException about the app client or its auth flows ("USER_PASSWORD_AUTH flow
-# not enabled for this client") is our misconfiguration: the user can do nothing about it.
-_CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|auth method", re.IGNORECASE)
+# not enabled for this client", or an emulator's "Value 'USER_AUTH' at 'authFlow' failed to satisfy
+# constraint") is our misconfiguration: the user can do nothing about it.
+_CONFIGURATION_FAULT = re.compile(r"\bclient\b|\bflow\b|\bauthFlow\b|auth method", re.IGNORECASE)
 
 # An app client writing an attribute it has no write permission for (WriteAttributes) gets
 # NotAuthorizedException "A client attempted to write unauthorized attribute": the input's fault,
@@ -156,7 +188,9 @@ def _domain_error(error: ClientError) -> DomainError:
     code = str(details.get("Code", ""))
     message = str(details.get("Message", ""))
     status = int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-    kind = _ERRORS.get(code)
+    if code in _PASSKEYS_UNCONFIGURED:
+        return ProviderUnavailable(_PASSKEYS_UNCONFIGURED_MESSAGE)
+    kind = _OPERATION_ERRORS.get((error.operation_name, code)) or _ERRORS.get(code)
     if kind is None or status >= 500:
         return ProviderUnavailable()
     if kind is ValidationError:
@@ -227,17 +261,47 @@ def _token_set(result: AuthenticationResultTypeTypeDef, refresh_token: str | Non
     )
 
 
+def _json_object(text: str) -> dict[str, Any]:
+    """A JSON object that Cognito sends as a string; anything else is the provider's failure."""
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ProviderUnavailable() from error
+    if not isinstance(value, dict):
+        raise ProviderUnavailable()
+    return value
+
+
 def _auth_result(response: InitiateAuthResponseTypeDef | RespondToAuthChallengeResponseTypeDef) -> AuthResult:
     # Cognito sends an empty ChallengeParameters beside the tokens, so the tokens are looked at first.
     if "AuthenticationResult" in response:
         return _token_set(response["AuthenticationResult"])
     if "ChallengeName" in response:
+        parameters = dict(response.get("ChallengeParameters", {}))
+        # WEB_AUTHN's request options arrive as a JSON string among the parameters; they travel on
+        # parsed, once, in the challenge's own field.
+        request_options = parameters.pop("CREDENTIAL_REQUEST_OPTIONS", None)
         return Challenge(
             name=response["ChallengeName"],
             session=response.get("Session", ""),
-            parameters=response.get("ChallengeParameters", {}),
+            parameters=parameters,
+            # Only the factors this service signs in with: PASSWORD_SRP needs the SRP exchange,
+            # which it does not do.
+            available_challenges=[name for name in response.get("AvailableChallenges", []) if name in _SIGN_IN_FACTORS],
+            credential_request_options=None if request_options is None else _json_object(request_options),
         )
     raise ProviderUnavailable()
+
+
+def _passkey(description: WebAuthnCredentialDescriptionTypeDef) -> Passkey:
+    return Passkey(
+        credential_id=description["CredentialId"],
+        name=description.get("FriendlyCredentialName") or None,
+        relying_party_id=description["RelyingPartyId"],
+        authenticator_attachment=description.get("AuthenticatorAttachment") or None,
+        transports=description.get("AuthenticatorTransports", []),
+        created_at=description["CreatedAt"].astimezone(datetime.UTC),
+    )
 
 
 class CognitoIdentityProvider(IdentityProvider):
@@ -285,7 +349,7 @@ class CognitoIdentityProvider(IdentityProvider):
 
     def confirm_sign_up(
         self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
-    ) -> None:
+    ) -> str | None:
         request: ConfirmSignUpRequestTypeDef = {
             "ClientId": self._client_id,
             "Username": username.value,
@@ -295,7 +359,9 @@ class CognitoIdentityProvider(IdentityProvider):
         if (secret_hash := self._secret_hash(username.value)) is not None:
             request["SecretHash"] = secret_hash
         with _translated_errors():
-            self._client.confirm_sign_up(**request)
+            response = self._client.confirm_sign_up(**request)
+        # Only pools with choice-based sign-in issue one.
+        return response.get("Session") or None
 
     def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
         request: ResendConfirmationCodeRequestTypeDef = {"ClientId": self._client_id, "Username": username.value}
@@ -315,41 +381,96 @@ class CognitoIdentityProvider(IdentityProvider):
             )
         return _auth_result(response)
 
-    # Until the passwordless branch lands: placeholders, removed by it.
+    def _user_auth(self, username: Username, parameters: dict[str, str], session: str | None = None) -> AuthResult:
+        """InitiateAuth in choice-based sign-in (`USER_AUTH`)."""
+        request: InitiateAuthRequestTypeDef = {
+            "ClientId": self._client_id,
+            "AuthFlow": "USER_AUTH",
+            "AuthParameters": self._with_secret_hash({"USERNAME": username.value, **parameters}, username.value),
+        }
+        if session is not None:
+            request["Session"] = session
+        with _translated_errors():
+            response = self._client.initiate_auth(**request)
+        return _auth_result(response)
+
     def start_sign_in(
         self, username: Username, preferred: SignInFactor | None, password: Password | None = None
     ) -> AuthResult:
-        raise NotImplementedError
+        if preferred is not SignInFactor.PASSWORD:
+            return self._user_auth(username, {} if preferred is None else {"PREFERRED_CHALLENGE": preferred.value})
+        if password is not None:
+            return self._user_auth(username, {"PREFERRED_CHALLENGE": preferred.value, "PASSWORD": password.value})
+        # Cognito takes PREFERRED_CHALLENGE PASSWORD only with the password beside it. Without one, the
+        # choice it offers is asked for, and answered (in `respond_to_challenge`) with PASSWORD chosen
+        # and the password in one step, as its SELECT_CHALLENGE allows.
+        result = self._user_auth(username, {})
+        if (
+            isinstance(result, Challenge)
+            and result.name == SELECT_CHALLENGE
+            and preferred.value in result.available_challenges
+        ):
+            return Challenge(name=preferred.value, session=result.session)
+        return result
 
     def sign_in_with_session(self, username: Username, session: str) -> AuthResult:
-        raise NotImplementedError
-
-    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
-        raise NotImplementedError
-
-    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
-        raise NotImplementedError
-
-    def delete_passkey(self, access_token: str, credential_id: str) -> None:
-        raise NotImplementedError
+        try:
+            return self._user_auth(username, {}, session)
+        except NotAuthorized as error:
+            # The session is the only credential here: whatever Cognito refuses, it is the session.
+            raise ExpiredSession() from error.__cause__
 
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
     ) -> AuthResult:
         # Every challenge wants USERNAME among the answers; the port's argument is authoritative.
         answers = {**responses, "USERNAME": username.value}
-        with _translated_errors():
-            response = self._client.respond_to_auth_challenge(
-                ClientId=self._client_id,
-                # Cognito itself refuses names it does not know.
-                ChallengeName=cast("ChallengeNameTypeType", challenge_name),
-                Session=session,
-                ChallengeResponses=self._with_secret_hash(answers, username.value),
-            )
+        if challenge_name == SignInFactor.PASSWORD.value:
+            # The PASSWORD challenge `start_sign_in` presents is Cognito's SELECT_CHALLENGE.
+            challenge_name = SELECT_CHALLENGE
+            answers["ANSWER"] = SignInFactor.PASSWORD.value
+        try:
+            with _translated_errors():
+                response = self._client.respond_to_auth_challenge(
+                    ClientId=self._client_id,
+                    # Cognito itself refuses names it does not know.
+                    ChallengeName=cast("ChallengeNameTypeType", challenge_name),
+                    Session=session,
+                    ChallengeResponses=self._with_secret_hash(answers, username.value),
+                )
+        except NotAuthorized as error:
+            # Cognito refuses an assertion that does not verify as it refuses a wrong password.
+            if "CREDENTIAL" in responses:
+                raise PasskeyRejected() from error.__cause__
+            raise
         return _auth_result(response)
+
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        with _translated_errors():
+            response = self._client.start_web_authn_registration(AccessToken=access_token)
+        options = response.get("CredentialCreationOptions")
+        if not isinstance(options, dict):
+            raise ProviderUnavailable()
+        return options
+
+    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
+        with _translated_errors():
+            self._client.complete_web_authn_registration(AccessToken=access_token, Credential=credential)
+
+    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
+        request: ListWebAuthnCredentialsRequestTypeDef = {"AccessToken": access_token}
+        passkeys: list[Passkey] = []
+        while True:
+            with _translated_errors():
+                response = self._client.list_web_authn_credentials(**request)
+            passkeys.extend(_passkey(description) for description in response["Credentials"])
+            if "NextToken" not in response:
+                return tuple(sorted(passkeys, key=lambda passkey: passkey.created_at))
+            request["NextToken"] = response["NextToken"]
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        with _translated_errors():
+            self._client.delete_web_authn_credential(AccessToken=access_token, CredentialId=credential_id)
 
     def refresh(self, refresh_token: str, username: str | None) -> TokenSet:
         parameters = {"REFRESH_TOKEN": refresh_token}

@@ -22,7 +22,16 @@ from domain.errors import (
     UsernameExists,
     UserNotConfirmed,
 )
-from domain.values import Attributes, Challenge, CodeDelivery, ConfirmationCode, Password, TokenSet, Username
+from domain.values import (
+    Attributes,
+    Challenge,
+    CodeDelivery,
+    ConfirmationCode,
+    Password,
+    SignInFactor,
+    TokenSet,
+    Username,
+)
 from tests.moto_server import ForgotPasswordCodes, capturing_forgot_password_codes
 
 if TYPE_CHECKING:
@@ -325,3 +334,41 @@ class TestUserAttributes:
             provider.get_user_attribute_verification_code(tokens.access_token, "email")
         with pytest.raises(ProviderUnavailable):
             provider.verify_user_attribute(tokens.access_token, "email", ANY_CODE)
+
+
+class TestPasswordlessOnMoto:
+    """moto implements neither choice-based sign-in nor passkeys, gives ConfirmSignUp no session and fails
+    a sign-up without a password (`Gap.NO_CHOICE_BASED_SIGN_IN`, `Gap.NO_PASSKEYS`, `Gap.NO_SIGN_UP_SESSION`,
+    `Gap.PASSWORDLESS_SIGN_UP_FAILS`). What the adapter makes of those answers is checked here; the
+    operations proper are checked with botocore's Stubber (tests/unit/adapters/test_cognito_passwordless.py)."""
+
+    def test_a_sign_up_without_a_password_is_unavailable(self, provider: CognitoIdentityProvider):
+        with pytest.raises(ProviderUnavailable):
+            provider.sign_up(Username(EMAIL), None, Attributes.from_pairs([("email", EMAIL)]))
+
+    def test_confirmation_gives_no_session(self, provider: CognitoIdentityProvider):
+        sign_up(provider)
+
+        assert provider.confirm_sign_up(Username(EMAIL), ANY_CODE) is None
+
+    @pytest.mark.parametrize("preferred", [None, *SignInFactor])
+    def test_choice_based_sign_in_is_unavailable(
+        self, provider: CognitoIdentityProvider, preferred: SignInFactor | None
+    ):
+        username = confirmed_user(provider)
+
+        with pytest.raises(ProviderUnavailable):
+            provider.start_sign_in(username, preferred, Password(PASSWORD))
+
+    def test_passkeys_are_unavailable(self, provider: CognitoIdentityProvider):
+        confirmed_user(provider)
+        access_token = log_in(provider).access_token
+
+        with pytest.raises(ProviderUnavailable):
+            provider.start_passkey_registration(access_token)
+        with pytest.raises(ProviderUnavailable):
+            provider.complete_passkey_registration(access_token, {"id": "AVJt4TkxYqW2ZCJXmLkxAQ", "type": "public-key"})
+        with pytest.raises(ProviderUnavailable):
+            provider.list_passkeys(access_token)
+        with pytest.raises(ProviderUnavailable):
+            provider.delete_passkey(access_token, "AVJt4TkxYqW2ZCJXmLkxAQ")

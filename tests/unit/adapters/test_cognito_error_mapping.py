@@ -33,6 +33,7 @@ from domain.errors import (
     ExpiredSession,
     InvalidPassword,
     NotAuthorized,
+    PasskeyRejected,
     PasswordResetRequired,
     ProviderUnavailable,
     TooManyRequests,
@@ -48,6 +49,7 @@ from domain.values import (
     MfaFactor,
     MfaPreference,
     Password,
+    SignInFactor,
     TokenSet,
     Username,
 )
@@ -81,6 +83,11 @@ ERROR_TABLE = [
     ("CodeDeliveryFailureException", ProviderUnavailable),
     ("EnableSoftwareTokenMFAException", CodeMismatch),
     ("SoftwareTokenMFANotFoundException", ValidationError),
+    ("WebAuthnChallengeNotFoundException", PasskeyRejected),
+    ("WebAuthnClientMismatchException", PasskeyRejected),
+    ("WebAuthnCredentialNotSupportedException", PasskeyRejected),
+    ("WebAuthnOriginNotAllowedException", PasskeyRejected),
+    ("WebAuthnRelyingPartyMismatchException", PasskeyRejected),
 ]
 
 
@@ -319,7 +326,14 @@ class TestInvalidParameters:
         assert raised.value.message == ValidationError.default_message
 
     @pytest.mark.parametrize(
-        "message", ["USER_PASSWORD_AUTH flow not enabled for this client", "Initiate Auth method not supported"]
+        "message",
+        [
+            "USER_PASSWORD_AUTH flow not enabled for this client",
+            "Initiate Auth method not supported",
+            # moto's answer to USER_AUTH, which it does not implement.
+            "1 validation error detected: Value 'USER_AUTH' at 'authFlow' failed to satisfy constraint: "
+            "Member must satisfy enum value set: ['USER_SRP_AUTH', 'REFRESH_TOKEN_AUTH', 'USER_PASSWORD_AUTH']",
+        ],
     )
     def test_a_misconfigured_app_client_is_the_providers_failure(
         self, stubber: Stubber, provider: CognitoIdentityProvider, message: str
@@ -498,6 +512,61 @@ def calls(
                 "Session": SESSION,
                 "ChallengeResponses": {
                     "NEW_PASSWORD": "Battery-st4ple",
+                    "USERNAME": USERNAME,
+                    **secret_parameter(USERNAME),
+                },
+            },
+            {"AuthenticationResult": TOKENS},
+        ),
+        (
+            "initiate_auth",
+            lambda p: p.start_sign_in(Username(USERNAME), SignInFactor.EMAIL_OTP),
+            {
+                "ClientId": CLIENT_ID,
+                "AuthFlow": "USER_AUTH",
+                "AuthParameters": {
+                    "USERNAME": USERNAME,
+                    "PREFERRED_CHALLENGE": "EMAIL_OTP",
+                    **secret_parameter(USERNAME),
+                },
+            },
+            {"ChallengeName": "EMAIL_OTP", "Session": SESSION, "ChallengeParameters": {}},
+        ),
+        (
+            "initiate_auth",
+            lambda p: p.start_sign_in(Username(USERNAME), SignInFactor.PASSWORD, Password(PASSWORD)),
+            {
+                "ClientId": CLIENT_ID,
+                "AuthFlow": "USER_AUTH",
+                "AuthParameters": {
+                    "USERNAME": USERNAME,
+                    "PREFERRED_CHALLENGE": "PASSWORD",
+                    "PASSWORD": PASSWORD,
+                    **secret_parameter(USERNAME),
+                },
+            },
+            {"AuthenticationResult": TOKENS},
+        ),
+        (
+            "initiate_auth",
+            lambda p: p.sign_in_with_session(Username(USERNAME), SESSION),
+            {
+                "ClientId": CLIENT_ID,
+                "AuthFlow": "USER_AUTH",
+                "AuthParameters": {"USERNAME": USERNAME, **secret_parameter(USERNAME)},
+                "Session": SESSION,
+            },
+            {"AuthenticationResult": TOKENS},
+        ),
+        (
+            "respond_to_auth_challenge",
+            lambda p: p.respond_to_challenge(Username(USERNAME), "EMAIL_OTP", {"EMAIL_OTP_CODE": "12345678"}, SESSION),
+            {
+                "ClientId": CLIENT_ID,
+                "ChallengeName": "EMAIL_OTP",
+                "Session": SESSION,
+                "ChallengeResponses": {
+                    "EMAIL_OTP_CODE": "12345678",
                     "USERNAME": USERNAME,
                     **secret_parameter(USERNAME),
                 },
