@@ -72,7 +72,7 @@ class LiveServer:
 # of their own, with the production budgets (tests/integration/live/test_limits_multi_process.py).
 AMPLE_BUDGETS = {
     f"RATE_LIMIT_{kind}_PER_{whom}": "1000/minute"
-    for kind in ("PASSWORD", "CODE", "CODE_DELIVERY", "PASSWORD_CHANGE")
+    for kind in ("PASSWORD", "CODE", "CODE_DELIVERY", "PASSWORD_CHANGE", "PASSKEY")
     for whom in ("IP", "ACCOUNT")
 }
 

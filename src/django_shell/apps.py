@@ -17,7 +17,7 @@ class CognitoAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from django_shell import health
-        from django_shell.accounts import administration, apis, images, mfa, self_service
+        from django_shell.accounts import administration, apis, images, mfa, passkeys, self_service
         from django_shell.containers import Container
 
         if hasattr(settings, "DB_DEADLINES"):
@@ -26,7 +26,7 @@ class CognitoAuthConfig(AppConfig):
             database.install(database.Deadlines(**settings.DB_DEADLINES))
         self.container = Container()
         self.container.config.from_dict(settings.COGNITO_AUTH)
-        self.container.wire(modules=[administration, apis, health, images, mfa, self_service])
+        self.container.wire(modules=[administration, apis, health, images, mfa, passkeys, self_service])
         # Build the adapters now, so that a broken configuration stops the start rather than the first request.
         self.container.identity_provider()
         self.container.token_verifier()

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
+from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, RelyingParty
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
 from adapters.embedded_pool.users import (
@@ -93,6 +94,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
         signing_key: rsa.RSAPrivateKey | None = None,
         access_token_lifetime: int = 3600,
         refresh_token_lifetime: int = 30 * 24 * 3600,
+        relying_party: RelyingParty = DEFAULT_RELYING_PARTY,
     ) -> None:
         self._code_sender = code_sender
         self._clock = clock
@@ -110,6 +112,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
             refresh_token_lifetime=refresh_token_lifetime,
         )
         self._challenges = Challenges(tokens=self._tokens, password_policy=password_policy)
+        self._passkeys = Passkeys(relying_party)
 
     @property
     def issuer(self) -> str:
@@ -200,18 +203,6 @@ class EmbeddedIdentityProvider(IdentityProvider):
         raise NotImplementedError
 
     def sign_in_with_session(self, username: Username, session: str) -> AuthResult:
-        raise NotImplementedError
-
-    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
-        raise NotImplementedError
-
-    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
-        raise NotImplementedError
-
-    def delete_passkey(self, access_token: str, credential_id: str) -> None:
         raise NotImplementedError
 
     def respond_to_challenge(
@@ -365,6 +356,26 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def set_mfa_preference(self, access_token: str, preference: MfaPreference) -> None:
         with self._db.transaction() as db:
             mfa.set_mfa_preference(db, self._tokens.signed_in_user(db, access_token), preference)
+
+    # -- passkeys ------------------------------------------------------------------------------------
+
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        with self._db.transaction() as db:
+            user = self._tokens.signed_in_user(db, access_token)
+            return self._passkeys.creation_options(db, user, self._clock.now())
+
+    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
+        with self._db.transaction() as db:
+            user = self._tokens.signed_in_user(db, access_token)
+            self._passkeys.register(db, user, credential, self._clock.now())
+
+    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
+        with self._db.transaction() as db:
+            return self._passkeys.listed(db, self._tokens.signed_in_user(db, access_token).sub)
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        with self._db.transaction() as db:
+            self._passkeys.delete(db, self._tokens.signed_in_user(db, access_token).sub, credential_id)
 
     # -- administration, for `EmbeddedUserPoolAdministration` ----------------------------------------
 
