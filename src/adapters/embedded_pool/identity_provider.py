@@ -15,7 +15,7 @@ from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.choice_based_sign_in import SignInFactors
 from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
-from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, RelyingParty
+from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, PasskeySignIn, RelyingParty
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
 from adapters.embedded_pool.users import (
@@ -123,6 +123,10 @@ class EmbeddedIdentityProvider(IdentityProvider):
         self._challenges = Challenges(tokens=self._tokens, password_policy=password_policy, decoy_key=decoy_key)
         self._sign_in_factors = SignInFactors(challenges=self._challenges, decoy_key=decoy_key)
         self._passkeys = Passkeys(relying_party)
+        passkey_sign_in = PasskeySignIn(passkeys=self._passkeys, challenges=self._challenges)
+        self._sign_in_factors.add(
+            SignInFactor.WEB_AUTHN, passkey_sign_in.offered, passkey_sign_in.start, passkey_sign_in.answer, code=False
+        )
 
     @property
     def issuer(self) -> str:

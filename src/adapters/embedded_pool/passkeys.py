@@ -4,7 +4,9 @@ verifies, and the credentials kept with the pool. py_webauthn verifies both cere
 Decisions (docs/decisions.md, "Passkeys"): passkeys are discoverable credentials (`residentKey`
 required) and every ceremony requires user verification, as Cognito's do; attestation is `none`
 (the pool trusts no authenticator maker more than another); a challenge is single-use: a
-registration's is spent by the first answer to it, right or wrong, and expires after 5 minutes.
+registration's is spent by the first answer to it, right or wrong, and expires after 5 minutes; a
+sign-in's lives with its challenge session, and goes with it. A passkey sign-in is multi-factor (the
+device held, unlocked by the user's verification), as Cognito's `MULTI_FACTOR_WITH_USER_VERIFICATION`.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
-from adapters.embedded_pool.users import User
+from adapters.embedded_pool.challenges import SESSION_LIFETIME, Challenges, Step
+from adapters.embedded_pool.users import Status, User
 from domain.errors import PasskeyNotFound, PasskeyRejected, ValidationError
-from domain.values import Passkey
+from domain.values import Challenge, Passkey, SignInFactor
 
 CHALLENGE_LIFETIME = 5 * 60
 # Cognito's limit of passkeys per user.
@@ -196,7 +199,7 @@ class Passkeys:
         which the caller keeps, spends once, and hands to `verify_assertion`."""
         options = generate_authentication_options(
             rp_id=self._relying_party.id,
-            timeout=CHALLENGE_LIFETIME * 1000,
+            timeout=SESSION_LIFETIME * 1000,
             allow_credentials=[_descriptor(row) for row in self._rows(db, user.sub)],
             user_verification=UserVerificationRequirement.REQUIRED,
         )
@@ -245,7 +248,43 @@ class Passkeys:
         return db.execute("SELECT * FROM passkeys WHERE sub = ? ORDER BY created_at, rowid", (sub,)).fetchall()
 
 
-def has_passkeys(db: sqlite3.Connection, sub: str) -> bool:
+class PasskeySignIn:
+    """The `WEB_AUTHN` factor of choice-based sign-in, on the sessions of `challenges`: offered to a
+    user with passkeys, its challenge carries request options for them, and the session keeps their
+    challenge; the answer `CREDENTIAL` is the assertion's `toJSON()` as a JSON string."""
+
+    def __init__(self, *, passkeys: Passkeys, challenges: Challenges) -> None:
+        self._passkeys = passkeys
+        self._challenges = challenges
+
+    def offered(self, db: sqlite3.Connection, user: User) -> bool:
+        # A user who must choose a password chooses it first, as for the other factors.
+        return user.status is not Status.FORCE_CHANGE_PASSWORD and _has_passkeys(db, user.sub)
+
+    def start(self, db: sqlite3.Connection, user: User, now: float) -> Step:
+        options, challenge = self._passkeys.request_options(db, user)
+        session = self._challenges.open_session(db, user.sub, _WEB_AUTHN, now, code=challenge)
+        return Step(Challenge(_WEB_AUTHN, session, credential_request_options=options))
+
+    def answer(
+        self, db: sqlite3.Connection, user: User, responses: Mapping[str, str], session: sqlite3.Row, now: float
+    ) -> Step:
+        credential = responses.get("CREDENTIAL")
+        if not credential:
+            raise ValidationError({"responses": "CREDENTIAL is required"})
+        try:
+            self._passkeys.verify_assertion(db, user, credential, session["code"], now)
+        except PasskeyRejected:
+            # The challenge answers once: a rejected assertion spends it, and the next try signs in anew.
+            db.execute("DELETE FROM sessions WHERE digest = ?", (session["digest"],))
+            raise
+        return self._challenges.tokens(db, user, now)
+
+
+_WEB_AUTHN = SignInFactor.WEB_AUTHN.value
+
+
+def _has_passkeys(db: sqlite3.Connection, sub: str) -> bool:
     return db.execute("SELECT 1 FROM passkeys WHERE sub = ? LIMIT 1", (sub,)).fetchone() is not None
 
 

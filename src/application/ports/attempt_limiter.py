@@ -21,8 +21,8 @@ class Attempt(enum.Enum):
     PASSWORD_CHANGE = "password_change"  # noqa: S105 -- a kind of attempt, not a secret
     """A signed-in user's password change, which proves the old password."""
     PASSKEY = "passkey"
-    """A passkey ceremony that failed: a registration that did not verify (each costs a signature
-    check, and a flood of forged ones is an attack, not a mistake)."""
+    """A passkey ceremony that failed: a registration or a sign-in's assertion that did not verify
+    (each costs a signature check, and a flood of forged ones is an attack, not a mistake)."""
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from tests.integration.api.conftest import Api, basic, confirmed
 from tests.integration.api.test_hostile_input import assert_clean_error, fuzz, json_values
 from tests.pools import Gap, skip_if
-from tests.webauthn_authenticator import SoftwareAuthenticator
+from tests.webauthn_authenticator import SoftwareAuthenticator, b64url
 
 PASSWORD = "Correct-Horse-9"
 ALICE = "alice@example.com"
@@ -246,9 +246,10 @@ class TestHostileBodies:
 
     @fuzz
     @given(credential_id=st.text(alphabet=st.characters(exclude_characters="/?#"), min_size=1, max_size=300))
-    def test_any_id_to_delete_is_a_clean_404(self, api, registering, credential_id):
+    def test_any_id_to_delete_is_a_clean_4xx(self, api, registering, credential_id):
         response = delete(api, registering, credential_id)
-        assert response.status_code in (400, 404)
+        # 404 for an id the user has no passkey with; `options` is the path of the creation options.
+        assert response.status_code in (400, 404, 405)
         assert_clean_error(response)
 
 
@@ -263,3 +264,110 @@ def test_a_fresh_client_registers_with_the_cookies_and_the_csrf_token(passkey_ba
     assert error_of(browser.post("/auth/me/passkeys/options")) == (403, "CsrfFailed")
     credential = authenticator.create(options(browser, csrf))
     assert register(browser, csrf, credential).status_code == 201
+
+
+class TestSignIn:
+    """A passkey registered, the user signed out, then signed in with it: `/auth/login` with the
+    preferred challenge `WEB_AUTHN` (or the choice), `/auth/confirm_login` with the assertion."""
+
+    @pytest.fixture
+    def passkey(self, api, alice, authenticator):
+        assert register(api, alice, authenticator.create(options(api, alice))).status_code == 201
+        assert api.post("/auth/logout", **alice).status_code == 200
+        return authenticator
+
+    def start(self, api, **body):
+        response = api.post("/auth/login", {"username": ALICE, **body})
+        assert response.status_code == 200, response.content
+        assert "AccessToken" not in response
+        return response.json()
+
+    def confirm(self, api, challenge, responses):
+        body = {"username": ALICE, "challenge_name": challenge["challenge"], "responses": responses}
+        return api.post("/auth/confirm_login", {**body, "session": challenge["session"]})
+
+    def test_signs_in_with_the_passkey(self, api, passkey):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        assert challenge["challenge"] == "WEB_AUTHN"
+        request_options = challenge["parameters"]["credential_request_options"]
+        assert request_options["rpId"] == "localhost"
+        assert request_options["userVerification"] == "required"
+        assert [item["id"] for item in request_options["allowCredentials"]] == list(map(b64url, passkey.credentials))
+
+        answered = self.confirm(api, challenge, {"CREDENTIAL": passkey.get(request_options)})
+
+        assert answered.status_code == 200, answered.content
+        assert answered.json() == {"msg": f"Welcome {ALICE}"}
+        me = api.client.get("/auth/me", HTTP_ACCESSTOKEN=answered["AccessToken"])
+        assert me.status_code == 200
+        assert me.json()["username"] == ALICE
+
+    def test_signs_in_through_the_choice(self, api, passkey):
+        choice = self.start(api)
+        assert choice["challenge"] == "SELECT_CHALLENGE"
+        assert "WEB_AUTHN" in choice["parameters"]["available_challenges"]
+
+        chosen = self.confirm(api, choice, {"ANSWER": "WEB_AUTHN"})
+        assert chosen.status_code == 200
+        challenge = chosen.json()
+        assert challenge["challenge"] == "WEB_AUTHN"
+
+        answered = self.confirm(
+            api, challenge, {"CREDENTIAL": passkey.get(challenge["parameters"]["credential_request_options"])}
+        )
+        assert answered.status_code == 200
+        assert answered["AccessToken"]
+
+    def test_a_replayed_assertion_is_refused(self, api, passkey):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        responses = {"CREDENTIAL": passkey.get(challenge["parameters"]["credential_request_options"])}
+        assert self.confirm(api, challenge, responses).status_code == 200
+
+        assert error_of(self.confirm(api, challenge, responses)) == (400, "ExpiredSession")
+        again = self.start(api, preferred_challenge="WEB_AUTHN")
+        refused = self.confirm(api, again, responses)
+        assert error_of(refused) == (400, "PasskeyRejected")
+        assert "AccessToken" not in refused
+
+    @pytest.mark.parametrize(
+        "made",
+        [
+            pytest.param({"origin": "https://evil.example"}, id="another-origin"),
+            pytest.param({"rp_id": "evil.example"}, id="another-relying-party"),
+            pytest.param({"user_verified": False}, id="without-user-verification"),
+        ],
+    )
+    def test_an_assertion_made_elsewhere_is_refused(self, api, passkey, made):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        credential = passkey.get(challenge["parameters"]["credential_request_options"], **made)
+        assert error_of(self.confirm(api, challenge, {"CREDENTIAL": credential})) == (400, "PasskeyRejected")
+
+    def test_a_sign_counter_gone_back_is_refused(self, api, passkey):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        responses = {"CREDENTIAL": passkey.get(challenge["parameters"]["credential_request_options"])}
+        assert self.confirm(api, challenge, responses).status_code == 200
+
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        credential = passkey.get(challenge["parameters"]["credential_request_options"], sign_count=1)
+        assert error_of(self.confirm(api, challenge, {"CREDENTIAL": credential})) == (400, "PasskeyRejected")
+
+    def test_a_forged_signature_is_refused(self, api, passkey):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        credential = passkey.get(challenge["parameters"]["credential_request_options"])
+        credential["response"]["signature"] = credential["response"]["signature"][:-6] + "AAAAAA"
+        assert error_of(self.confirm(api, challenge, {"CREDENTIAL": credential})) == (400, "PasskeyRejected")
+
+    def test_another_users_passkey_is_refused(self, api, passkey, bob):
+        bobs = SoftwareAuthenticator(origin="http://localhost:8000")
+        assert register(api, bob, bobs.create(options(api, bob))).status_code == 201
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        credential = bobs.get({**challenge["parameters"]["credential_request_options"], "allowCredentials": []})
+        assert error_of(self.confirm(api, challenge, {"CREDENTIAL": credential})) == (400, "PasskeyRejected")
+
+    @fuzz
+    @given(credential=finite_json)
+    def test_any_credential_is_a_clean_4xx(self, api, passkey, credential):
+        challenge = self.start(api, preferred_challenge="WEB_AUTHN")
+        response = self.confirm(api, challenge, {"CREDENTIAL": credential})
+        assert 400 <= response.status_code < 500
+        assert_clean_error(response)

@@ -1,9 +1,10 @@
-"""Registering, listing and deleting passkeys, driven through the use-cases on the embedded pool with
-a software authenticator in the browser's place."""
+"""Registering, listing and deleting passkeys, and signing in with one, driven through the use-cases
+on the embedded pool with a software authenticator in the browser's place."""
 
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -18,9 +19,25 @@ from application.use_cases.passkeys import (
     StartPasskeyRegistration,
     StartPasskeyRegistrationCommand,
 )
-from application.use_cases.sign_in import Login, LoginCommand
+from application.use_cases.sign_in import (
+    Login,
+    LoginCommand,
+    RespondToChallenge,
+    RespondToChallengeCommand,
+    SignedIn,
+    StartSignIn,
+    StartSignInCommand,
+)
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
-from domain.errors import NotAuthorized, PasskeyNotFound, PasskeyRejected, TooManyRequests, ValidationError
+from domain.errors import (
+    ExpiredSession,
+    NotAuthorized,
+    PasskeyNotFound,
+    PasskeyRejected,
+    TooManyRequests,
+    ValidationError,
+)
+from domain.values import SELECT_CHALLENGE, ConfirmationCode, MfaPreference, Password, Username
 from tests.fakes import InMemoryAttemptLimiter, InMemoryUserDirectory, ample_attempt_limiter
 from tests.webauthn_authenticator import ExcludedCredential, SoftwareAuthenticator, unb64url
 
@@ -244,3 +261,136 @@ class TestDeletePasskey:
     def test_refuses_an_id_no_passkey_could_have(self, pool, alice, credential_id):
         with pytest.raises(ValidationError):
             self.delete(pool, alice, credential_id)
+
+
+def start_sign_in(pool, username, preferred=None, limiter=None):
+    use_case = StartSignIn(
+        pool.provider,
+        pool.verifier,
+        InMemoryUserDirectory(),
+        limiter or ample_attempt_limiter(pool.clock),
+        pool.clock,
+        0,
+    )
+    return use_case(StartSignInCommand(username, preferred, client="192.0.2.1"))
+
+
+def answer(pool, username, challenge, responses, limiter=None):
+    use_case = RespondToChallenge(
+        pool.provider,
+        pool.verifier,
+        InMemoryUserDirectory(),
+        limiter or ample_attempt_limiter(pool.clock),
+        pool.clock,
+        0,
+    )
+    command = RespondToChallengeCommand(username, challenge.name, responses, challenge.session, client="192.0.2.1")
+    return use_case(command)
+
+
+def assertion(authenticator, challenge, **made):
+    return {"CREDENTIAL": json.dumps(authenticator.get(challenge.credential_request_options, **made))}
+
+
+class TestSignInWithPasskey:
+    def test_a_user_with_a_passkey_signs_in_with_it(self, pool, alice, authenticator):
+        credential = register(pool, alice, authenticator)
+
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        assert challenge.name == "WEB_AUTHN"
+        options = challenge.credential_request_options
+        assert [item["id"] for item in options["allowCredentials"]] == [credential["id"]]
+        assert options["rpId"] == "localhost"
+        assert options["userVerification"] == "required"
+
+        signed_in = answer(pool, ALICE, challenge, assertion(authenticator, challenge))
+        assert isinstance(signed_in, SignedIn)
+        assert signed_in.claims.username == ALICE
+
+    def test_the_choice_offers_passkeys_to_a_user_who_has_one(self, pool, alice, bob, authenticator):
+        register(pool, alice, authenticator)
+
+        alices = start_sign_in(pool, ALICE)
+        assert alices.name == SELECT_CHALLENGE
+        assert "WEB_AUTHN" in alices.available_challenges
+        assert "WEB_AUTHN" not in start_sign_in(pool, BOB).available_challenges
+        assert "WEB_AUTHN" not in start_sign_in(pool, "nobody@example.com").available_challenges
+
+        chosen = answer(pool, ALICE, alices, {"ANSWER": "WEB_AUTHN"})
+        assert chosen.name == "WEB_AUTHN"
+        assert isinstance(answer(pool, ALICE, chosen, assertion(authenticator, chosen)), SignedIn)
+
+    def test_preferring_passkeys_without_one_offers_the_choice(self, pool, alice):
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        assert challenge.name == SELECT_CHALLENGE
+        assert "WEB_AUTHN" not in challenge.available_challenges
+
+    def test_a_deleted_passkey_signs_nobody_in(self, pool, alice, authenticator):
+        credential = register(pool, alice, authenticator)
+        register(pool, alice, SoftwareAuthenticator())
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        DeletePasskey(pool.provider)(DeletePasskeyCommand(alice, credential["id"]))
+
+        with pytest.raises(PasskeyRejected):
+            answer(pool, ALICE, challenge, assertion(authenticator, challenge))
+
+    def test_a_passkey_is_multi_factor_a_user_with_totp_owes_no_code(self, pool, alice, authenticator):
+        secret = pool.provider.associate_software_token(alice)
+        pool.provider.verify_software_token(alice, ConfirmationCode(pool.authenticator_code(secret)))
+        pool.provider.admin_set_user_mfa_preference(Username(ALICE), MfaPreference(totp=True))
+        register(pool, alice, authenticator)
+        assert pool.provider.initiate_auth(Username(ALICE), Password(PASSWORD)).name == "SOFTWARE_TOKEN_MFA"
+
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        assert isinstance(answer(pool, ALICE, challenge, assertion(authenticator, challenge)), SignedIn)
+
+    def test_a_replayed_assertion_is_refused(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        responses = assertion(authenticator, challenge)
+        answer(pool, ALICE, challenge, responses)
+
+        with pytest.raises(ExpiredSession):
+            answer(pool, ALICE, challenge, responses)
+        again = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        with pytest.raises(PasskeyRejected):
+            answer(pool, ALICE, again, responses)
+
+    def test_a_rejected_assertion_spends_the_session(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        with pytest.raises(PasskeyRejected):
+            answer(pool, ALICE, challenge, assertion(authenticator, challenge, origin="https://evil.example"))
+        with pytest.raises(ExpiredSession):
+            answer(pool, ALICE, challenge, assertion(authenticator, challenge))
+
+    def test_another_users_passkey_signs_nobody_in(self, pool, alice, bob, authenticator):
+        register(pool, alice, SoftwareAuthenticator())
+        register(pool, bob, authenticator)
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        options = {**challenge.credential_request_options, "allowCredentials": []}
+
+        with pytest.raises(PasskeyRejected):
+            answer(pool, ALICE, challenge, {"CREDENTIAL": json.dumps(authenticator.get(options))})
+
+    @pytest.mark.parametrize("credential", ["", "{}", "not json", "[" * 5000, json.dumps({"id": 1})])
+    def test_a_malformed_credential_is_refused(self, pool, alice, authenticator, credential):
+        register(pool, alice, authenticator)
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
+        with pytest.raises((PasskeyRejected, ValidationError)):
+            answer(pool, ALICE, challenge, {"CREDENTIAL": credential})
+
+    def test_rejected_assertions_spend_the_passkey_budget(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
+        limiter = InMemoryAttemptLimiter(
+            pool.clock,
+            {attempt: Budget(Rate(100, 60), Rate(2 if attempt is Attempt.PASSKEY else 100, 60)) for attempt in Attempt},
+        )
+        for _ in range(2):
+            challenge = start_sign_in(pool, ALICE, "WEB_AUTHN", limiter)
+            with pytest.raises(PasskeyRejected):
+                answer(pool, ALICE, challenge, assertion(authenticator, challenge, user_verified=False), limiter)
+
+        challenge = start_sign_in(pool, ALICE, "WEB_AUTHN", limiter)
+        with pytest.raises(TooManyRequests):
+            answer(pool, ALICE, challenge, assertion(authenticator, challenge), limiter)
