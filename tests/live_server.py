@@ -92,6 +92,7 @@ def service_environment(**overrides: str) -> dict[str, str]:
         "TRUSTED_PROXY_HOPS",
         "CODE_DELIVERY_MIN_MILLISECONDS",
         "WEB_CONCURRENCY",
+        "WEBAUTHN_",
     )
     environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     return environment | overrides

@@ -33,6 +33,10 @@ class CognitoAuthConfig(AppConfig):
         self.container.profile_image_store()
         self.container.attempt_limiter()
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
+        if settings.COGNITO_AUTH["identity_provider"] == "embedded":
+            webauthn = settings.COGNITO_AUTH["embedded"]["webauthn"]
+            origins = ", ".join(webauthn["origins"])
+            logger.info("passkeys: relying party %s, used from %s", webauthn["relying_party_id"], origins)
         logger.info("profile images: %s", _describe_images(settings.COGNITO_AUTH["profile_images"]))
         logger.info("revocation and limits: %s", _describe_shared_state(settings.COGNITO_AUTH, settings.REDIS_URL))
         logger.info("database: %s", _describe_database(settings.DATABASES["default"]))
