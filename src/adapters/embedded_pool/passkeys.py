@@ -88,8 +88,8 @@ class RelyingParty:
 
 
 def default_origins(relying_party_id: str) -> tuple[str, ...]:
-    """Where a site with that relying party id is served: `http://localhost` on any port for
-    `localhost` (browsers treat it as secure), else `https://<id>`."""
+    """Where a site with that relying party id is served: `localhost` over HTTP or HTTPS on any port
+    (browsers treat it as a secure context), any other site `https://<id>`."""
     if relying_party_id == "localhost":
         return (f"http://localhost{_ANY_PORT}", f"https://localhost{_ANY_PORT}")
     return (f"https://{relying_party_id}",)
