@@ -469,6 +469,11 @@ TAGS: list[tuple[str, str, tuple[str, ...]]] = [
         "Second factors: a TOTP authenticator, SMS, and which one sign-in asks for.",
         ("set_up_totp", "verify_totp", "set_mfa_preference"),
     ),
+    (
+        "passkeys",
+        "The signed-in user's passkeys (WebAuthn): register one, list them, delete one.",
+        ("start_passkey_registration", "register_passkey", "list_passkeys", "delete_passkey"),
+    ),
     ("operations", "Probes for an orchestrator: liveness and readiness.", ("health", "readiness")),
     (
         "administration",
