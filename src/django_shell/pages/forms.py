@@ -1,0 +1,129 @@
+"""The pages' forms: the syntax of each field, with the labels, input types and autocomplete hints a
+browser and its password manager need. The use-cases check everything else."""
+
+from __future__ import annotations
+
+from django import forms
+
+from domain.values import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
+
+# The codes the pool sends and authenticator apps show are six digits; longer input is refused here,
+# before it costs an attempt.
+_CODE_MAX_LENGTH = 16
+
+
+def _username(*, email: bool = False) -> forms.CharField:
+    """A new account's username is its e-mail address, where its codes go; an existing one may be any
+    username the pool holds (an administrator may have created it)."""
+    attrs = {"autocomplete": "username"}
+    return forms.CharField(
+        label="E-mail address" if email else "E-mail address or username",
+        max_length=USERNAME_MAX_LENGTH,
+        widget=forms.EmailInput(attrs=attrs) if email else forms.TextInput(attrs={**attrs, "spellcheck": "false"}),
+    )
+
+
+def _password(label: str, *, new: bool = False, required: bool = True) -> forms.CharField:
+    autocomplete = "new-password" if new else "current-password"
+    return forms.CharField(
+        label=label,
+        max_length=PASSWORD_MAX_LENGTH,
+        strip=False,
+        required=required,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+    )
+
+
+def _code(label: str = "Code", *, required: bool = True, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=_CODE_MAX_LENGTH,
+        required=required,
+        help_text=help_text,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class SignUpForm(forms.Form):
+    username = _username(email=True)
+    password = _password("Password", new=True)
+    given_name = forms.CharField(label="First name", max_length=256, required=False)
+
+
+class ConfirmSignUpForm(forms.Form):
+    username = _username()
+    code = _code(help_text="The code we sent to your e-mail address.")
+
+
+class ResendCodeForm(forms.Form):
+    prefix = "resend"
+    username = _username()
+
+
+class SignInForm(forms.Form):
+    username = _username()
+    password = _password("Password")
+
+
+class CodeChallengeForm(forms.Form):
+    code = _code()
+
+
+class NewPasswordForm(forms.Form):
+    new_password = _password("New password", new=True)
+
+
+class ForgotPasswordForm(forms.Form):
+    username = _username()
+
+
+class ResetPasswordForm(forms.Form):
+    username = _username()
+    code = _code(help_text="The code we sent to your e-mail address.")
+    new_password = _password("New password", new=True)
+
+
+class ProfileForm(forms.Form):
+    given_name = forms.CharField(label="First name", max_length=256, required=False)
+    family_name = forms.CharField(label="Last name", max_length=256, required=False)
+    email = forms.EmailField(label="E-mail address", max_length=256, required=False)
+    phone_number = forms.CharField(
+        label="Phone number",
+        max_length=32,
+        required=False,
+        help_text="With the country code, as +15550100123.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+
+
+class VerifyEmailForm(forms.Form):
+    prefix = "verify"
+    code = _code(help_text="The code we sent to your new e-mail address.")
+
+
+class ChangePasswordForm(forms.Form):
+    old_password = _password("Current password")
+    new_password = _password("New password", new=True)
+
+
+_STEP_UP_CODE_HELP = "The code of your authenticator app, if signing in asks you for one."
+
+
+class TotpSetUpForm(forms.Form):
+    prefix = "setup"
+    password = _password("Current password")
+    code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)
+
+
+class TotpVerifyForm(forms.Form):
+    code = _code("Code from the app")
+
+
+class MfaPreferenceForm(forms.Form):
+    prefix = "preference"
+    factor = forms.ChoiceField(
+        label="Second factor", choices=[("totp", "Authenticator app (TOTP)"), ("sms", "Text message (SMS)")]
+    )
+    state = forms.ChoiceField(label="Turn it", choices=[("on", "On"), ("off", "Off")], widget=forms.RadioSelect)
+    password = _password("Current password")
+    code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)

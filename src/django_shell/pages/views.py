@@ -1,0 +1,630 @@
+"""The account pages: one thin view per form, each calling one use-case through the container.
+
+A page validates its form's syntax, calls the use-case, and answers a redirect (post/redirect/get)
+or the form again with the use-case's refusal as a message beside the field it is about. The
+refusals are the domain's errors, turned into words and statuses in one place (`_Page.refused`),
+as `django_shell.errors` does for the API.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
+
+from dependency_injector.wiring import Provide, inject
+from django import forms as django_forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.middleware.csrf import rotate_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views import View
+
+from application.use_cases.account import ChangePassword, ChangePasswordCommand
+from application.use_cases.mfa import (
+    AssociateSoftwareToken,
+    AssociateSoftwareTokenCommand,
+    SetMfaPreference,
+    SetMfaPreferenceCommand,
+    VerifySoftwareToken,
+    VerifySoftwareTokenCommand,
+)
+from application.use_cases.password_reset import (
+    ConfirmForgotPassword,
+    ConfirmForgotPasswordCommand,
+    ForgotPassword,
+    ForgotPasswordCommand,
+)
+from application.use_cases.profile import UpdateProfile, UpdateProfileCommand, VerifyAttribute, VerifyAttributeCommand
+from application.use_cases.sign_in import (
+    Login,
+    LoginCommand,
+    RespondToChallenge,
+    RespondToChallengeCommand,
+    SignInResult,
+)
+from application.use_cases.sign_out import Logout, LogoutCommand
+from application.use_cases.sign_up import (
+    ConfirmSignUp,
+    ConfirmSignUpCommand,
+    ResendConfirmationCode,
+    ResendConfirmationCodeCommand,
+    SignUp,
+    SignUpCommand,
+)
+from django_shell.accounts import credentials
+from django_shell.client_ip import client_ip
+from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES
+from django_shell.pages import forms, pending
+from domain import errors
+from domain.values import Challenge
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
+
+# Every page: its own scripts and styles only, never inside a frame, never kept by a cache.
+_CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+    )
+)
+
+# What a person is told for the refusals whose domain message is written for a program.
+_FRIENDLY_MESSAGES: dict[type[errors.DomainError], str] = {
+    errors.UsernameExists: "An account with this e-mail address or username exists already.",
+    errors.CodeMismatch: "That code is not right. Check it and try again.",
+    errors.ExpiredCode: "That code has expired. Ask for a new one.",
+    errors.ProviderUnavailable: "The sign-in service is unavailable just now. Try again in a moment.",
+    errors.NotAuthenticated: "Sign in first.",
+    errors.TokenInvalid: "Your sign-in is no longer valid. Sign in again.",
+    errors.TokenExpired: "Your sign-in has expired. Sign in again.",
+}
+_CODE_ANSWERS = {
+    "SMS_MFA": "SMS_MFA_CODE",
+    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
+    "EMAIL_OTP": "EMAIL_OTP_CODE",
+    "SMS_OTP": "SMS_OTP_CODE",
+}
+
+
+def _url(name: str, **query: str) -> str:
+    path = reverse(f"account_pages:{name}")
+    return f"{path}?{urlencode(query)}" if query else path
+
+
+def _username_passed_on(request: HttpRequest) -> dict[str, str]:
+    return {"username": request.GET["username"]} if request.GET.get("username") else {}
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    return getattr(request, "token_authentication", None) is not None
+
+
+def _with_page_headers(response: _Response) -> _Response:
+    response["Content-Security-Policy"] = _CONTENT_SECURITY_POLICY
+    response["X-Frame-Options"] = "DENY"
+    # Pages hold a user's profile and an authenticator's secret: no cache, shared or not, keeps them.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class _Page(View):
+    """A page with one form that it handles (`form_class`) and maybe others it shows, each posted to
+    a page of its own. `submit` calls the use-case and answers the redirect; its refusals come back
+    as the form with the message beside the field of `error_fields`, or above the form."""
+
+    http_method_names: ClassVar[list[str]] = ["get", "head", "post"]  # type: ignore[misc]
+    # The pages' tokens stay in their HttpOnly cookies: refreshed ones too, and none as a header.
+    tokens_in_cookies_only = True
+    template_name: ClassVar[str]
+    title: ClassVar[str]
+    form_class: ClassVar[type[django_forms.Form]]
+    form_name: ClassVar[str] = "form"
+    signed_in_only: ClassVar[bool] = False
+    # The form field each refusal is about; the rest are said above the form.
+    error_fields: ClassVar[Mapping[type[errors.DomainError], str]] = {}
+    # The domain's names of fields (`ValidationError.fields`) where the form calls them otherwise.
+    field_names: ClassVar[Mapping[str, str]] = {}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if self.signed_in_only and not _signed_in(request):
+            return _with_page_headers(_to_sign_in(request))
+        return _with_page_headers(super().dispatch(request, *args, **kwargs))
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        """Every form the page shows, blank but for the username a page before may have passed on."""
+        return {self.form_name: self.form_class(initial=_username_passed_on(request))}
+
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def show(self, request: HttpRequest, form: django_forms.Form | None = None, status: int = 200) -> HttpResponse:
+        shown = self.forms(request)
+        if form is not None:
+            shown[self.form_name] = form
+        context = {"title": self.title, "signed_in": _signed_in(request), **shown, **self.context(request)}
+        return render(request, self.template_name, context, status=status)
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.show(request)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = self.form_class(request.POST)
+        if not form.is_valid():
+            return self.show(request, form, status=400)
+        try:
+            return self.submit(request, form.cleaned_data)
+        except errors.DomainError as error:
+            return self.refused(request, form, error)
+        except DATABASE_FAILURES:
+            form.add_error(None, "The service is unavailable just now. Try again in a moment.")
+            return self.show(request, form, status=503)
+
+    def submit(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
+        raise NotImplementedError
+
+    def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
+        if isinstance(error, errors.ValidationError):
+            for name, reason in error.fields.items():
+                field_name = self.field_names.get(name, name)
+                form.add_error(
+                    field_name if field_name in form.fields else None, f"This {name.replace('_', ' ')} {reason}."
+                )
+        else:
+            field = next((name for kind, name in self.error_fields.items() if isinstance(error, kind)), None)
+            form.add_error(field, _message(error))
+        response = self.show(request, form, status=ERROR_STATUSES.get(error.code, 400))
+        if isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
+            response["Retry-After"] = str(error.retry_after)
+        return response
+
+
+def _message(error: errors.DomainError) -> str:
+    if isinstance(error, errors.TooManyRequests):
+        minutes = math.ceil(error.retry_after / 60)
+        wait = f"{error.retry_after} seconds" if error.retry_after < 120 else f"{minutes} minutes"
+        return f"Too many attempts. Wait {wait} and try again."
+    return next(
+        (message for kind, message in _FRIENDLY_MESSAGES.items() if isinstance(error, kind)),
+        error.message,
+    )
+
+
+def _to_sign_in(request: HttpRequest) -> HttpResponse:
+    """To the sign-in page; a refused token's cookies go, so the browser stops sending them."""
+    response = HttpResponseRedirect(_url("sign_in"))
+    if getattr(request, "token_error", None) is not None:
+        credentials.clear_tokens(response)
+    return response
+
+
+def _signed_in_or_challenged(request: HttpRequest, username: str, result: SignInResult) -> HttpResponse:
+    """The redirect a sign-in step ends with: to the next challenge, or into the account with the
+    tokens as cookies (and a fresh CSRF token, as Django's `login()` rotates it)."""
+    if isinstance(result, Challenge):
+        response = HttpResponseRedirect(_url("challenge"))
+        pending.keep_challenge(response, username, result)
+        return response
+    response = HttpResponseRedirect(_url("profile"))
+    pending.forget_challenge(response)
+    if not credentials.set_token_cookies(response, result.tokens):
+        messages.error(
+            request, "This account's sign-in is too large for a browser's cookies. Use the API with the token headers."
+        )
+        return HttpResponseRedirect(_url("sign_in"))
+    rotate_token(request)
+    return response
+
+
+class SignUpPage(_Page):
+    template_name = "pages/sign_up.html"
+    title = "Create an account"
+    form_class = forms.SignUpForm
+    error_fields = {errors.UsernameExists: "username", errors.InvalidPassword: "password"}
+
+    @inject
+    def submit(self, request: HttpRequest, data: dict[str, Any], sign_up: SignUp = Provide["sign_up"]) -> HttpResponse:
+        attributes = (("given_name", data["given_name"]),) if data["given_name"] else ()
+        outcome = sign_up(SignUpCommand(username=data["username"], password=data["password"], attributes=attributes))
+        if outcome.code_delivery is not None:
+            messages.success(request, f"We sent a code to {outcome.code_delivery.destination}.")
+        return HttpResponseRedirect(_url("confirm", username=data["username"]))
+
+
+class ConfirmSignUpPage(_Page):
+    template_name = "pages/confirm.html"
+    title = "Confirm your account"
+    form_class: ClassVar[type[django_forms.Form]] = forms.ConfirmSignUpForm
+    error_fields = {errors.CodeMismatch: "code", errors.ExpiredCode: "code"}
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        initial = _username_passed_on(request)
+        return {"form": forms.ConfirmSignUpForm(initial=initial), "resend_form": forms.ResendCodeForm(initial=initial)}
+
+    @inject
+    def submit(
+        self, request: HttpRequest, data: dict[str, Any], confirm: ConfirmSignUp = Provide["confirm_sign_up"]
+    ) -> HttpResponse:
+        confirm(ConfirmSignUpCommand(username=data["username"], code=data["code"], client=client_ip(request)))
+        messages.success(request, "Your account is confirmed. Sign in.")
+        return HttpResponseRedirect(_url("sign_in", username=data["username"]))
+
+
+class ResendCodePage(ConfirmSignUpPage):
+    form_class = forms.ResendCodeForm
+    form_name = "resend_form"
+    error_fields = {}
+
+    @inject
+    def submit(  # type: ignore[override]
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        resend: ResendConfirmationCode = Provide["resend_confirmation_code"],
+    ) -> HttpResponse:
+        resend(ResendConfirmationCodeCommand(username=data["username"], client=client_ip(request)))
+        messages.success(request, "If the account exists and is not confirmed yet, we sent a new code.")
+        return HttpResponseRedirect(_url("confirm", username=data["username"]))
+
+
+class SignInPage(_Page):
+    template_name = "pages/sign_in.html"
+    title = "Sign in"
+    form_class = forms.SignInForm
+    # It replaces whatever tokens the browser has: the middleware must not refresh the old ones into
+    # the answer that sets the new.
+    handles_tokens_itself = True
+
+    @inject
+    def submit(self, request: HttpRequest, data: dict[str, Any], login: Login = Provide["login"]) -> HttpResponse:
+        result = login(LoginCommand(username=data["username"], password=data["password"], client=client_ip(request)))
+        return _signed_in_or_challenged(request, data["username"], result)
+
+    def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
+        if isinstance(error, errors.UserNotConfirmed):
+            messages.info(request, "Your account is not confirmed yet. Enter the code we sent you.")
+            return HttpResponseRedirect(_url("confirm", username=form.cleaned_data["username"]))
+        if isinstance(error, errors.PasswordResetRequired):
+            messages.info(request, "Your password must be reset. Ask for a code to choose a new one.")
+            return HttpResponseRedirect(_url("forgot_password", username=form.cleaned_data["username"]))
+        return super().refused(request, form, error)
+
+
+class ChallengePage(_Page):
+    """The step a sign-in asks for next: an MFA or sign-in code, or a new password."""
+
+    template_name = "pages/challenge.html"
+    title = "Finish signing in"
+    handles_tokens_itself = True
+    error_fields = {errors.CodeMismatch: "code", errors.InvalidPassword: "new_password"}
+    field_names = {"password": "new_password"}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        self.pending = pending.pending_challenge(request)
+        if self.pending is None:
+            messages.info(request, "Your sign-in has timed out. Sign in again.")
+            response = HttpResponseRedirect(_url("sign_in"))
+            pending.forget_challenge(response)
+            return _with_page_headers(response)
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def form_class(self) -> type[django_forms.Form]:  # type: ignore[override]
+        assert self.pending is not None  # noqa: S101 -- dispatch answered already without one
+        if self.pending.challenge.name == "NEW_PASSWORD_REQUIRED":
+            return forms.NewPasswordForm
+        return forms.CodeChallengeForm
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        return {"form": self.form_class()}
+
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        assert self.pending is not None  # noqa: S101
+        challenge = self.pending.challenge
+        return {"challenge": challenge.name, "destination": challenge.parameters.get("CODE_DELIVERY_DESTINATION")}
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        respond: RespondToChallenge = Provide["respond_to_challenge"],
+    ) -> HttpResponse:
+        assert self.pending is not None  # noqa: S101
+        name = self.pending.challenge.name
+        answers = (
+            {"NEW_PASSWORD": data["new_password"]}
+            if name == "NEW_PASSWORD_REQUIRED"
+            else {_CODE_ANSWERS.get(name, f"{name}_CODE"): data["code"]}
+        )
+        result = respond(
+            RespondToChallengeCommand(
+                username=self.pending.username,
+                challenge_name=name,
+                responses=answers,
+                session=self.pending.challenge.session,
+                client=client_ip(request),
+            )
+        )
+        return _signed_in_or_challenged(request, self.pending.username, result)
+
+    def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
+        if isinstance(error, errors.ExpiredSession | errors.NotAuthorized):
+            # The session is spent (or the account went meanwhile): only a new sign-in goes on.
+            messages.error(request, "Your sign-in has expired or was refused. Sign in again.")
+            response = HttpResponseRedirect(_url("sign_in", username=self.pending.username if self.pending else ""))
+            pending.forget_challenge(response)
+            return response
+        return super().refused(request, form, error)
+
+
+class ForgotPasswordPage(_Page):
+    template_name = "pages/forgot_password.html"
+    title = "Forgot your password?"
+    form_class = forms.ForgotPasswordForm
+
+    @inject
+    def submit(
+        self, request: HttpRequest, data: dict[str, Any], forgot: ForgotPassword = Provide["forgot_password"]
+    ) -> HttpResponse:
+        forgot(ForgotPasswordCommand(username=data["username"], client=client_ip(request)))
+        messages.success(request, "If the account exists, we sent it a code to reset the password.")
+        return HttpResponseRedirect(_url("reset_password", username=data["username"]))
+
+
+class ResetPasswordPage(_Page):
+    template_name = "pages/reset_password.html"
+    title = "Choose a new password"
+    form_class = forms.ResetPasswordForm
+    error_fields = {errors.CodeMismatch: "code", errors.InvalidPassword: "new_password"}
+    field_names = {"password": "new_password"}
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        confirm: ConfirmForgotPassword = Provide["confirm_forgot_password"],
+    ) -> HttpResponse:
+        confirm(
+            ConfirmForgotPasswordCommand(
+                username=data["username"],
+                code=data["code"],
+                new_password=data["new_password"],
+                client=client_ip(request),
+            )
+        )
+        messages.success(request, "Your password is changed. Sign in with the new one.")
+        return HttpResponseRedirect(_url("sign_in", username=data["username"]))
+
+
+class ProfilePage(_Page):
+    """The signed-in user's attributes, as the mirror holds them (as `GET /auth/me` answers them)."""
+
+    template_name = "pages/profile.html"
+    title = "Your profile"
+    form_class: ClassVar[type[django_forms.Form]] = forms.ProfileForm
+    signed_in_only = True
+    error_fields = {errors.UsernameExists: "email"}
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        user = request.user
+        initial = {name: getattr(user, name) for name in forms.ProfileForm.base_fields}
+        return {"form": forms.ProfileForm(initial=initial), "verify_form": forms.VerifyEmailForm()}
+
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        return {"profile": request.user}
+
+    @inject
+    def submit(
+        self, request: HttpRequest, data: dict[str, Any], update: UpdateProfile = Provide["update_profile"]
+    ) -> HttpResponse:
+        # Only what the person changed: writing an unchanged e-mail address would unverify it.
+        changed = tuple((name, value) for name, value in data.items() if value != (getattr(request.user, name) or ""))
+        if not changed:
+            messages.info(request, "Nothing changed.")
+            return HttpResponseRedirect(_url("profile"))
+        result = update(
+            UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=changed)
+        )
+        messages.success(request, "Your profile is saved.")
+        for delivery in result.code_deliveries:
+            messages.info(request, f"We sent a code to {delivery.destination} to verify it.")
+        return HttpResponseRedirect(_url("profile"))
+
+
+class VerifyEmailPage(ProfilePage):
+    form_class = forms.VerifyEmailForm
+    form_name = "verify_form"
+    error_fields = {errors.CodeMismatch: "code", errors.ExpiredCode: "code"}
+
+    @inject
+    def submit(  # type: ignore[override]
+        self, request: HttpRequest, data: dict[str, Any], verify: VerifyAttribute = Provide["verify_attribute"]
+    ) -> HttpResponse:
+        verify(
+            VerifyAttributeCommand(
+                access_token=credentials.authenticated_access_token(request),
+                attribute_name="email",
+                code=data["code"],
+                client=client_ip(request),
+            )
+        )
+        messages.success(request, "Your e-mail address is verified.")
+        return HttpResponseRedirect(_url("profile"))
+
+
+class ChangePasswordPage(_Page):
+    template_name = "pages/password.html"
+    title = "Change your password"
+    form_class = forms.ChangePasswordForm
+    signed_in_only = True
+    # Signed in, a refused password is the current one typed wrong.
+    error_fields = {errors.NotAuthorized: "old_password", errors.InvalidPassword: "new_password"}
+    field_names = {"password": "new_password"}
+
+    @inject
+    def submit(
+        self, request: HttpRequest, data: dict[str, Any], change: ChangePassword = Provide["change_password"]
+    ) -> HttpResponse:
+        change(
+            ChangePasswordCommand(
+                access_token=credentials.authenticated_access_token(request),
+                previous_password=data["old_password"],
+                proposed_password=data["new_password"],
+                client=client_ip(request),
+            )
+        )
+        messages.success(request, "Your password is changed.")
+        return HttpResponseRedirect(_url("profile"))
+
+
+class MfaPage(_Page):
+    """Two-step verification: setting up an authenticator app, and turning the factors on or off.
+    Each change asks for the current password (and the app's code when sign-in asks for one)."""
+
+    template_name = "pages/mfa.html"
+    title = "Two-step verification"
+    form_class: ClassVar[type[django_forms.Form]] = forms.TotpSetUpForm
+    form_name = "setup_form"
+    signed_in_only = True
+    error_fields = {errors.StepUpRequired: "password"}
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        return {"setup_form": forms.TotpSetUpForm(), "preference_form": forms.MfaPreferenceForm()}
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        associate: AssociateSoftwareToken = Provide["associate_software_token"],
+    ) -> HttpResponse:
+        result = associate(
+            AssociateSoftwareTokenCommand(
+                access_token=credentials.authenticated_access_token(request),
+                password=data["password"],
+                code=data["code"] or None,
+                client=client_ip(request),
+            )
+        )
+        response = HttpResponseRedirect(_url("totp_verify"))
+        pending.keep_authenticator_secret(response, request.user.username, result.secret, result.otpauth_uri)
+        return response
+
+
+class MfaPreferencePage(MfaPage):
+    form_class = forms.MfaPreferenceForm
+    form_name = "preference_form"
+
+    @inject
+    def submit(  # type: ignore[override]
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        set_preference: SetMfaPreference = Provide["set_mfa_preference"],
+    ) -> HttpResponse:
+        turned_on = data["state"] == "on"
+        set_preference(
+            SetMfaPreferenceCommand(
+                access_token=credentials.authenticated_access_token(request),
+                sms=turned_on if data["factor"] == "sms" else None,
+                totp=turned_on if data["factor"] == "totp" else None,
+                password=data["password"],
+                code=data["code"] or None,
+                client=client_ip(request),
+            )
+        )
+        label = dict(forms.MfaPreferenceForm.base_fields["factor"].choices)[data["factor"]]  # type: ignore[attr-defined]
+        messages.success(request, f"{label} is {data['state']}.")
+        return HttpResponseRedirect(_url("mfa"))
+
+
+class TotpVerifyPage(_Page):
+    """The new authenticator's secret, to type or open in the app, and the code that proves it took it."""
+
+    template_name = "pages/totp_verify.html"
+    title = "Add your authenticator app"
+    form_class = forms.TotpVerifyForm
+    signed_in_only = True
+    error_fields = {errors.CodeMismatch: "code"}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _signed_in(request) and pending.authenticator_secret(request, request.user.username) is None:
+            messages.info(request, "Set up the authenticator app again: its secret has timed out.")
+            return _with_page_headers(HttpResponseRedirect(_url("mfa")))
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        secret, otpauth_uri = pending.authenticator_secret(request, request.user.username) or ("", "")
+        return {"secret": secret, "otpauth_uri": otpauth_uri}
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        verify: VerifySoftwareToken = Provide["verify_software_token"],
+    ) -> HttpResponse:
+        verify(
+            VerifySoftwareTokenCommand(
+                access_token=credentials.authenticated_access_token(request),
+                code=data["code"],
+                client=client_ip(request),
+            )
+        )
+        messages.success(request, "Your authenticator app is added. Turn it on below to use it at sign-in.")
+        response = HttpResponseRedirect(_url("mfa"))
+        pending.forget_authenticator_secret(response)
+        return response
+
+
+class SignOutPage(View):
+    """Revokes every token of the user, on every device, as `POST /auth/logout` does."""
+
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    handles_tokens_itself = True
+
+    @inject
+    def post(self, request: HttpRequest, logout: Logout = Provide["logout"]) -> HttpResponse:
+        response = HttpResponseRedirect(_url("sign_in"))
+        try:
+            logout(
+                LogoutCommand(
+                    access_token=credentials.access_token(request), refresh_token=credentials.refresh_token(request)
+                )
+            )
+        except (errors.NotAuthenticated, errors.NotAuthorized, errors.TokenInvalid, errors.TokenExpired):
+            # Tokens that nothing accepts any more: there is nothing left to revoke.
+            pass
+        except errors.DomainError as error:
+            # The tokens still work: the cookies stay, so the person sees they are still signed in.
+            messages.error(request, f"You could not be signed out. {_message(error)}")
+            return _with_page_headers(HttpResponseRedirect(_url("profile")))
+        messages.success(request, "You are signed out on every device.")
+        credentials.clear_tokens(response)
+        pending.forget_challenge(response)
+        return _with_page_headers(response)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's `CSRF_FAILURE_VIEW`: a form posted without this site's token, from a page of another
+    site or one kept open past a sign-in that replaced the token."""
+    context = {"title": "This form has expired", "signed_in": _signed_in(request)}
+    return _with_page_headers(render(request, "pages/csrf_failure.html", context, status=403))
+
+
+class HomePage(View):
+    http_method_names: ClassVar[list[str]] = ["get", "head"]  # type: ignore[misc]
+    tokens_in_cookies_only = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return _with_page_headers(HttpResponseRedirect(_url("profile" if _signed_in(request) else "sign_in")))
