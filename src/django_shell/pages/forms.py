@@ -3,6 +3,8 @@ browser and its password manager need. The use-cases check everything else."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from domain.values import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
@@ -10,6 +12,13 @@ from domain.values import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
 # The codes the pool sends and authenticator apps show are six digits; longer input is refused here,
 # before it costs an attempt.
 _CODE_MAX_LENGTH = 16
+
+
+class _Form(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Labels as a screen reader should say them: "Code", not "Code:".
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
 
 
 def _username(*, email: bool = False) -> forms.CharField:
@@ -44,46 +53,46 @@ def _code(label: str = "Code", *, required: bool = True, help_text: str = "") ->
     )
 
 
-class SignUpForm(forms.Form):
+class SignUpForm(_Form):
     username = _username(email=True)
     password = _password("Password", new=True)
     given_name = forms.CharField(label="First name", max_length=256, required=False)
 
 
-class ConfirmSignUpForm(forms.Form):
+class ConfirmSignUpForm(_Form):
     username = _username()
     code = _code(help_text="The code we sent to your e-mail address.")
 
 
-class ResendCodeForm(forms.Form):
+class ResendCodeForm(_Form):
     prefix = "resend"
     username = _username()
 
 
-class SignInForm(forms.Form):
+class SignInForm(_Form):
     username = _username()
     password = _password("Password")
 
 
-class CodeChallengeForm(forms.Form):
+class CodeChallengeForm(_Form):
     code = _code()
 
 
-class NewPasswordForm(forms.Form):
+class NewPasswordForm(_Form):
     new_password = _password("New password", new=True)
 
 
-class ForgotPasswordForm(forms.Form):
+class ForgotPasswordForm(_Form):
     username = _username()
 
 
-class ResetPasswordForm(forms.Form):
+class ResetPasswordForm(_Form):
     username = _username()
     code = _code(help_text="The code we sent to your e-mail address.")
     new_password = _password("New password", new=True)
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(_Form):
     given_name = forms.CharField(label="First name", max_length=256, required=False)
     family_name = forms.CharField(label="Last name", max_length=256, required=False)
     email = forms.EmailField(label="E-mail address", max_length=256, required=False)
@@ -96,12 +105,12 @@ class ProfileForm(forms.Form):
     )
 
 
-class VerifyEmailForm(forms.Form):
+class VerifyEmailForm(_Form):
     prefix = "verify"
     code = _code(help_text="The code we sent to your new e-mail address.")
 
 
-class ChangePasswordForm(forms.Form):
+class ChangePasswordForm(_Form):
     old_password = _password("Current password")
     new_password = _password("New password", new=True)
 
@@ -109,17 +118,17 @@ class ChangePasswordForm(forms.Form):
 _STEP_UP_CODE_HELP = "The code of your authenticator app, if signing in asks you for one."
 
 
-class TotpSetUpForm(forms.Form):
+class TotpSetUpForm(_Form):
     prefix = "setup"
     password = _password("Current password")
     code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)
 
 
-class TotpVerifyForm(forms.Form):
+class TotpVerifyForm(_Form):
     code = _code("Code from the app")
 
 
-class MfaPreferenceForm(forms.Form):
+class MfaPreferenceForm(_Form):
     prefix = "preference"
     factor = forms.ChoiceField(
         label="Second factor", choices=[("totp", "Authenticator app (TOTP)"), ("sms", "Text message (SMS)")]
