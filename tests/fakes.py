@@ -245,6 +245,8 @@ class FailingIdentityProvider(IdentityProvider):
     change_password = delete_user = _fail
     get_user = update_user_attributes = get_user_attribute_verification_code = verify_user_attribute = _fail
     associate_software_token = verify_software_token = set_mfa_preference = _fail
+    start_sign_in = sign_in_with_session = _fail
+    start_passkey_registration = complete_passkey_registration = list_passkeys = delete_passkey = _fail
 
 
 class PartlyUnreachableRevocationList(InMemoryRevocationList):

@@ -46,7 +46,13 @@ from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPa
 from application.use_cases.profile import ResendAttributeCode, UpdateProfile, VerifyAttribute
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
 from application.use_cases.readiness import CheckReadiness
-from application.use_cases.sign_in import Login, RefreshTokens, RespondToChallenge
+from application.use_cases.sign_in import (
+    Login,
+    RefreshTokens,
+    RespondToChallenge,
+    SignInWithSession,
+    StartSignIn,
+)
 from application.use_cases.sign_out import Logout
 from application.use_cases.sign_up import ConfirmSignUp, ResendConfirmationCode, SignUp
 from django_shell.accounts.images import signed_image_url
@@ -159,6 +165,24 @@ class Container(containers.DeclarativeContainer):
     )
     respond_to_challenge = providers.Factory(
         RespondToChallenge,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        user_directory=user_directory,
+        attempt_limiter=attempt_limiter,
+        clock=clock,
+        minimum_seconds=config.limits.code_delivery_seconds,
+    )
+    start_sign_in = providers.Factory(
+        StartSignIn,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        user_directory=user_directory,
+        attempt_limiter=attempt_limiter,
+        clock=clock,
+        minimum_seconds=config.limits.code_delivery_seconds,
+    )
+    sign_in_with_session = providers.Factory(
+        SignInWithSession,
         identity_provider=identity_provider,
         token_verifier=token_verifier,
         user_directory=user_directory,

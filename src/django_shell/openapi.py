@@ -177,6 +177,7 @@ CLEARED_COOKIES = [
 EXAMPLE_USERNAME = "alice@example.com"
 EXAMPLE_PASSWORD = "Correct-Horse-9"  # noqa: S105 -- an example in the documentation
 EXAMPLE_CODE = "123456"
+EXAMPLE_SESSION = "AYABeC1-the-session-of-the-challenge"
 EXAMPLE_DELIVERY = {"destination": "a***@e***", "delivery_medium": "EMAIL", "attribute_name": "email"}
 EXAMPLE_ATTRIBUTES = [{"Name": "given_name", "Value": "Alice"}, {"Name": "family_name", "Value": "Liddell"}]
 EXAMPLE_PROFILE = {
@@ -238,18 +239,22 @@ class SignUpResultSerializer(serializers.Serializer):
 
 class ChallengeSerializer(serializers.Serializer):
     challenge = serializers.CharField(
-        help_text="The challenge to answer: `NEW_PASSWORD_REQUIRED`, `SMS_MFA` or `SOFTWARE_TOKEN_MFA` "
-        "(Cognito may name others, passed on as they are)."
+        help_text="The challenge to answer: `NEW_PASSWORD_REQUIRED`, `SMS_MFA` or `SOFTWARE_TOKEN_MFA`; for "
+        "choice-based sign-in `EMAIL_OTP`, `SMS_OTP`, `PASSWORD`, `WEB_AUTHN` or `SELECT_CHALLENGE` (Cognito "
+        "may name others, passed on as they are)."
     )
     session = serializers.CharField(
         help_text="Send it back with the answer to /auth/confirm_login; good for 3 minutes and one successful "
         "answer, and spent by the third wrong MFA code."
     )
     parameters = serializers.DictField(
-        child=serializers.CharField(),
-        help_text="What the challenge tells: for `SMS_MFA`, `CODE_DELIVERY_DESTINATION` (the masked phone "
-        "number, `+*******0123`) and `CODE_DELIVERY_DELIVERY_MEDIUM` (`SMS`); for `NEW_PASSWORD_REQUIRED`, "
-        "`userAttributes` and `requiredAttributes` (JSON texts); for `SOFTWARE_TOKEN_MFA`, nothing.",
+        help_text="What the challenge tells, as texts but for two: for `SMS_MFA` and `SMS_OTP`, "
+        "`CODE_DELIVERY_DESTINATION` (the masked phone number, `+*******0123`) and "
+        "`CODE_DELIVERY_DELIVERY_MEDIUM` (`SMS`); for `EMAIL_OTP` the same with the masked address (`a***@e***`) "
+        "and `EMAIL`; for `NEW_PASSWORD_REQUIRED`, `userAttributes` and `requiredAttributes` (JSON texts); for "
+        "`SELECT_CHALLENGE`, `available_challenges`, a list of the ways this user may go on (`EMAIL_OTP`, "
+        "`SMS_OTP`, `WEB_AUTHN`, `PASSWORD`); for `WEB_AUTHN`, `credential_request_options`, an object for "
+        "`PublicKeyCredential.parseRequestOptionsFromJSON`; for `SOFTWARE_TOKEN_MFA` and `PASSWORD`, nothing.",
     )
 
 

@@ -12,6 +12,7 @@ import attrs
 
 from adapters.embedded_pool import mfa, protections
 from adapters.embedded_pool.codes import Delivery, masked_phone_number, random_code
+from adapters.embedded_pool.decoys import decoy_sub, decoy_user
 from adapters.embedded_pool.tokens import TokenIssuer, digest
 from adapters.embedded_pool.users import (
     USER_DISABLED,
@@ -39,7 +40,6 @@ _SESSION_LIFETIME = 3 * 60
 # Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
 _WRONG_MFA_CODES = 3
 
-_SECOND_FACTORS = frozenset({MfaFactor.SMS.value, MfaFactor.TOTP.value})
 NEW_PASSWORD_REQUIRED = "NEW_PASSWORD_REQUIRED"  # noqa: S105 -- a challenge name, not a secret
 _USER_ATTRIBUTE_PREFIX = "userAttributes."
 
@@ -56,16 +56,26 @@ _Answer = Callable[[sqlite3.Connection, User, Mapping[str, str], sqlite3.Row, fl
 
 
 class Challenges:
-    """Opens challenge sessions and takes their answers; `tokens` signs in whoever answers the last one."""
+    """Opens challenge sessions and takes their answers; `tokens` signs in whoever answers the last one.
+    `decoy_key` is the pool's secret that stand-ins for unknown users are made with (decoys.py)."""
 
-    def __init__(self, *, tokens: TokenIssuer, password_policy: PasswordPolicy) -> None:
+    def __init__(self, *, tokens: TokenIssuer, password_policy: PasswordPolicy, decoy_key: bytes) -> None:
         self._tokens = tokens
         self._policy = password_policy
-        self._answers: dict[str, _Answer] = {
-            NEW_PASSWORD_REQUIRED: self._answer_new_password,
-            MfaFactor.SMS.value: self._answer_sms_code,
-            MfaFactor.TOTP.value: self._answer_software_token,
-        }
+        self._decoy_key = decoy_key
+        self._answers: dict[str, _Answer] = {NEW_PASSWORD_REQUIRED: self._answer_new_password}
+        # Challenges answered with a code: wrong codes count towards the user's lock-out, whichever
+        # challenge they came in.
+        self._code_challenges: set[str] = set()
+        self.add_answer(MfaFactor.SMS.value, self._answer_sms_code, code=True)
+        self.add_answer(MfaFactor.TOTP.value, self._answer_software_token, code=True)
+
+    def add_answer(self, name: str, answer: _Answer, *, code: bool) -> None:
+        """Take answers to challenge `name` with `answer`; with `code`, a wrong one (`CodeMismatch`)
+        counts towards the user's lock-out. Sign-in methods other than a password register so."""
+        self._answers[name] = answer
+        if code:
+            self._code_challenges.add(name)
 
     def start(
         self,
@@ -77,13 +87,19 @@ class Challenges:
         *,
         code: str | None = None,
     ) -> Challenge:
+        return Challenge(
+            name=name, session=self.open_session(db, user.sub, name, now, code=code), parameters=parameters
+        )
+
+    def open_session(self, db: sqlite3.Connection, sub: str, name: str, now: float, *, code: str | None = None) -> str:
+        """A new session of user `sub` that answers challenge `name` (with `code`, if one was sent)."""
         session = secrets.token_urlsafe(48)
         db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
         db.execute(
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-            (digest(session), user.sub, name, now + _SESSION_LIFETIME, _WRONG_MFA_CODES, code),
+            (digest(session), sub, name, now + _SESSION_LIFETIME, _WRONG_MFA_CODES, code),
         )
-        return Challenge(name=name, session=session, parameters=parameters)
+        return session
 
     def new_password_required(self, db: sqlite3.Connection, user: User, now: float) -> Challenge:
         parameters = {
@@ -120,17 +136,20 @@ class Challenges:
     ) -> Step:
         session_digest = digest(session)
         row = db.execute("SELECT * FROM sessions WHERE digest = ?", (session_digest,)).fetchone()
-        if row is None or row["expires_at"] <= now:
+        # A session that no challenge answers (the one a confirmed sign-up trades) is no challenge's.
+        if row is None or row["expires_at"] <= now or row["challenge_name"] not in self._answers:
             raise ExpiredSession("Invalid session for the user, session is expired.")
         user = find_user(db, username)
-        if user is None or user.sub != row["sub"]:
+        if row["sub"] == decoy_sub(username):
+            user = decoy_user(username, self._decoy_key)
+        elif user is None or user.sub != row["sub"]:
             raise NotAuthorized("Invalid session for the user.")
         if challenge_name != row["challenge_name"]:
             raise ValidationError({"challenge_name": f"this session answers {row['challenge_name']}"})
         if not user.enabled:
             raise NotAuthorized(USER_DISABLED)
-        second_factor = challenge_name in _SECOND_FACTORS
-        if second_factor:
+        code_challenge = challenge_name in self._code_challenges
+        if code_challenge:
             protections.refuse_locked_mfa(db, user, now)
         try:
             step = self._answers[challenge_name](db, user, responses, row, now)
@@ -142,7 +161,7 @@ class Challenges:
             )
             db.execute("DELETE FROM sessions WHERE digest = ? AND wrong_codes_left <= 0", (session_digest,))
             raise
-        if second_factor:
+        if code_challenge:
             protections.forget_wrong_mfa_codes(db, user)
         # A successful answer uses the session up; a next challenge comes with a session of its own.
         db.execute("DELETE FROM sessions WHERE digest = ?", (session_digest,))
@@ -186,9 +205,15 @@ class Challenges:
     def _answer_sms_code(
         self, db: sqlite3.Connection, user: User, responses: Mapping[str, str], session: sqlite3.Row, now: float
     ) -> Step:
-        code = responses.get("SMS_MFA_CODE")
-        if not code:
-            raise ValidationError({"responses": "SMS_MFA_CODE is required"})
-        if not hmac.compare_digest(session["code"].encode(), code.encode()):
-            raise CodeMismatch("Invalid code or auth state for the user.")
+        check_sent_code(responses, "SMS_MFA_CODE", session)
         return Step(self._tokens.sign_in(db, user, now))
+
+
+def check_sent_code(responses: Mapping[str, str], response_name: str, session: sqlite3.Row) -> None:
+    """Raise unless `responses` holds, as `response_name`, the code the session's challenge sent; a
+    stand-in's session sent none, and nothing matches it."""
+    code = responses.get(response_name)
+    if not code:
+        raise ValidationError({"responses": f"{response_name} is required"})
+    if session["code"] is None or not hmac.compare_digest(session["code"].encode(), code.encode()):
+        raise CodeMismatch("Invalid code or auth state for the user.")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
+from adapters.embedded_pool.choice_based_sign_in import SignInFactors
 from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
@@ -41,7 +44,7 @@ from domain.errors import (
     UserNotConfirmed,
     ValidationError,
 )
-from domain.values import (  # placeholder import
+from domain.values import (
     GROUP_PAGE_MAX_SIZE,
     USER_PAGE_MAX_SIZE,
     Attributes,
@@ -109,7 +112,14 @@ class EmbeddedIdentityProvider(IdentityProvider):
             access_token_lifetime=access_token_lifetime,
             refresh_token_lifetime=refresh_token_lifetime,
         )
-        self._challenges = Challenges(tokens=self._tokens, password_policy=password_policy)
+        # Stand-ins for unknown users are made with a secret of the pool's, which its key already is.
+        decoy_key = hashlib.sha256(
+            key.private_bytes(
+                serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        ).digest()
+        self._challenges = Challenges(tokens=self._tokens, password_policy=password_policy, decoy_key=decoy_key)
+        self._sign_in_factors = SignInFactors(challenges=self._challenges, decoy_key=decoy_key)
 
     @property
     def issuer(self) -> str:
@@ -122,11 +132,17 @@ class EmbeddedIdentityProvider(IdentityProvider):
     # -- sign-up -------------------------------------------------------------------------------------
 
     def sign_up(self, username: Username, password: Password | None, attributes: Attributes) -> SignUpOutcome:
-        if password is None:  # placeholder until the passwordless branch lands
-            raise NotImplementedError
         check_schema(attributes, allow_verified_flags=False)
-        self._policy.check(password)
-        password_hash = hash_password(password.value)
+        if password is None:
+            # As Cognito: without a password, a user signs in with codes, which need somewhere to go.
+            if attributes.get("email") is None and attributes.get("phone_number") is None:
+                raise ValidationError(
+                    {"user_attributes": "a user without a password needs an email or phone_number to sign in"}
+                )
+            password_hash = ""
+        else:
+            self._policy.check(password)
+            password_hash = hash_password(password.value)
         with self._db.transaction() as db:
             now = self._clock.now()
             user = insert_user(db, username, password_hash, Status.UNCONFIRMED, attributes, now)
@@ -134,9 +150,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
         delivery.send(self._code_sender)
         return SignUpOutcome(user_sub=user.sub, user_confirmed=False, code_delivery=masked(delivery.destination))
 
-    def confirm_sign_up(
-        self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False
-    ) -> None:
+    def confirm_sign_up(self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False) -> str:
         # `force_alias_creation` decides who keeps an alias (e-mail used as a login name) claimed twice;
         # this pool defines no alias attributes, so there is never such a conflict.
         with self._db.transaction() as db:
@@ -153,6 +167,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
                 "UPDATE users SET status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
                 (Status.CONFIRMED, json.dumps(attributes), now, user.sub),
             )
+            return self._sign_in_factors.sign_up_session(db, user, now)
 
     def resend_confirmation_code(self, username: Username) -> CodeDelivery | None:
         with self._db.transaction() as db:
@@ -193,15 +208,21 @@ class EmbeddedIdentityProvider(IdentityProvider):
             step = self._challenges.second_factor_or_tokens(db, user, now)
         return self._delivered(step)
 
-    # Until the passwordless branch lands: placeholders, removed by it.
     def start_sign_in(
         self, username: Username, preferred: SignInFactor | None, password: Password | None = None
     ) -> AuthResult:
-        raise NotImplementedError
+        if preferred is SignInFactor.PASSWORD and password is not None:
+            return self.initiate_auth(username, password)
+        with self._db.transaction() as db:
+            step = self._sign_in_factors.start(db, username, preferred, self._clock.now())
+        return self._delivered(step)
 
     def sign_in_with_session(self, username: Username, session: str) -> AuthResult:
-        raise NotImplementedError
+        with self._db.transaction() as db:
+            step = self._sign_in_factors.trade_sign_up_session(db, username, session, self._clock.now())
+        return self._delivered(step)
 
+    # Until the passkeys branch lands: placeholders, removed by it.
     def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
         raise NotImplementedError
 

@@ -38,6 +38,7 @@ class User:
     sub: str
     username: str
     password_hash: str = attrs.field(repr=False)
+    """Empty for a user who signed up without a password."""
     status: Status
     enabled: bool
     attributes: dict[str, str]
@@ -111,6 +112,11 @@ def dummy_hash() -> str:
 
 
 def password_matches(password: str, stored: str) -> bool:
+    """Whether `password` is the one `stored` hashes; never for a user without a password (`stored`
+    empty), who costs a hash all the same, so that the time does not tell who has none."""
+    if not stored:
+        password_matches(password, dummy_hash())
+        return False
     _, n, r, p, salt, derived = stored.split("$")
     candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
     return hmac.compare_digest(candidate, bytes.fromhex(derived))

@@ -17,7 +17,8 @@ from domain.values import Attributes, ConfirmationCode, Password, SignUpOutcome,
 @attrs.frozen
 class SignUpCommand:
     username: str
-    password: str = attrs.field(repr=False)
+    password: str | None = attrs.field(repr=False)
+    """None signs up a user who signs in with one-time codes or passkeys only."""
     attributes: tuple[tuple[str, str], ...] = ()
 
 
@@ -26,15 +27,15 @@ class SignUp:
     """Register an unconfirmed user; the provider delivers a confirmation code.
 
     A username that is an e-mail address doubles as the `email` attribute unless one is given,
-    so that the code has somewhere to go. Raises `ValidationError`, `InvalidPassword`,
-    `UsernameExists`.
+    so that the code has somewhere to go. Without a password, the user needs an e-mail address or
+    phone number for their sign-in codes. Raises `ValidationError`, `InvalidPassword`, `UsernameExists`.
     """
 
     identity_provider: IdentityProvider
 
     def __call__(self, command: SignUpCommand) -> SignUpOutcome:
         username = Username(command.username)
-        password = Password(command.password)
+        password = None if command.password is None else Password(command.password)
         attributes = Attributes.from_pairs(command.attributes)
         if username.is_email and attributes.get("email") is None:
             attributes = attributes.with_attribute("email", username.value)
@@ -51,6 +52,13 @@ class ConfirmSignUpCommand:
 
 
 @attrs.frozen
+class ConfirmSignUpResult:
+    session: str | None = attrs.field(repr=False)
+    """Signs the new user in once through `SignInWithSession`, for a few minutes; None where the pool
+    gives none."""
+
+
+@attrs.frozen
 class ConfirmSignUp:
     """Confirm a user with the sign-up code.
 
@@ -62,12 +70,15 @@ class ConfirmSignUp:
     identity_provider: IdentityProvider
     attempt_limiter: AttemptLimiter
 
-    def __call__(self, command: ConfirmSignUpCommand) -> None:
+    def __call__(self, command: ConfirmSignUpCommand) -> ConfirmSignUpResult:
         username = Username(command.username)
         code = ConfirmationCode(command.code)
         self.attempt_limiter.spend(Attempt.CODE, command.client, username.key)
         with one_answer_for_refused_codes():
-            self.identity_provider.confirm_sign_up(username, code, force_alias_creation=command.force_alias_creation)
+            session = self.identity_provider.confirm_sign_up(
+                username, code, force_alias_creation=command.force_alias_creation
+            )
+        return ConfirmSignUpResult(session)
 
 
 @attrs.frozen

@@ -28,6 +28,10 @@ from application.use_cases.sign_in import (
     RespondToChallengeCommand,
     SignedIn,
     SignInResult,
+    SignInWithSession,
+    SignInWithSessionCommand,
+    StartSignIn,
+    StartSignInCommand,
 )
 from application.use_cases.sign_out import Logout, LogoutCommand
 from application.use_cases.sign_up import (
@@ -57,7 +61,9 @@ from django_shell.client_ip import client_ip
 from domain.values import (
     MAX_ATTRIBUTES,
     PASSWORD_MAX_LENGTH,
+    SELECT_CHALLENGE,
     Claims,
+    SignInFactor,
 )
 from domain.values import Challenge as ChallengeValue
 
@@ -67,9 +73,22 @@ _OPAQUE_MAX_LENGTH = 16 * 1024
 _TIMESTAMP = serializers.DateTimeField()
 
 
+def _challenge_parameters(challenge: ChallengeValue) -> dict[str, Any]:
+    """The challenge's parameters as Cognito names them, with the choice of `SELECT_CHALLENGE` and the
+    WebAuthn request options of `WEB_AUTHN` among them."""
+    parameters: dict[str, Any] = dict(challenge.parameters)
+    if challenge.name == SELECT_CHALLENGE:
+        parameters["available_challenges"] = list(challenge.available_challenges)
+    if challenge.credential_request_options is not None:
+        parameters["credential_request_options"] = challenge.credential_request_options
+    return parameters
+
+
 def _sign_in_response(request: Request, result: SignInResult) -> Response:
     if isinstance(result, ChallengeValue):
-        return Response({"challenge": result.name, "session": result.session, "parameters": result.parameters})
+        return Response(
+            {"challenge": result.name, "session": result.session, "parameters": _challenge_parameters(result)}
+        )
     greeting = result.claims.email or result.claims.username
     response = Response({"msg": f"Welcome {greeting}"})
     credentials.attach_tokens(response, result.tokens)
@@ -99,14 +118,23 @@ class _PostApi(APIView):
 
 class SignUpApi(_PostApi):
     class InputSerializer(serializers.Serializer):
+        username = UsernameField(
+            required=False,
+            help_text="Without a Basic header only, and then required: the account has no password, and signs "
+            "in with one-time codes (or passkeys).",
+        )
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
 
     @openapi.operation(
         summary="Register an unconfirmed account; the pool sends a confirmation code.",
+        description="With `Authorization: Basic base64(username:password)`, the account has that password. "
+        "Without the header, the body's `username` signs up an account with no password: it signs in with a "
+        "code sent by e-mail or SMS (see `/auth/login`), so it needs an `email` (a username that is an e-mail "
+        "address is one) or a `phone_number`.",
         request=InputSerializer,
         responses={201: openapi.SignUpResultSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
-        security=openapi.BASIC,
+        security=[*openapi.BASIC, {}],
         request_example={"user_attributes": openapi.EXAMPLE_ATTRIBUTES},
         response_example={
             **openapi.message("Account created; confirm it with the code that was sent."),
@@ -117,13 +145,21 @@ class SignUpApi(_PostApi):
     )
     @inject
     def post(self, request: Request, sign_up: SignUp = Provide["sign_up"]) -> Response:
-        basic = credentials.basic_credentials(request)
-        data = validated(self.InputSerializer, request.data if request.data is not None else {})
+        # Without the header and a body, the request is the original service's, which wanted the header.
+        if credentials.sends_authorization(request) or not request.data:
+            basic = credentials.basic_credentials(request)
+            data = validated(self.InputSerializer, request.data if request.data is not None else {})
+            if "username" in data:
+                raise serializers.ValidationError({"username": "The Basic header names the account already."})
+            username, password = basic.username, basic.password
+        else:
+            data = validated(self.InputSerializer, request.data)
+            if "username" not in data:
+                raise serializers.ValidationError({"username": "This field is required without a Basic header."})
+            username, password = data["username"], None
         outcome = sign_up(
             SignUpCommand(
-                username=basic.username,
-                password=basic.password,
-                attributes=attribute_pairs(data.get("user_attributes", [])),
+                username=username, password=password, attributes=attribute_pairs(data.get("user_attributes", []))
             )
         )
         delivery = outcome.code_delivery
@@ -151,22 +187,35 @@ class ConfirmSignUpApi(_PostApi):
                 raise serializers.ValidationError({"code": "This field is required."})
             return attrs
 
+    class OutputSerializer(serializers.Serializer):
+        msg = serializers.CharField()
+        session = serializers.CharField(
+            allow_null=True,
+            help_text='Signs the new user in once, within 3 minutes: `POST /auth/login` with `{"username", '
+            '"session"}`. Null where the pool gives none.',
+        )
+
     @openapi.operation(
         summary="Confirm an account with the code it was sent.",
         description="The code goes in `code`, or in `password` as the original service had it; one is required. "
         "Every code that does not confirm the account, for an unknown or already confirmed account too, is 400 "
-        "`CodeMismatch` with one message, so the answer tells nobody which accounts exist.",
+        "`CodeMismatch` with one message, so the answer tells nobody which accounts exist. The answer's "
+        '`session` signs the new user in: `POST /auth/login` with `{"username", "session"}`, once, within 3 '
+        "minutes.",
         request=InputSerializer,
-        responses={200: openapi.MessageSerializer},
+        responses={200: OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "CodeMismatch"),
         security=openapi.NONE,
         request_example={"username": openapi.EXAMPLE_USERNAME, "code": openapi.EXAMPLE_CODE},
-        response_example=openapi.message("Account confirmed; you can log in now."),
+        response_example={
+            **openapi.message("Account confirmed; you can log in now."),
+            "session": openapi.EXAMPLE_SESSION,
+        },
     )
     @inject
     def post(self, request: Request, confirm_sign_up: ConfirmSignUp = Provide["confirm_sign_up"]) -> Response:
         data = validated(self.InputSerializer, request.data)
-        confirm_sign_up(
+        result = confirm_sign_up(
             ConfirmSignUpCommand(
                 username=data["username"],
                 code=data.get("code") or data["password"],
@@ -174,7 +223,7 @@ class ConfirmSignUpApi(_PostApi):
                 client=client_ip(request),
             )
         )
-        return Response({"msg": "Account confirmed; you can log in now."})
+        return Response({"msg": "Account confirmed; you can log in now.", "session": result.session})
 
 
 class ResendCodeApi(_PostApi):
@@ -227,28 +276,82 @@ class CsrfApi(APIView):
 
 
 class LoginApi(_PostApi):
+    class InputSerializer(serializers.Serializer):
+        # Not required by the schema, which must let a sign-in with the Basic header send no body.
+        username = UsernameField(required=False, help_text="Required without a Basic header.")
+        session = StrictCharField(
+            max_length=_OPAQUE_MAX_LENGTH,
+            required=False,
+            help_text="The `session` of `/auth/confirm_signup`: signs the new user in, once.",
+        )
+        preferred_challenge = serializers.ChoiceField(
+            choices=[factor.value for factor in SignInFactor],
+            required=False,
+            help_text="The way to sign in the user prefers; without it, or when the user lacks it, the answer "
+            "is `SELECT_CHALLENGE` with the ways they have.",
+        )
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            if "username" not in attrs:
+                raise serializers.ValidationError({"username": "This field is required without a Basic header."})
+            if "session" in attrs and "preferred_challenge" in attrs:
+                raise serializers.ValidationError({"session": "A session signs in without a preferred challenge."})
+            return attrs
+
     @openapi.operation(
-        summary="Sign in with username and password.",
-        description="A wrong password and an unknown user get the same 401.",
+        summary="Sign in: with username and password, the session of a confirmation, or the way the user chooses.",
+        description="With `Authorization: Basic base64(username:password)`: a wrong password and an unknown user "
+        'get the same 401. Without the header, a JSON body: `{"username", "session"}` trades the session of '
+        '`/auth/confirm_signup` for the tokens, once (else 400 `ExpiredSession`); `{"username", '
+        '"preferred_challenge"}` or `{"username"}` starts choice-based sign-in and answers a challenge for '
+        "`/auth/confirm_login`: `EMAIL_OTP` or `SMS_OTP` (a 6-digit code was sent; `parameters` says where), "
+        "`PASSWORD`, `WEB_AUTHN` (with `parameters.credential_request_options`), or `SELECT_CHALLENGE` with "
+        "`parameters.available_challenges`, the ways this user has, when there is no preference or the user "
+        "lacks it. An unknown, disabled or unconfirmed user gets the challenges a user with a password and an "
+        "e-mail address would, which nothing answers: the answer tells nobody which accounts exist. A user "
+        "with MFA on owes the MFA code after any of them.",
+        request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(
             *openapi.BODY_ERRORS,
             *openapi.PROVIDER_ERRORS,
             *openapi.MIRROR_ERRORS,
+            "ExpiredSession",
             "NotAuthorized",
             "UserNotConfirmed",
             "PasswordResetRequired",
         ),
-        security=openapi.BASIC,
+        security=[*openapi.BASIC, {}],
         headers=openapi.ISSUED_TOKENS,
+        request_example={"username": openapi.EXAMPLE_USERNAME, "preferred_challenge": "EMAIL_OTP"},
         response_example=openapi.message(f"Welcome {openapi.EXAMPLE_USERNAME}"),
     )
     @inject
-    def post(self, request: Request, login: Login = Provide["login"]) -> Response:
-        basic = credentials.basic_credentials(request)
-        return _sign_in_response(
-            request, login(LoginCommand(username=basic.username, password=basic.password, client=client_ip(request)))
-        )
+    def post(
+        self,
+        request: Request,
+        login: Login = Provide["login"],
+        start_sign_in: StartSignIn = Provide["start_sign_in"],
+        sign_in_with_session: SignInWithSession = Provide["sign_in_with_session"],
+    ) -> Response:
+        client = client_ip(request)
+        # Without the header and a body, the request is the original service's, which wanted the header.
+        if credentials.sends_authorization(request) or not request.data:
+            basic = credentials.basic_credentials(request)
+            result = login(LoginCommand(username=basic.username, password=basic.password, client=client))
+            return _sign_in_response(request, result)
+        data = validated(self.InputSerializer, request.data)
+        if "session" in data:
+            result = sign_in_with_session(
+                SignInWithSessionCommand(username=data["username"], session=data["session"], client=client)
+            )
+        else:
+            result = start_sign_in(
+                StartSignInCommand(
+                    username=data["username"], preferred_challenge=data.get("preferred_challenge"), client=client
+                )
+            )
+        return _sign_in_response(request, result)
 
 
 class ConfirmLoginApi(_PostApi):
@@ -259,23 +362,27 @@ class ConfirmLoginApi(_PostApi):
         session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
 
         def validate_responses(self, responses: dict[str, str]) -> dict[str, str]:
-            # The new password is checked as a password, and a refusal named after its key.
-            if "NEW_PASSWORD" in responses:
-                try:
-                    PasswordField().run_validation(responses["NEW_PASSWORD"])
-                except serializers.ValidationError as error:
-                    raise serializers.ValidationError({"NEW_PASSWORD": error.detail}) from None
+            # Passwords are checked as passwords, and a refusal named after its key.
+            for name in ("NEW_PASSWORD", "PASSWORD"):
+                if name in responses:
+                    try:
+                        PasswordField().run_validation(responses[name])
+                    except serializers.ValidationError as error:
+                        raise serializers.ValidationError({name: error.detail}) from None
             return responses
 
     @openapi.operation(
         summary="Answer the challenge a sign-in returned.",
         description='`responses` holds the challenge\'s answers: `{"NEW_PASSWORD": ...}` (and '
         '`userAttributes.<name>` for attributes to set) for `NEW_PASSWORD_REQUIRED`, `{"SMS_MFA_CODE": ...}` '
-        'for `SMS_MFA`, `{"SOFTWARE_TOKEN_MFA_CODE": ...}` for `SOFTWARE_TOKEN_MFA`. The answer is the tokens, '
-        "or the next challenge in the same shape as from `/auth/login`: a user with MFA on who has just chosen "
-        "a new password owes a code too. A wrong code is 400 `CodeMismatch` and the session may be tried again; "
-        "the third wrong code spends it, and an expired, spent or reused session is 400 `ExpiredSession`: "
-        "log in again.",
+        'for `SMS_MFA`, `{"SOFTWARE_TOKEN_MFA_CODE": ...}` for `SOFTWARE_TOKEN_MFA`, `{"EMAIL_OTP_CODE": ...}` '
+        'for `EMAIL_OTP`, `{"SMS_OTP_CODE": ...}` for `SMS_OTP`, `{"PASSWORD": ...}` for `PASSWORD`, and '
+        '`{"ANSWER": <one of available_challenges>}` for `SELECT_CHALLENGE` (with `"PASSWORD"` too when the '
+        "answer is PASSWORD, which then answers at once). The answer is the tokens, or the next challenge in the "
+        "same shape as from `/auth/login`: the chosen way's, or the MFA code a user with MFA on owes after a "
+        "new password, a password or a sign-in code. A wrong code is 400 `CodeMismatch` and the session may be "
+        "tried again; the third wrong code spends it, and an expired, spent or reused session is 400 "
+        "`ExpiredSession`: log in again. A wrong password is 401 `NotAuthorized` and spends the session.",
         request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(

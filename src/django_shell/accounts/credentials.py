@@ -34,6 +34,11 @@ class BasicCredentials:
     password: str = attrs.field(repr=False)
 
 
+def sends_authorization(request: HttpRequest) -> bool:
+    """Whether the request has an `Authorization` header, which `basic_credentials` then reads."""
+    return bool(request.META.get("HTTP_AUTHORIZATION"))
+
+
 def basic_credentials(request: HttpRequest) -> BasicCredentials:
     """`Authorization: Basic base64(username:password)` (RFC 7617); raises `BadRequest` otherwise."""
     header = request.META.get("HTTP_AUTHORIZATION", "")

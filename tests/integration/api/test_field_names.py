@@ -37,6 +37,14 @@ class TestEveryEndpoint:
             ("POST", "/auth/confirm_signup", {"username": SPACED, "password": SPACED}, {"username", "password"}),
             ("POST", "/auth/confirm_signup", {"username": "lee", "code": SPACED}, {"code"}),
             ("POST", "/auth/resend_code", {"username": SPACED}, {"username"}),
+            ("POST", "/auth/signup", {"username": SPACED}, {"username"}),
+            (
+                "POST",
+                "/auth/login",
+                {"username": SPACED, "preferred_challenge": SPACED},
+                {"username", "preferred_challenge"},
+            ),
+            ("POST", "/auth/login", {"username": SPACED, "session": 7}, {"username", "session"}),
             (
                 "POST",
                 "/auth/confirm_login",

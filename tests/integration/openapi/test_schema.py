@@ -290,8 +290,8 @@ class TestSecurity:
             assert schemes[name] == schemes[name] | {"type": "apiKey", "in": place, "name": carrier}
 
     @pytest.mark.parametrize("path", ["/auth/signup/", "/auth/login/"])
-    def test_credentials_come_as_basic(self, schema, path):
-        assert schema["paths"][path]["post"]["security"] == [{"basicAuth": []}]
+    def test_credentials_come_as_basic_or_not_at_all_without_a_password(self, schema, path):
+        assert schema["paths"][path]["post"]["security"] == [{"basicAuth": []}, {}]
 
     def test_the_profile_takes_the_access_token_any_of_three_ways(self, schema):
         assert schema["paths"]["/auth/me/"]["get"]["security"] == ACCESS

@@ -25,7 +25,15 @@ from application.use_cases.profile import (
     VerifyAttribute,
     VerifyAttributeCommand,
 )
-from application.use_cases.sign_in import Login, LoginCommand, RespondToChallenge, RespondToChallengeCommand, SignedIn
+from application.use_cases.sign_in import (
+    Login,
+    LoginCommand,
+    RespondToChallenge,
+    RespondToChallengeCommand,
+    SignedIn,
+    SignInWithSession,
+    SignInWithSessionCommand,
+)
 from application.use_cases.sign_up import (
     ConfirmSignUp,
     ConfirmSignUpCommand,
@@ -145,7 +153,7 @@ class TestCodeAnswers:
 
     def test_every_challenge_answer_spends_one(self, pool, limiter):
         provider = FailingIdentityProvider(CodeMismatch())
-        respond = RespondToChallenge(provider, pool.verifier, InMemoryUserDirectory(), limiter)
+        respond = RespondToChallenge(provider, pool.verifier, InMemoryUserDirectory(), limiter, pool.clock, 0)
         command = RespondToChallengeCommand(USERNAME, "SMS_MFA", {"SMS_MFA_CODE": "123456"}, "session", client=CLIENT)
         for _ in range(PER_ACCOUNT):
             with pytest.raises(CodeMismatch):
@@ -262,11 +270,12 @@ _REQUESTS = st.one_of(
     st.tuples(st.just("confirm_signup"), _VARIANTS, _CLIENTS),
     st.tuples(st.just("confirm_forgot_password"), _VARIANTS, _CLIENTS),
     st.tuples(st.just("confirm_login"), _VARIANTS, _CLIENTS),
+    st.tuples(st.just("login_with_session"), _VARIANTS, _CLIENTS),
     st.tuples(st.just("forgot_password"), _VARIANTS, _CLIENTS),
     st.tuples(st.just("resend_code"), _VARIANTS, _CLIENTS),
     st.tuples(st.just("wait"), st.floats(min_value=0, max_value=90), st.none()),
 )
-_GUESSES = {"confirm_signup", "confirm_forgot_password", "confirm_login"}
+_GUESSES = {"confirm_signup", "confirm_forgot_password", "confirm_login", "login_with_session"}
 
 
 @settings(max_examples=150, deadline=None)
@@ -286,9 +295,17 @@ def test_no_sequence_of_requests_gets_more_guesses_at_a_code_than_the_budget(req
         "confirm_forgot_password": lambda name, client: ConfirmForgotPassword(provider, limiter)(
             ConfirmForgotPasswordCommand(name, "123456", "Battery-Staple-7", client=client)
         ),
-        "confirm_login": lambda name, client: RespondToChallenge(provider, None, InMemoryUserDirectory(), limiter)(  # type: ignore[arg-type]
+        "confirm_login": lambda name, client: RespondToChallenge(
+            provider, None, InMemoryUserDirectory(), limiter, clock, 0
+        )(  # type: ignore[arg-type]
             RespondToChallengeCommand(name, "SMS_MFA", {"SMS_MFA_CODE": "123456"}, "session", client=client)
         ),
+        "login_with_session": lambda name, client: SignInWithSession(
+            provider,
+            None,  # type: ignore[arg-type]
+            InMemoryUserDirectory(),
+            limiter,
+        )(SignInWithSessionCommand(name, "session", client=client)),
         "forgot_password": lambda name, client: ForgotPassword(provider, limiter, clock, 0)(
             ForgotPasswordCommand(name, client=client)
         ),

@@ -82,7 +82,7 @@ def prefer_totp(pool, access_token, enabled=True):
 def answer(pool, challenge, code, directory=None):
     key = f"{challenge.name}_CODE"
     return RespondToChallenge(
-        pool.provider, pool.verifier, directory or InMemoryUserDirectory(), ample_attempt_limiter()
+        pool.provider, pool.verifier, directory or InMemoryUserDirectory(), ample_attempt_limiter(), pool.clock, 0
     )(RespondToChallengeCommand(USERNAME, challenge.name, {key: code}, challenge.session))
 
 
@@ -291,7 +291,9 @@ class TestSmsMfaChallenge:
 
     def test_a_missing_code_is_refused_without_costing_an_attempt(self, pool, sms_on):
         challenge, code = sms_challenge(pool)
-        respond = RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())
+        respond = RespondToChallenge(
+            pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter(), pool.clock, 0
+        )
         for _ in range(3):
             with pytest.raises(ValidationError):
                 respond(RespondToChallengeCommand(USERNAME, challenge.name, {}, challenge.session))
@@ -367,7 +369,7 @@ class TestChallengeChain:
     def test_a_new_password_leads_to_the_sms_challenge_and_its_code_to_tokens(self, pool):
         pool.admin_create_user_with_sms_mfa(USERNAME, TEMPORARY_PASSWORD, PHONE_NUMBER)
         directory = InMemoryUserDirectory()
-        respond = RespondToChallenge(pool.provider, pool.verifier, directory, ample_attempt_limiter())
+        respond = RespondToChallenge(pool.provider, pool.verifier, directory, ample_attempt_limiter(), pool.clock, 0)
         first = Login(pool.provider, pool.verifier, directory, ample_attempt_limiter())(
             LoginCommand(USERNAME, TEMPORARY_PASSWORD)
         )

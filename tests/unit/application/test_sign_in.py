@@ -74,9 +74,9 @@ class TestRespondToChallenge:
 
     def respond(self, pool, challenge, new_password="Permanent-Pass-2", name="NEW_PASSWORD_REQUIRED"):
         command = RespondToChallengeCommand("fay@example.com", name, {"NEW_PASSWORD": new_password}, challenge.session)
-        return RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
-            command
-        )
+        return RespondToChallenge(
+            pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter(), pool.clock, 0
+        )(command)
 
     def test_a_new_password_completes_the_sign_in(self, pool, challenge):
         result = self.respond(pool, challenge)
@@ -99,9 +99,9 @@ class TestRespondToChallenge:
 
     def test_needs_a_session(self, pool, challenge):
         with pytest.raises(ValidationError):
-            RespondToChallenge(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
-                RespondToChallengeCommand("fay@example.com", "NEW_PASSWORD_REQUIRED", {}, "")
-            )
+            RespondToChallenge(
+                pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter(), pool.clock, 0
+            )(RespondToChallengeCommand("fay@example.com", "NEW_PASSWORD_REQUIRED", {}, ""))
 
 
 class TestRefreshTokens:

@@ -1,0 +1,275 @@
+"""Passwordless sign-up, the session of a confirmation, and choice-based sign-in with one-time codes,
+walked end to end over HTTP on the embedded pool (the Cognito adapter's are checked with botocore's
+Stubber: moto models none of them)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from application.ports.code_sender import CodePurpose
+from domain.values import MfaPreference, Username
+from tests.integration.api.conftest import basic, confirmed
+from tests.integration.api.test_hostile_input import assert_clean_error, json_values
+
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+USERNAME = "nora@example.com"
+PASSWORD = "Sturdy-Pass-42"
+
+
+def error_of(response):
+    return response.status_code, response.json()["code"]
+
+
+def sign_up_without_password(api, username=USERNAME, attributes=()):
+    body = {"username": username, "user_attributes": [{"Name": name, "Value": value} for name, value in attributes]}
+    return api.post("/auth/signup", body)
+
+
+def confirm(api, backend, username=USERNAME):
+    response = api.post("/auth/confirm_signup", {"username": username, "code": backend.sign_up_code(username)})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def sign_in_code(backend, username=USERNAME):
+    return backend.sender.last_code(username, CodePurpose.SIGN_IN)
+
+
+def start(api, username=USERNAME, preferred=None):
+    body = {"username": username} | ({"preferred_challenge": preferred} if preferred else {})
+    return api.post("/auth/login", body)
+
+
+def answer(api, challenge, responses, username=USERNAME):
+    body = {
+        "username": username,
+        "challenge_name": challenge["challenge"],
+        "responses": responses,
+        "session": challenge["session"],
+    }
+    return api.post("/auth/confirm_login", body)
+
+
+def welcomed(response, username=USERNAME):
+    assert response.status_code == 200, response.content
+    assert response.json() == {"msg": f"Welcome {username}"}
+    assert response["AccessToken"]
+
+
+class TestPasswordlessSignUp:
+    def test_signs_up_without_a_password_and_the_confirmation_signs_in_once(self, api, backend):
+        response = sign_up_without_password(api)
+        assert response.status_code == 201, response.content
+        assert response.json()["code_delivery"] == {
+            "destination": "n***@e***",
+            "delivery_medium": "EMAIL",
+            "attribute_name": "email",
+        }
+        session = confirm(api, backend)["session"]
+        welcomed(api.post("/auth/login", {"username": USERNAME, "session": session}))
+        assert error_of(api.post("/auth/login", {"username": USERNAME, "session": session})) == (
+            400,
+            "ExpiredSession",
+        )
+
+    def test_the_session_expires_after_three_minutes(self, api, backend):
+        sign_up_without_password(api)
+        session = confirm(api, backend)["session"]
+        backend.let_time_pass(181)
+        assert error_of(api.post("/auth/login", {"username": USERNAME, "session": session})) == (
+            400,
+            "ExpiredSession",
+        )
+
+    def test_the_session_signs_in_no_other_user(self, api, backend):
+        sign_up_without_password(api)
+        session = confirm(api, backend)["session"]
+        confirmed(api, backend, "olga@example.com", PASSWORD)
+        response = api.post("/auth/login", {"username": "olga@example.com", "session": session})
+        assert error_of(response) == (400, "ExpiredSession")
+
+    def test_a_password_sign_up_returns_a_session_too(self, api, backend):
+        assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
+        session = confirm(api, backend)["session"]
+        welcomed(api.post("/auth/login", {"username": USERNAME, "session": session}))
+
+    def test_no_password_signs_the_user_in(self, api, backend):
+        sign_up_without_password(api)
+        confirm(api, backend)
+        assert error_of(api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))) == (
+            401,
+            "NotAuthorized",
+        )
+
+    def test_needs_somewhere_to_send_codes(self, api, backend):
+        response = sign_up_without_password(api, username="nobody-to-mail")
+        assert error_of(response) == (400, "ValidationError")
+        assert "user_attributes" in response.json()["fields"]
+
+    def test_the_username_goes_in_the_header_or_the_body_not_both(self, api, backend):
+        response = api.post("/auth/signup", {"username": USERNAME}, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+        assert error_of(response) == (400, "ValidationError")
+
+    def test_a_body_without_a_username_names_the_field(self, api, backend):
+        response = api.post("/auth/signup", {"user_attributes": []})
+        assert error_of(response) == (400, "ValidationError")
+        assert "username" in response.json()["fields"]
+
+
+class TestChoiceBasedSignIn:
+    @pytest.fixture
+    def user(self, api, backend):
+        """A user with a password and a verified e-mail address."""
+        return confirmed(api, backend, USERNAME, PASSWORD)
+
+    def test_without_a_preference_offers_the_ways_the_user_has(self, api, backend, user):
+        response = start(api)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["challenge"] == "SELECT_CHALLENGE"
+        assert body["parameters"] == {"available_challenges": ["EMAIL_OTP", "PASSWORD"]}
+
+    def test_signs_in_with_a_code_by_email(self, api, backend, user):
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        assert challenge["challenge"] == "EMAIL_OTP"
+        assert challenge["parameters"] == {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "EMAIL",
+            "CODE_DELIVERY_DESTINATION": "n***@e***",
+        }
+        welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)}))
+
+    def test_a_code_signs_in_once(self, api, backend, user):
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        code = sign_in_code(backend)
+        welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": code}))
+        assert error_of(answer(api, challenge, {"EMAIL_OTP_CODE": code})) == (400, "ExpiredSession")
+
+    def test_a_wrong_code_may_be_corrected_until_the_third(self, api, backend, user):
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        code = sign_in_code(backend)
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(2):
+            assert error_of(answer(api, challenge, {"EMAIL_OTP_CODE": wrong})) == (400, "CodeMismatch")
+        welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": code}))
+
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        for _ in range(3):
+            assert error_of(answer(api, challenge, {"EMAIL_OTP_CODE": wrong})) == (400, "CodeMismatch")
+        assert error_of(answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)})) == (
+            400,
+            "ExpiredSession",
+        )
+
+    def test_the_code_expires_with_its_session(self, api, backend, user):
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        backend.let_time_pass(181)
+        response = answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)})
+        assert error_of(response) == (400, "ExpiredSession")
+
+    def test_chooses_a_code_then_answers_it(self, api, backend, user):
+        choice = start(api).json()
+        challenge = answer(api, choice, {"ANSWER": "EMAIL_OTP"}).json()
+        assert challenge["challenge"] == "EMAIL_OTP"
+        welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)}))
+
+    def test_chooses_the_password_and_gives_it_at_once(self, api, backend, user):
+        choice = start(api).json()
+        welcomed(answer(api, choice, {"ANSWER": "PASSWORD", "PASSWORD": PASSWORD}))
+
+    def test_the_password_challenge(self, api, backend, user):
+        challenge = start(api, preferred="PASSWORD").json()
+        assert (challenge["challenge"], challenge["parameters"]) == ("PASSWORD", {})
+        assert error_of(answer(api, challenge, {"PASSWORD": "Wrong-Pass-42"})) == (401, "NotAuthorized")
+        # A wrong password spends the session.
+        assert error_of(answer(api, challenge, {"PASSWORD": PASSWORD})) == (400, "ExpiredSession")
+        welcomed(answer(api, start(api, preferred="PASSWORD").json(), {"PASSWORD": PASSWORD}))
+
+    def test_a_choice_not_offered_is_refused(self, api, backend, user):
+        choice = start(api).json()
+        assert error_of(answer(api, choice, {"ANSWER": "SMS_OTP"})) == (400, "ValidationError")
+        assert error_of(answer(api, choice, {"ANSWER": "CARRIER_PIGEON"})) == (400, "ValidationError")
+
+    def test_a_preference_the_user_lacks_offers_the_choice(self, api, backend, user):
+        for preferred in ("SMS_OTP", "WEB_AUTHN"):
+            body = start(api, preferred=preferred).json()
+            assert (body["challenge"], body["parameters"]["available_challenges"]) == (
+                "SELECT_CHALLENGE",
+                ["EMAIL_OTP", "PASSWORD"],
+            )
+
+    def test_signs_in_with_a_code_by_sms(self, api, backend):
+        sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
+        confirm(api, backend)
+        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP", "SMS_OTP"]
+        challenge = start(api, preferred="SMS_OTP").json()
+        assert challenge["parameters"] == {
+            "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
+            "CODE_DELIVERY_DESTINATION": "+*******0123",
+        }
+        welcomed(answer(api, challenge, {"SMS_OTP_CODE": sign_in_code(backend)}))
+
+    def test_a_user_with_mfa_owes_the_second_factor_after_a_code(self, api, backend):
+        sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
+        confirm(api, backend)
+        backend.provider.admin_set_user_mfa_preference(Username(USERNAME), MfaPreference(sms=True))
+        # The phone would prove both factors: its code is no first factor for this user.
+        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP"]
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        second = answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)}).json()
+        assert second["challenge"] == "SMS_MFA"
+        welcomed(answer(api, second, {"SMS_MFA_CODE": sign_in_code(backend)}))
+
+    def test_an_unknown_user_gets_the_answers_of_a_real_one(self, api, backend, user):
+        stranger = "stranger@example.com"
+        assert start(api, stranger).json()["parameters"] == start(api).json()["parameters"]
+        real = start(api, preferred="EMAIL_OTP").json()
+        made_up = start(api, stranger, preferred="EMAIL_OTP").json()
+        assert (made_up["challenge"], made_up["parameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"]) == (
+            real["challenge"],
+            "EMAIL",
+        )
+        assert made_up["parameters"]["CODE_DELIVERY_DESTINATION"] == "s***@e***"
+        assert error_of(answer(api, made_up, {"EMAIL_OTP_CODE": "123456"}, stranger)) == (400, "CodeMismatch")
+        password = answer(api, start(api, stranger, preferred="PASSWORD").json(), {"PASSWORD": PASSWORD}, stranger)
+        assert error_of(password) == (401, "NotAuthorized")
+        with pytest.raises(LookupError):
+            sign_in_code(backend, stranger)
+
+    def test_a_session_and_a_preference_do_not_go_together(self, api, backend):
+        response = api.post("/auth/login", {"username": USERNAME, "session": "s", "preferred_challenge": "EMAIL_OTP"})
+        assert error_of(response) == (400, "ValidationError")
+
+    def test_an_unknown_preference_is_refused(self, api, backend):
+        assert error_of(start(api, preferred="CARRIER_PIGEON")) == (400, "ValidationError")
+
+
+fuzz = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+login_fields = st.sampled_from(["username", "session", "preferred_challenge", "user_attributes"])
+answer_names = st.sampled_from(["ANSWER", "PASSWORD", "EMAIL_OTP_CODE", "SMS_OTP_CODE", "NEW_PASSWORD"])
+
+
+class TestHostileBodies:
+    """Without a Basic header, the JSON body decides: whatever it holds, the answer is a clean 4xx."""
+
+    @fuzz
+    @given(path=st.sampled_from(["/auth/login", "/auth/signup"]), body=st.dictionaries(login_fields, json_values))
+    def test_login_and_signup_bodies(self, api, backend, path, body):
+        assert_clean_error(api.post(path, body))
+
+    @fuzz
+    @given(
+        preferred=st.sampled_from([None, "PASSWORD"]),
+        responses=st.dictionaries(answer_names, st.text(max_size=40) | json_values, max_size=3),
+    )
+    def test_answers_to_the_new_challenges(self, api, backend, preferred, responses):
+        challenge = start(api, preferred=preferred).json()
+        body = {
+            "username": USERNAME,
+            "challenge_name": challenge["challenge"],
+            "responses": responses,
+            "session": challenge["session"],
+        }
+        assert_clean_error(api.post("/auth/confirm_login", body))
