@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from domain.values import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH
+from domain.values import PASSWORD_MAX_LENGTH, USERNAME_MAX_LENGTH, SignInFactor
 
 # The codes the pool sends and authenticator apps show are six digits; longer input is refused here,
 # before it costs an attempt.
@@ -32,13 +32,14 @@ def _username(*, email: bool = False) -> forms.CharField:
     )
 
 
-def _password(label: str, *, new: bool = False, required: bool = True) -> forms.CharField:
+def _password(label: str, *, new: bool = False, required: bool = True, help_text: str = "") -> forms.CharField:
     autocomplete = "new-password" if new else "current-password"
     return forms.CharField(
         label=label,
         max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         required=required,
+        help_text=help_text,
         widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
     )
 
@@ -55,7 +56,12 @@ def _code(label: str = "Code", *, required: bool = True, help_text: str = "") ->
 
 class SignUpForm(_Form):
     username = _username(email=True)
-    password = _password("Password", new=True)
+    password = _password(
+        "Password",
+        new=True,
+        required=False,
+        help_text="Optional: without one, you sign in with a code we e-mail you each time.",
+    )
     given_name = forms.CharField(label="First name", max_length=256, required=False)
 
 
@@ -69,9 +75,58 @@ class ResendCodeForm(_Form):
     username = _username()
 
 
+# The ways to sign in, as the buttons of the sign-in form name them: Cognito's factors, and the choice.
+PASSWORD = SignInFactor.PASSWORD.value
+CHOOSE = "CHOOSE"
+SIGN_IN_METHODS = (PASSWORD, SignInFactor.EMAIL_OTP.value, SignInFactor.WEB_AUTHN.value, CHOOSE)
+
+
 class SignInForm(_Form):
+    """A password sign-in, or the start of one without it: each is a button, `method` the one pressed
+    (Enter presses the first, the password's)."""
+
     username = _username()
-    password = _password("Password")
+    password = _password("Password", required=False)
+    method = forms.ChoiceField(choices=[(method, method) for method in SIGN_IN_METHODS], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["method"] = data.get("method") or PASSWORD
+        if data["method"] == PASSWORD and not data.get("password"):
+            self.add_error("password", "Enter your password, or sign in with a code instead.")
+        return data
+
+
+# What each way to go on is called where a sign-in offers the choice.
+FACTOR_LABELS = {
+    SignInFactor.EMAIL_OTP.value: "E-mail me a code",
+    SignInFactor.SMS_OTP.value: "Text me a code",
+    SignInFactor.WEB_AUTHN.value: "Use a passkey",
+    SignInFactor.PASSWORD.value: "Use my password",
+}
+
+
+class SelectChallengeForm(_Form):
+    """The ways the sign-in offers (`SELECT_CHALLENGE`), each a button; the password with PASSWORD."""
+
+    answer = forms.ChoiceField(choices=[])
+    password = _password("Password", required=False)
+
+    def __init__(self, *args: Any, available: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].choices = [(name, FACTOR_LABELS.get(name, name)) for name in available]  # type: ignore[attr-defined]
+        if SignInFactor.PASSWORD.value not in available:
+            del self.fields["password"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "answer" in self.errors:
+            # Buttons, not a field a person could correct: said above them.
+            del self.errors["answer"]
+            self.add_error(None, "Choose one of the ways offered.")
+        if data.get("answer") == SignInFactor.PASSWORD.value and not data.get("password"):
+            self.add_error("password", "Enter your password, or choose another way.")
+        return data
 
 
 class CodeChallengeForm(_Form):

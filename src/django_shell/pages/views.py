@@ -44,6 +44,10 @@ from application.use_cases.sign_in import (
     RespondToChallenge,
     RespondToChallengeCommand,
     SignInResult,
+    SignInWithSession,
+    SignInWithSessionCommand,
+    StartSignIn,
+    StartSignInCommand,
 )
 from application.use_cases.sign_out import Logout, LogoutCommand
 from application.use_cases.sign_up import (
@@ -59,7 +63,7 @@ from django_shell.client_ip import client_ip
 from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES
 from django_shell.pages import forms, pending
 from domain import errors
-from domain.values import Challenge
+from domain.values import SELECT_CHALLENGE, Challenge
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -139,9 +143,12 @@ class _Page(View):
             return _with_page_headers(_to_sign_in(request))
         return _with_page_headers(super().dispatch(request, *args, **kwargs))
 
+    def build_form(self, data: Any = None, initial: dict[str, str] | None = None) -> django_forms.Form:
+        return self.form_class(data, initial=initial)
+
     def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
         """Every form the page shows, blank but for the username a page before may have passed on."""
-        return {self.form_name: self.form_class(initial=_username_passed_on(request))}
+        return {self.form_name: self.build_form(initial=_username_passed_on(request))}
 
     def context(self, request: HttpRequest) -> dict[str, Any]:
         return {}
@@ -157,7 +164,7 @@ class _Page(View):
         return self.show(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.form_class(request.POST)
+        form = self.build_form(request.POST)
         if not form.is_valid():
             return self.show(request, form, status=400)
         try:
@@ -233,7 +240,8 @@ class SignUpPage(_Page):
     @inject
     def submit(self, request: HttpRequest, data: dict[str, Any], sign_up: SignUp = Provide["sign_up"]) -> HttpResponse:
         attributes = (("given_name", data["given_name"]),) if data["given_name"] else ()
-        outcome = sign_up(SignUpCommand(username=data["username"], password=data["password"], attributes=attributes))
+        password = data["password"] or None
+        outcome = sign_up(SignUpCommand(username=data["username"], password=password, attributes=attributes))
         if outcome.code_delivery is not None:
             messages.success(request, f"We sent a code to {outcome.code_delivery.destination}.")
         return HttpResponseRedirect(_url("confirm", username=data["username"]))
@@ -251,11 +259,28 @@ class ConfirmSignUpPage(_Page):
 
     @inject
     def submit(
-        self, request: HttpRequest, data: dict[str, Any], confirm: ConfirmSignUp = Provide["confirm_sign_up"]
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        confirm: ConfirmSignUp = Provide["confirm_sign_up"],
+        sign_in_with_session: SignInWithSession = Provide["sign_in_with_session"],
     ) -> HttpResponse:
-        confirm(ConfirmSignUpCommand(username=data["username"], code=data["code"], client=client_ip(request)))
-        messages.success(request, "Your account is confirmed. Sign in.")
-        return HttpResponseRedirect(_url("sign_in", username=data["username"]))
+        username, client = data["username"], client_ip(request)
+        confirmed = confirm(ConfirmSignUpCommand(username=username, code=data["code"], client=client))
+        if confirmed.session is None:
+            messages.success(request, "Your account is confirmed. Sign in.")
+            return HttpResponseRedirect(_url("sign_in", username=username))
+        # The confirmation's session signs the new user in at once, as `POST /auth/login` with it does.
+        try:
+            result = sign_in_with_session(
+                SignInWithSessionCommand(username=username, session=confirmed.session, client=client)
+            )
+        except errors.DomainError:
+            # The account is confirmed all the same: only the shortcut past the sign-in is lost.
+            messages.success(request, "Your account is confirmed. Sign in.")
+            return HttpResponseRedirect(_url("sign_in", username=username))
+        messages.success(request, "Your account is confirmed. Welcome!")
+        return _signed_in_or_challenged(request, username, result)
 
 
 class ResendCodePage(ConfirmSignUpPage):
@@ -284,9 +309,20 @@ class SignInPage(_Page):
     handles_tokens_itself = True
 
     @inject
-    def submit(self, request: HttpRequest, data: dict[str, Any], login: Login = Provide["login"]) -> HttpResponse:
-        result = login(LoginCommand(username=data["username"], password=data["password"], client=client_ip(request)))
-        return _signed_in_or_challenged(request, data["username"], result)
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        login: Login = Provide["login"],
+        start_sign_in: StartSignIn = Provide["start_sign_in"],
+    ) -> HttpResponse:
+        username, method, client = data["username"], data["method"], client_ip(request)
+        if method == forms.PASSWORD:
+            result = login(LoginCommand(username=username, password=data["password"], client=client))
+        else:
+            preferred = None if method == forms.CHOOSE else method
+            result = start_sign_in(StartSignInCommand(username=username, preferred_challenge=preferred, client=client))
+        return _signed_in_or_challenged(request, username, result)
 
     def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
         if isinstance(error, errors.UserNotConfirmed):
@@ -316,20 +352,26 @@ class ChallengePage(_Page):
             return _with_page_headers(response)
         return super().dispatch(request, *args, **kwargs)
 
-    @property
-    def form_class(self) -> type[django_forms.Form]:  # type: ignore[override]
+    def build_form(self, data: Any = None, initial: dict[str, str] | None = None) -> django_forms.Form:
         assert self.pending is not None  # noqa: S101 -- dispatch answered already without one
-        if self.pending.challenge.name == "NEW_PASSWORD_REQUIRED":
-            return forms.NewPasswordForm
-        return forms.CodeChallengeForm
+        challenge = self.pending.challenge
+        if challenge.name == "NEW_PASSWORD_REQUIRED":
+            return forms.NewPasswordForm(data)
+        if challenge.name == SELECT_CHALLENGE:
+            return forms.SelectChallengeForm(data, available=challenge.available_challenges)
+        return forms.CodeChallengeForm(data)
 
     def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
-        return {"form": self.form_class()}
+        return {"form": self.build_form()}
 
     def context(self, request: HttpRequest) -> dict[str, Any]:
         assert self.pending is not None  # noqa: S101
         challenge = self.pending.challenge
-        return {"challenge": challenge.name, "destination": challenge.parameters.get("CODE_DELIVERY_DESTINATION")}
+        return {
+            "challenge": challenge.name,
+            "destination": challenge.parameters.get("CODE_DELIVERY_DESTINATION"),
+            "choices": [(name, forms.FACTOR_LABELS.get(name, name)) for name in challenge.available_challenges],
+        }
 
     @inject
     def submit(
@@ -340,11 +382,14 @@ class ChallengePage(_Page):
     ) -> HttpResponse:
         assert self.pending is not None  # noqa: S101
         name = self.pending.challenge.name
-        answers = (
-            {"NEW_PASSWORD": data["new_password"]}
-            if name == "NEW_PASSWORD_REQUIRED"
-            else {_CODE_ANSWERS.get(name, f"{name}_CODE"): data["code"]}
-        )
+        if name == "NEW_PASSWORD_REQUIRED":
+            answers = {"NEW_PASSWORD": data["new_password"]}
+        elif name == SELECT_CHALLENGE:
+            answers = {"ANSWER": data["answer"]}
+            if data["answer"] == forms.PASSWORD:
+                answers["PASSWORD"] = data["password"]
+        else:
+            answers = {_CODE_ANSWERS.get(name, f"{name}_CODE"): data["code"]}
         result = respond(
             RespondToChallengeCommand(
                 username=self.pending.username,
@@ -358,8 +403,13 @@ class ChallengePage(_Page):
 
     def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
         if isinstance(error, errors.ExpiredSession | errors.NotAuthorized):
-            # The session is spent (or the account went meanwhile): only a new sign-in goes on.
-            messages.error(request, "Your sign-in has expired or was refused. Sign in again.")
+            # The session is spent (or the password chosen was wrong): only a new sign-in goes on.
+            refusal = (
+                "Incorrect username or password."
+                if isinstance(error, errors.NotAuthorized) and form.cleaned_data.get("password")
+                else "Your sign-in has expired or was refused."
+            )
+            messages.error(request, f"{refusal} Sign in again.")
             response = HttpResponseRedirect(_url("sign_in", username=self.pending.username if self.pending else ""))
             pending.forget_challenge(response)
             return response

@@ -19,10 +19,13 @@ NEW_PASSWORD = "Battery-Staple-7"
 ACCENT = "rgb(11, 92, 173)"
 
 
-def sign_up_and_confirm(page: Page, server: LiveServer, username: str, *, photograph: bool = False) -> None:
+def sign_up_and_confirm(
+    page: Page, server: LiveServer, username: str, password: str = PASSWORD, *, photograph: bool = False
+) -> None:
+    """Sign up and confirm, which signs the new user in; then sign out."""
     page.goto("/account/sign-up")
     page.get_by_label("E-mail address").fill(username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("First name").fill("Robin")
     if photograph:
         screenshot(page, "sign-up")
@@ -34,13 +37,15 @@ def sign_up_and_confirm(page: Page, server: LiveServer, username: str, *, photog
     if photograph:
         screenshot(page, "confirm")
     page.get_by_role("button", name="Confirm").click()
-    expect(page.get_by_role("status")).to_contain_text("Your account is confirmed. Sign in.")
+    expect(page).to_have_url(re.compile(r"/account/profile$"))
+    expect(page.get_by_role("status")).to_contain_text("Your account is confirmed. Welcome!")
+    sign_out(page)
 
 
 def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     page.goto(f"/account/sign-in?username={username}")
     page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def sign_out(page: Page) -> None:
@@ -59,10 +64,10 @@ def test_sign_up_confirm_sign_in_with_totp_and_sign_out(page: Page, server: Live
     username = "robin@example.com"
     sign_up_and_confirm(page, server, username, photograph=True)
 
-    expect(page.get_by_label("E-mail address or username")).to_have_value(username)
+    page.get_by_label("E-mail address or username").fill(username)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     screenshot(page, "sign-in")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page).to_have_url(re.compile(r"/account/profile$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
     expect(page.get_by_label("First name")).to_have_value("Robin")
@@ -128,8 +133,8 @@ def test_a_wrong_password_is_said_and_a_forgotten_one_is_reset(page: Page, serve
     expect(page.get_by_role("status")).to_contain_text("Your password is changed.")
 
     page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("link", name="Password").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.get_by_role("link", name="Password", exact=True).click()
     page.get_by_label("Current password", exact=True).fill("Wrong-Horse-1")
     page.get_by_label("New password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Change the password").click()
@@ -137,3 +142,35 @@ def test_a_wrong_password_is_said_and_a_forgotten_one_is_reset(page: Page, serve
         re.compile("Incorrect username or password.")
     )
     screenshot(page, "password")
+
+
+def test_sign_up_without_a_password_and_sign_in_with_an_emailed_code(page: Page, server: LiveServer):
+    username = "sam@example.com"
+    sign_up_and_confirm(page, server, username, password="")
+
+    page.get_by_label("E-mail address or username").fill(username)
+    log_length = len(server.log())
+    page.get_by_role("button", name="E-mail me a code").click()
+    expect(page).to_have_url(re.compile(r"/account/sign-in/challenge$"))
+    expect(page.get_by_text("We sent a code to s***@e***.")).to_be_visible()
+    screenshot(page, "email-code")
+    code = logged_code(server, "sign-in", username, after=log_length)
+    page.get_by_label("Code", exact=True).fill(f"{(int(code) + 1) % 1_000_000:06d}")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("alert")).to_contain_text("That code is not right. Check it and try again.")
+    expect(page.get_by_label("Code", exact=True)).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Code", exact=True).fill(code)
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/account/profile$"))
+    expect(page.locator(".facts")).to_contain_text(username)
+    sign_out(page)
+
+    page.get_by_label("E-mail address or username").fill(username)
+    page.get_by_role("button", name="Other ways to sign in").click()
+    expect(page.get_by_text("How would you like to sign in?")).to_be_visible()
+    screenshot(page, "choose")
+    log_length = len(server.log())
+    page.get_by_role("button", name="E-mail me a code").click()
+    page.get_by_label("Code", exact=True).fill(logged_code(server, "sign-in", username, after=log_length))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(re.compile(r"/account/profile$"))

@@ -21,6 +21,19 @@ USERNAME = "pat@example.com"
 NEW_PASSWORD = "Battery-Staple-7"
 
 
+class SessionlessConfirmation:
+    """The pool, but its confirmations give no session."""
+
+    def __init__(self, provider) -> None:
+        self.provider = provider
+
+    def __getattr__(self, name: str):
+        return getattr(self.provider, name)
+
+    def confirm_sign_up(self, *args, **kwargs) -> None:
+        self.provider.confirm_sign_up(*args, **kwargs)
+
+
 def wrong(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
@@ -99,11 +112,25 @@ class TestSignUp:
         assert response.status_code == 400
         assert field_error(response, "id_password").startswith("The password needs at least 8 characters")
 
-    def test_missing_fields_are_said_at_each(self, pages):
-        response = pages.post("/account/sign-up", {"username": "", "password": ""})
+    def test_a_missing_username_is_said_at_it(self, pages):
+        response = pages.post("/account/sign-up", {"username": "", "password": PASSWORD})
         assert response.status_code == 400
         assert field_error(response, "id_username") == "This field is required."
-        assert field_error(response, "id_password") == "This field is required."
+
+    def test_without_a_password_the_account_signs_in_with_codes(self, pages, backend):
+        response = pages.post("/account/sign-up", {"username": USERNAME, "password": ""})
+        assert response["Location"] == "/account/confirm?username=pat%40example.com"
+        confirmed = pages.post("/account/confirm", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)})
+        assert confirmed["Location"] == "/account/profile"
+        assert "Username pat@example.com" in text_of(pages.follow(confirmed))
+        pages.client.cookies.clear()
+        assert pages.sign_in(USERNAME, "Any-Password-1").status_code == 401
+        started = pages.post("/account/sign-in", {"username": USERNAME, "method": "CHOOSE"})
+        assert started["Location"] == "/account/sign-in/challenge"
+        choice = pages.follow(started).content.decode()
+        assert 'value="EMAIL_OTP"' in choice
+        assert 'value="PASSWORD"' not in choice
+        assert 'name="password"' not in choice
 
     def test_a_username_the_pool_refuses_is_said_at_the_username(self, pages):
         response = pages.post("/account/sign-up", {"username": "two words", "password": PASSWORD})
@@ -117,11 +144,24 @@ class TestConfirmSignUp:
         assert '<label for="id_code">' in html
         assert '<label for="id_resend-username">' in html
 
-    def test_the_right_code_confirms_and_leads_to_sign_in(self, pages, backend):
+    def test_the_right_code_confirms_and_signs_in_at_once(self, pages, backend):
         pages.post("/account/sign-up", {"username": USERNAME, "password": PASSWORD})
         response = pages.post("/account/confirm", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)})
+        assert response["Location"] == "/account/profile"
+        assert response.cookies["access_token"]["httponly"]
+        profile = pages.follow(response)
+        assert "Your account is confirmed. Welcome!" in notices(profile)
+        assert "Username pat@example.com" in text_of(profile)
+
+    def test_without_the_confirmation_s_session_it_leads_to_sign_in(self, pages, backend, container):
+        """A pool that gives no session (Cognito without choice-based sign-in on the app client)."""
+        pages.post("/account/sign-up", {"username": USERNAME, "password": PASSWORD})
+        sessionless = SessionlessConfirmation(backend.provider)
+        with container.identity_provider.override(sessionless):
+            response = pages.post("/account/confirm", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)})
         assert response["Location"] == "/account/sign-in?username=pat%40example.com"
         assert "Your account is confirmed. Sign in." in notices(pages.follow(response))
+        assert pages.cookie("access_token") is None
         assert pages.sign_in(USERNAME)["Location"] == "/account/profile"
 
     def test_a_wrong_code_is_said_at_the_code(self, pages, backend):
@@ -186,6 +226,78 @@ class TestSignIn:
         response = pages.sign_in(signed_up)
         assert response.status_code == 429
         assert re.fullmatch(r"Too many attempts\. Wait \d+ (seconds|minutes) and try again\.", alert(response))
+
+
+def sign_in_code(backend, username: str = USERNAME) -> str:
+    return backend.sender.last_code(username, CodePurpose.SIGN_IN)
+
+
+class TestSignInWithoutAPassword:
+    def test_an_emailed_code_signs_in(self, pages, backend, signed_up):
+        started = pages.post("/account/sign-in", {"username": signed_up, "method": "EMAIL_OTP"})
+        assert started["Location"] == "/account/sign-in/challenge"
+        page = pages.follow(started)
+        assert "We sent a code to p***@e***." in text_of(page)
+        assert 'autocomplete="one-time-code"' in page.content.decode()
+        answered = pages.post("/account/sign-in/challenge", {"code": sign_in_code(backend)})
+        assert answered["Location"] == "/account/profile"
+        assert pages.cookie("access_token")
+
+    def test_a_wrong_code_is_said_and_may_be_corrected(self, pages, backend, signed_up):
+        pages.post("/account/sign-in", {"username": signed_up, "method": "EMAIL_OTP"})
+        refused = pages.post("/account/sign-in/challenge", {"code": wrong(sign_in_code(backend))})
+        assert refused.status_code == 400
+        assert field_error(refused, "id_code") == "That code is not right. Check it and try again."
+        answered = pages.post("/account/sign-in/challenge", {"code": sign_in_code(backend)})
+        assert answered["Location"] == "/account/profile"
+
+    def test_the_choice_offers_the_user_s_ways_and_leads_to_a_code(self, pages, backend, signed_up):
+        started = pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
+        page = pages.follow(started)
+        html = page.content.decode()
+        assert "How would you like to sign in?" in text_of(page)
+        assert (
+            '<button type="submit" name="answer" value="EMAIL_OTP" class="secondary">E-mail me a code</button>' in html
+        )
+        assert '<label for="id_password">' in html
+        chosen = pages.post("/account/sign-in/challenge", {"answer": "EMAIL_OTP", "password": ""})
+        assert chosen["Location"] == "/account/sign-in/challenge"
+        assert "We sent a code to p***@e***." in text_of(pages.follow(chosen))
+        answered = pages.post("/account/sign-in/challenge", {"code": sign_in_code(backend)})
+        assert answered["Location"] == "/account/profile"
+
+    def test_the_choice_of_the_password_needs_it_and_signs_in_with_it(self, pages, signed_up):
+        pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
+        missing = pages.post("/account/sign-in/challenge", {"answer": "PASSWORD"})
+        assert missing.status_code == 400
+        assert field_error(missing, "id_password") == "Enter your password, or choose another way."
+        answered = pages.post("/account/sign-in/challenge", {"answer": "PASSWORD", "password": PASSWORD})
+        assert answered["Location"] == "/account/profile"
+
+    def test_a_wrong_password_in_the_choice_leads_to_a_new_sign_in(self, pages, signed_up):
+        pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
+        refused = pages.post("/account/sign-in/challenge", {"answer": "PASSWORD", "password": "Wrong-Horse-1"})
+        assert refused["Location"] == "/account/sign-in?username=pat%40example.com"
+        assert "Incorrect username or password. Sign in again." in notices(pages.follow(refused))
+        assert pages.cookie("access_token") is None
+
+    def test_a_choice_not_offered_is_refused(self, pages, signed_up):
+        pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
+        response = pages.post("/account/sign-in/challenge", {"answer": "SMS_OTP"})
+        assert response.status_code == 400
+        assert alert(response) == "Choose one of the ways offered."
+
+    def test_the_password_button_needs_the_password(self, pages, signed_up):
+        response = pages.post("/account/sign-in", {"username": signed_up, "password": "", "method": "PASSWORD"})
+        assert response.status_code == 400
+        assert field_error(response, "id_password") == "Enter your password, or sign in with a code instead."
+
+    def test_an_unknown_user_is_asked_for_a_code_alike(self, pages):
+        started = pages.post("/account/sign-in", {"username": "nobody@example.com", "method": "EMAIL_OTP"})
+        assert started["Location"] == "/account/sign-in/challenge"
+        refused = pages.post("/account/sign-in/challenge", {"code": "123456"})
+        assert refused.status_code == 400
+        assert field_error(refused, "id_code") == "That code is not right. Check it and try again."
 
 
 def enable_totp(pages: Pages, backend) -> str:
