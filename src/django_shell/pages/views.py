@@ -638,10 +638,15 @@ class TotpVerifyPage(_Page):
 
 
 class SignOutPage(View):
-    """Revokes every token of the user, on every device, as `POST /auth/logout` does."""
+    """Revokes every token of the user, on every device, as `POST /auth/logout` does. Its own page
+    is where a sign-out that could not finish is tried again."""
 
-    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    http_method_names: ClassVar[list[str]] = ["get", "head", "post"]  # type: ignore[misc]
     handles_tokens_itself = True
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        context = {"title": "Sign out", "signed_in": False}
+        return _with_page_headers(render(request, "pages/sign_out.html", context))
 
     @inject
     def post(self, request: HttpRequest, logout: Logout = Provide["logout"]) -> HttpResponse:
@@ -656,9 +661,10 @@ class SignOutPage(View):
             # Tokens that nothing accepts any more: there is nothing left to revoke.
             pass
         except errors.DomainError as error:
-            # The tokens still work: the cookies stay, so the person sees they are still signed in.
-            messages.error(request, f"You could not be signed out. {_message(error)}")
-            return _with_page_headers(HttpResponseRedirect(_url("profile")))
+            # This service may refuse the tokens already, but the pool's sign-out did not happen: the
+            # cookies stay, so that trying again can finish it.
+            messages.error(request, f"You could not be signed out everywhere. {_message(error)}")
+            return _with_page_headers(HttpResponseRedirect(_url("sign_out")))
         messages.success(request, "You are signed out on every device.")
         credentials.clear_tokens(response)
         pending.forget_challenge(response)

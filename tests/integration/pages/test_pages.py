@@ -12,6 +12,8 @@ from django.test import Client
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.ports.code_sender import CodePurpose
 from django_shell.accounts.users import User
+from domain.errors import ProviderUnavailable
+from tests.fakes import FailingIdentityProvider
 from tests.integration.pages.conftest import PASSWORD, Pages, text_of
 
 # The pages are one more shell over the use-cases, which the API's tests run against both providers.
@@ -534,8 +536,10 @@ class TestSignOut:
     def test_without_a_sign_in_it_still_leads_to_sign_in(self, pages):
         assert pages.post("/account/sign-out")["Location"] == "/account/sign-in"
 
-    def test_is_a_post_only(self, pages, signed_in):
-        assert pages.get("/account/sign-out").status_code == 405
+    def test_its_page_only_offers_the_button(self, pages, signed_in):
+        page = pages.get("/account/sign-out")
+        assert page.status_code == 200
+        assert "Sign out everywhere" in text_of(page)
         assert pages.get("/account/profile").status_code == 200
 
 
@@ -548,6 +552,7 @@ PAGES = [
     "/account/profile",
     "/account/password",
     "/account/mfa",
+    "/account/sign-out",
 ]
 FORMS = [
     ("/account/sign-up", {"username": USERNAME, "password": PASSWORD}),
@@ -594,6 +599,33 @@ class TestEveryPage:
         response = browser.post(path, data)
         assert response.status_code == 403
         assert response["X-Frame-Options"] == "DENY"
+
+    @pytest.mark.parametrize(
+        ("path", "data"),
+        [
+            ("/account/sign-in", {"username": USERNAME, "password": PASSWORD}),
+            ("/account/sign-up", {"username": USERNAME, "password": PASSWORD}),
+            ("/account/forgot-password", {"username": USERNAME}),
+        ],
+    )
+    def test_an_unreachable_pool_is_said_with_when_to_try_again(self, pages, container, path, data):
+        with container.identity_provider.override(FailingIdentityProvider(ProviderUnavailable(retry_after=7))):
+            response = pages.post(path, data)
+        assert response.status_code == 503
+        assert response["Retry-After"] == "7"
+        assert alert(response) == "The sign-in service is unavailable just now. Try again in a moment."
+
+    def test_signing_out_while_the_pool_is_unreachable_keeps_the_sign_in(self, pages, container, signed_in):
+        with container.identity_provider.override(FailingIdentityProvider(ProviderUnavailable())):
+            response = pages.post("/account/sign-out")
+        assert response["Location"] == "/account/sign-out"
+        assert pages.cookie("access_token")
+        page = pages.follow(response)
+        assert "You could not be signed out everywhere." in notices(page)
+        assert 'action="/account/sign-out"' in page.content.decode()
+        retried = pages.post("/account/sign-out")
+        assert retried["Location"] == "/account/sign-in"
+        assert pages.cookie("access_token") is None
 
     def test_a_post_with_the_csrf_token_passes(self, backend, signed_up):
         browser = Client(enforce_csrf_checks=True)
