@@ -72,7 +72,7 @@ class LiveServer:
 # of their own, with the production budgets (tests/integration/live/test_limits_multi_process.py).
 AMPLE_BUDGETS = {
     f"RATE_LIMIT_{kind}_PER_{whom}": "1000/minute"
-    for kind in ("PASSWORD", "CODE", "CODE_DELIVERY", "PASSWORD_CHANGE")
+    for kind in ("PASSWORD", "CODE", "CODE_DELIVERY", "PASSWORD_CHANGE", "PASSKEY")
     for whom in ("IP", "ACCOUNT")
 }
 
@@ -92,6 +92,7 @@ def service_environment(**overrides: str) -> dict[str, str]:
         "TRUSTED_PROXY_HOPS",
         "CODE_DELIVERY_MIN_MILLISECONDS",
         "WEB_CONCURRENCY",
+        "WEBAUTHN_",
     )
     environment = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
     return environment | overrides

@@ -109,6 +109,10 @@ class Gap(enum.Enum):
         "moto sends a user any number of codes; Cognito caps the requests per user per hour (LimitExceededException)"
     )
     NO_MFA_LOCKOUT = "moto never locks a user's MFA challenges, however many wrong codes they were sent"
+    NO_WEBAUTHN = (
+        "moto implements none of the WebAuthn operations (StartWebAuthnRegistration, CompleteWebAuthnRegistration, "
+        "ListWebAuthnCredentials, DeleteWebAuthnCredential)"
+    )
 
 
 class Backend(Protocol):

@@ -17,7 +17,7 @@ class CognitoAuthConfig(AppConfig):
 
     def ready(self) -> None:
         from django_shell import health
-        from django_shell.accounts import administration, apis, images, mfa, self_service
+        from django_shell.accounts import administration, apis, images, mfa, passkeys, self_service
         from django_shell.containers import Container
 
         if hasattr(settings, "DB_DEADLINES"):
@@ -26,13 +26,17 @@ class CognitoAuthConfig(AppConfig):
             database.install(database.Deadlines(**settings.DB_DEADLINES))
         self.container = Container()
         self.container.config.from_dict(settings.COGNITO_AUTH)
-        self.container.wire(modules=[administration, apis, health, images, mfa, self_service])
+        self.container.wire(modules=[administration, apis, health, images, mfa, passkeys, self_service])
         # Build the adapters now, so that a broken configuration stops the start rather than the first request.
         self.container.identity_provider()
         self.container.token_verifier()
         self.container.profile_image_store()
         self.container.attempt_limiter()
         logger.info("identity provider: %s", _describe(settings.COGNITO_AUTH))
+        if settings.COGNITO_AUTH["identity_provider"] == "embedded":
+            webauthn = settings.COGNITO_AUTH["embedded"]["webauthn"]
+            origins = ", ".join(webauthn["origins"])
+            logger.info("passkeys: relying party %s, used from %s", webauthn["relying_party_id"], origins)
         logger.info("profile images: %s", _describe_images(settings.COGNITO_AUTH["profile_images"]))
         logger.info("revocation and limits: %s", _describe_shared_state(settings.COGNITO_AUTH, settings.REDIS_URL))
         logger.info("database: %s", _describe_database(settings.DATABASES["default"]))

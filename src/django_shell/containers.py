@@ -13,6 +13,7 @@ from adapters.cognito.identity_provider import CognitoIdentityProvider
 from adapters.cognito.user_pool_administration import CognitoUserPoolAdministration
 from adapters.embedded_pool.code_sender import LoggingCodeSender
 from adapters.embedded_pool.identity_provider import EmbeddedIdentityProvider
+from adapters.embedded_pool.passkeys import RelyingParty
 from adapters.embedded_pool.user_pool_administration import EmbeddedUserPoolAdministration
 from adapters.jwt.caching_verifier import CachingTokenVerifier
 from adapters.jwt.http_jwks import HttpJwks
@@ -42,6 +43,12 @@ from application.use_cases.administration import (
 )
 from application.use_cases.authenticate import AuthenticateRequest, SingleFlightRefresh
 from application.use_cases.mfa import AssociateSoftwareToken, SetMfaPreference, VerifySoftwareToken
+from application.use_cases.passkeys import (
+    CompletePasskeyRegistration,
+    DeletePasskey,
+    ListPasskeys,
+    StartPasskeyRegistration,
+)
 from application.use_cases.password_reset import ConfirmForgotPassword, ForgotPassword
 from application.use_cases.profile import ResendAttributeCode, UpdateProfile, VerifyAttribute
 from application.use_cases.profile_image import DeleteProfileImage, ProfileImageUrl, UploadProfileImage
@@ -75,6 +82,12 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         database=config.embedded.pool_file,
         access_token_lifetime=config.embedded.access_token_seconds,
+        relying_party=providers.Singleton(
+            RelyingParty,
+            id=config.embedded.webauthn.relying_party_id,
+            name=config.embedded.webauthn.relying_party_name,
+            origins=config.embedded.webauthn.origins,
+        ),
     )
     cognito_client = providers.Singleton(
         build_cognito_client,
@@ -340,6 +353,15 @@ class Container(containers.DeclarativeContainer):
         token_verifier=token_verifier,
         attempt_limiter=attempt_limiter,
     )
+    start_passkey_registration = providers.Factory(StartPasskeyRegistration, identity_provider=identity_provider)
+    complete_passkey_registration = providers.Factory(
+        CompletePasskeyRegistration,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
+    )
+    list_passkeys = providers.Factory(ListPasskeys, identity_provider=identity_provider)
+    delete_passkey = providers.Factory(DeletePasskey, identity_provider=identity_provider)
 
     # /readyz: each dependency that requests need, reached once per call. The threads are shared by
     # every call, so a dependency that hangs holds a few of them, never one more per probe.

@@ -436,12 +436,13 @@ class ValueFieldSchema(OpenApiSerializerFieldExtension):  # type: ignore[no-unty
 TAGS: list[tuple[str, str, tuple[str, ...]]] = [
     (
         "sign-up",
-        "Create an account and confirm it with the code it was sent.",
+        "Create an account, with or without a password, and confirm it with the code it was sent.",
         ("sign_up", "confirm_sign_up", "resend_code"),
     ),
     (
         "sign-in",
-        "Sign in, answer a challenge, refresh the tokens, sign out everywhere.",
+        "Sign in (with a password, a one-time code, or the way the user chooses), answer a challenge, refresh "
+        "the tokens, sign out everywhere.",
         ("login", "confirm_login", "refresh", "logout", "csrf"),
     ),
     (
@@ -467,6 +468,11 @@ TAGS: list[tuple[str, str, tuple[str, ...]]] = [
         "mfa",
         "Second factors: a TOTP authenticator, SMS, and which one sign-in asks for.",
         ("set_up_totp", "verify_totp", "set_mfa_preference"),
+    ),
+    (
+        "passkeys",
+        "The signed-in user's passkeys (WebAuthn): register one, list them, delete one.",
+        ("start_passkey_registration", "register_passkey", "list_passkeys", "delete_passkey"),
     ),
     ("operations", "Probes for an orchestrator: liveness and readiness.", ("health", "readiness")),
     (

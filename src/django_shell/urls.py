@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from rest_framework import exceptions
 
 from django_shell import documentation, health
-from django_shell.accounts import administration, apis, images, mfa, self_service
+from django_shell.accounts import administration, apis, images, mfa, passkeys, self_service
 from django_shell.errors import BadRequest, InternalError, json_error_view
 
 # Each path answers with and without a trailing slash.
@@ -69,6 +69,9 @@ urlpatterns = [
     re_path(r"^auth/mfa/totp/?$", mfa.TotpApi.as_view(), name="mfa_totp"),
     re_path(r"^auth/mfa/totp/verify/?$", mfa.VerifyTotpApi.as_view(), name="mfa_totp_verify"),
     re_path(r"^auth/mfa/preference/?$", mfa.MfaPreferenceApi.as_view(), name="mfa_preference"),
+    re_path(r"^auth/me/passkeys/?$", passkeys.PasskeysApi.as_view(), name="me_passkeys"),
+    re_path(r"^auth/me/passkeys/options/?$", passkeys.PasskeyOptionsApi.as_view(), name="me_passkey_options"),
+    re_path(r"^auth/me/passkeys/(?P<credential_id>[^/]+)/?$", passkeys.PasskeyApi.as_view(), name="me_passkey"),
 ]
 
 handler400 = json_error_view(BadRequest)

@@ -46,6 +46,11 @@ class TestConfigurationErrors:
             ({"RATE_LIMIT_PASSWORD_PER_IP": "ten a minute"}, "RATE_LIMIT_PASSWORD_PER_IP"),
             ({"RATE_LIMIT_CODE_PER_ACCOUNT": "0/minute"}, "RATE_LIMIT_CODE_PER_ACCOUNT"),
             ({"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"),
+            ({"WEBAUTHN_RELYING_PARTY_ID": "https://auth.example.com"}, "WEBAUTHN_RELYING_PARTY_ID"),
+            ({"WEBAUTHN_ORIGINS": "https://evil.example"}, "WEBAUTHN_ORIGINS"),
+            ({"WEBAUTHN_ORIGINS": "http://localhost:8000/login"}, "WEBAUTHN_ORIGINS"),
+            ({"WEBAUTHN_ORIGINS": "https://*.localhost"}, "WEBAUTHN_ORIGINS"),
+            ({"WEBAUTHN_ORIGINS": "https://localhost:8443:*"}, "WEBAUTHN_ORIGINS"),
         ],
     )
     def test_stop_the_start_with_one_line_naming_the_variable(self, environment, variable):

@@ -36,7 +36,7 @@ from domain.values import (
     Username,
 )
 
-_SESSION_LIFETIME = 3 * 60
+SESSION_LIFETIME = 3 * 60
 # Wrong MFA codes one challenge session takes; the last of them spends it, so guessing needs the password again.
 _WRONG_MFA_CODES = 3
 
@@ -52,7 +52,8 @@ class Step:
     delivery: Delivery | None = None
 
 
-_Answer = Callable[[sqlite3.Connection, User, Mapping[str, str], sqlite3.Row, float], Step]
+# Takes a challenge's answers: (database, user, responses, the session's row, now) to the next step.
+Answer = Callable[[sqlite3.Connection, User, Mapping[str, str], sqlite3.Row, float], Step]
 
 
 class Challenges:
@@ -63,14 +64,14 @@ class Challenges:
         self._tokens = tokens
         self._policy = password_policy
         self._decoy_key = decoy_key
-        self._answers: dict[str, _Answer] = {NEW_PASSWORD_REQUIRED: self._answer_new_password}
+        self._answers: dict[str, Answer] = {NEW_PASSWORD_REQUIRED: self._answer_new_password}
         # Challenges answered with a code: wrong codes count towards the user's lock-out, whichever
         # challenge they came in.
         self._code_challenges: set[str] = set()
         self.add_answer(MfaFactor.SMS.value, self._answer_sms_code, code=True)
         self.add_answer(MfaFactor.TOTP.value, self._answer_software_token, code=True)
 
-    def add_answer(self, name: str, answer: _Answer, *, code: bool) -> None:
+    def add_answer(self, name: str, answer: Answer, *, code: bool) -> None:
         """Take answers to challenge `name` with `answer`; with `code`, a wrong one (`CodeMismatch`)
         counts towards the user's lock-out. Sign-in methods other than a password register so."""
         self._answers[name] = answer
@@ -97,9 +98,13 @@ class Challenges:
         db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
         db.execute(
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?)",
-            (digest(session), sub, name, now + _SESSION_LIFETIME, _WRONG_MFA_CODES, code),
+            (digest(session), sub, name, now + SESSION_LIFETIME, _WRONG_MFA_CODES, code),
         )
         return session
+
+    def tokens(self, db: sqlite3.Connection, user: User, now: float) -> Step:
+        """Tokens at once, no second factor asked: for a sign-in that proved two factors by itself."""
+        return Step(self._tokens.sign_in(db, user, now))
 
     def new_password_required(self, db: sqlite3.Connection, user: User, now: float) -> Challenge:
         parameters = {

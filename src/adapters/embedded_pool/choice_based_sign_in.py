@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 import attrs
 
 from adapters.embedded_pool import mfa, protections
-from adapters.embedded_pool.challenges import Challenges, Step, check_sent_code
+from adapters.embedded_pool.challenges import Answer, Challenges, Step, check_sent_code
 from adapters.embedded_pool.codes import Delivery, masked_phone_number, random_code
 from adapters.embedded_pool.decoys import decoy_sub, decoy_user
 from adapters.embedded_pool.tokens import digest
@@ -66,7 +66,7 @@ class SignInFactors:
         factor: SignInFactor,
         offered: _Offered,
         start: _Start,
-        answer: Callable[[sqlite3.Connection, User, Mapping[str, str], sqlite3.Row, float], Step],
+        answer: Answer,
         *,
         code: bool = True,
     ) -> None:

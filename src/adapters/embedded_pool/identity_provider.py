@@ -15,6 +15,7 @@ from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.choice_based_sign_in import SignInFactors
 from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
+from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, PasskeySignIn, RelyingParty
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
 from adapters.embedded_pool.users import (
@@ -96,6 +97,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
         signing_key: rsa.RSAPrivateKey | None = None,
         access_token_lifetime: int = 3600,
         refresh_token_lifetime: int = 30 * 24 * 3600,
+        relying_party: RelyingParty = DEFAULT_RELYING_PARTY,
     ) -> None:
         self._code_sender = code_sender
         self._clock = clock
@@ -120,6 +122,11 @@ class EmbeddedIdentityProvider(IdentityProvider):
         ).digest()
         self._challenges = Challenges(tokens=self._tokens, password_policy=password_policy, decoy_key=decoy_key)
         self._sign_in_factors = SignInFactors(challenges=self._challenges, decoy_key=decoy_key)
+        self._passkeys = Passkeys(relying_party)
+        passkey_sign_in = PasskeySignIn(passkeys=self._passkeys, challenges=self._challenges)
+        self._sign_in_factors.add(
+            SignInFactor.WEB_AUTHN, passkey_sign_in.offered, passkey_sign_in.start, passkey_sign_in.answer, code=False
+        )
 
     @property
     def issuer(self) -> str:
@@ -221,19 +228,6 @@ class EmbeddedIdentityProvider(IdentityProvider):
         with self._db.transaction() as db:
             step = self._sign_in_factors.trade_sign_up_session(db, username, session, self._clock.now())
         return self._delivered(step)
-
-    # Until the passkeys branch lands: placeholders, removed by it.
-    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
-        raise NotImplementedError
-
-    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
-        raise NotImplementedError
-
-    def delete_passkey(self, access_token: str, credential_id: str) -> None:
-        raise NotImplementedError
 
     def respond_to_challenge(
         self, username: Username, challenge_name: str, responses: Mapping[str, str], session: str
@@ -386,6 +380,26 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def set_mfa_preference(self, access_token: str, preference: MfaPreference) -> None:
         with self._db.transaction() as db:
             mfa.set_mfa_preference(db, self._tokens.signed_in_user(db, access_token), preference)
+
+    # -- passkeys ------------------------------------------------------------------------------------
+
+    def start_passkey_registration(self, access_token: str) -> dict[str, Any]:
+        with self._db.transaction() as db:
+            user = self._tokens.signed_in_user(db, access_token)
+            return self._passkeys.creation_options(db, user, self._clock.now())
+
+    def complete_passkey_registration(self, access_token: str, credential: Mapping[str, Any]) -> None:
+        with self._db.transaction() as db:
+            user = self._tokens.signed_in_user(db, access_token)
+            self._passkeys.register(db, user, credential, self._clock.now())
+
+    def list_passkeys(self, access_token: str) -> tuple[Passkey, ...]:
+        with self._db.transaction() as db:
+            return self._passkeys.listed(db, self._tokens.signed_in_user(db, access_token).sub)
+
+    def delete_passkey(self, access_token: str, credential_id: str) -> None:
+        with self._db.transaction() as db:
+            self._passkeys.delete(db, self._tokens.signed_in_user(db, access_token).sub, credential_id)
 
     # -- administration, for `EmbeddedUserPoolAdministration` ----------------------------------------
 

@@ -88,6 +88,26 @@ _SCHEMA = (
         failures INTEGER NOT NULL,
         locked_until REAL NOT NULL
     )""",
+    # A user's passkeys (passkeys.py): the public key and sign counter that verify their assertions.
+    """CREATE TABLE IF NOT EXISTS passkeys (
+        credential_id TEXT PRIMARY KEY,
+        sub TEXT NOT NULL,
+        public_key BLOB NOT NULL,
+        sign_count INTEGER NOT NULL,
+        transports TEXT NOT NULL,
+        authenticator_attachment TEXT,
+        name TEXT,
+        relying_party_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        last_used_at REAL
+    )""",
+    "CREATE INDEX IF NOT EXISTS passkeys_by_sub ON passkeys (sub)",
+    # The challenge of a user's open passkey registration: one at a time, spent by its first answer.
+    """CREATE TABLE IF NOT EXISTS passkey_registrations (
+        sub TEXT PRIMARY KEY,
+        challenge TEXT NOT NULL,
+        expires_at REAL NOT NULL
+    )""",
 )
 # Every table that holds rows of a user, the users table last.
 USER_TABLES = (
@@ -98,6 +118,8 @@ USER_TABLES = (
     "mfa_preferences",
     "group_members",
     "mfa_failures",
+    "passkeys",
+    "passkey_registrations",
     "users",
 )
 

@@ -20,6 +20,9 @@ class Attempt(enum.Enum):
     """Asking for a code to be sent: a password reset, a new sign-up or e-mail verification code."""
     PASSWORD_CHANGE = "password_change"  # noqa: S105 -- a kind of attempt, not a secret
     """A signed-in user's password change, which proves the old password."""
+    PASSKEY = "passkey"
+    """A passkey ceremony that failed: a registration or a sign-in's assertion that did not verify
+    (each costs a signature check, and a flood of forged ones is an attack, not a mistake)."""
 
 
 @attrs.frozen

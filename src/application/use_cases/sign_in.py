@@ -14,7 +14,7 @@ from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
 from application.use_cases.codes import taking_at_least
-from domain.errors import ExpiredSession, NotAuthorized, TooManyRequests, ValidationError
+from domain.errors import ExpiredSession, NotAuthorized, PasskeyRejected, TooManyRequests, ValidationError
 from domain.values import SELECT_CHALLENGE, AuthResult, Challenge, Claims, Password, SignInFactor, TokenSet, Username
 
 # The factors whose challenge sends a code as it starts.
@@ -218,7 +218,8 @@ class RespondToChallenge:
 
     A password (the `PASSWORD` challenge, or `SELECT_CHALLENGE` answered PASSWORD with it) spends
     as `Login` does besides; choosing a factor that sends a code spends a code sent, and answers
-    after `minimum_seconds` at least, as `StartSignIn` does.
+    after `minimum_seconds` at least, as `StartSignIn` does; a passkey's assertion that does not
+    verify (`PasskeyRejected`) spends one of the failed passkey ceremonies.
     """
 
     identity_provider: IdentityProvider
@@ -248,13 +249,18 @@ class RespondToChallenge:
     def _budget(
         self, command: RespondToChallengeCommand, username: Username, chosen: SignInFactor | None, *, password: bool
     ) -> contextlib.AbstractContextManager[None]:
-        """What the answer spends besides a code answer: a password's budget, or a code sent."""
+        """What the answer spends besides a code answer: a password's budget, a code sent, or a failed
+        passkey ceremony's budget."""
         if command.challenge_name == SignInFactor.PASSWORD.value or (chosen is SignInFactor.PASSWORD and password):
             return _spending_on_failure(
                 self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username
             )
         if chosen in _CODE_FACTORS:
             return _sending_a_code(self.attempt_limiter, self.clock, self.minimum_seconds, command.client, username)
+        if command.challenge_name == SignInFactor.WEB_AUTHN.value:
+            return _spending_on_failure(
+                self.attempt_limiter, Attempt.PASSKEY, (PasskeyRejected,), command.client, username
+            )
         return contextlib.nullcontext()
 
 

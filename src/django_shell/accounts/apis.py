@@ -47,12 +47,12 @@ from django_shell.accounts import credentials, csrf, images
 from django_shell.accounts.fields import (
     AbsentAsNullField,
     AttributeSerializer,
+    ChallengeResponsesField,
     CodeField,
     NewPasswordField,
     PasswordField,
     StrictBooleanField,
     StrictCharField,
-    StringMapField,
     UsernameField,
     attribute_pairs,
     validated,
@@ -60,7 +60,6 @@ from django_shell.accounts.fields import (
 from django_shell.client_ip import client_ip
 from domain.values import (
     MAX_ATTRIBUTES,
-    PASSWORD_MAX_LENGTH,
     SELECT_CHALLENGE,
     Claims,
     SignInFactor,
@@ -358,7 +357,7 @@ class ConfirmLoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         username = UsernameField()
         challenge_name = StrictCharField(max_length=64)
-        responses = StringMapField(max_items=MAX_ATTRIBUTES + 4, max_length=max(PASSWORD_MAX_LENGTH, 2048))
+        responses = ChallengeResponsesField(max_items=MAX_ATTRIBUTES + 4)
         session = StrictCharField(max_length=_OPAQUE_MAX_LENGTH)
 
         def validate_responses(self, responses: dict[str, str]) -> dict[str, str]:
@@ -378,11 +377,15 @@ class ConfirmLoginApi(_PostApi):
         'for `SMS_MFA`, `{"SOFTWARE_TOKEN_MFA_CODE": ...}` for `SOFTWARE_TOKEN_MFA`, `{"EMAIL_OTP_CODE": ...}` '
         'for `EMAIL_OTP`, `{"SMS_OTP_CODE": ...}` for `SMS_OTP`, `{"PASSWORD": ...}` for `PASSWORD`, and '
         '`{"ANSWER": <one of available_challenges>}` for `SELECT_CHALLENGE` (with `"PASSWORD"` too when the '
-        "answer is PASSWORD, which then answers at once). The answer is the tokens, or the next challenge in the "
+        'answer is PASSWORD, which then answers at once), and `{"CREDENTIAL": <the assertion\'s toJSON()>}` for '
+        "`WEB_AUTHN`. The answer is the tokens, or the next challenge in the "
         "same shape as from `/auth/login`: the chosen way's, or the MFA code a user with MFA on owes after a "
         "new password, a password or a sign-in code. A wrong code is 400 `CodeMismatch` and the session may be "
         "tried again; the third wrong code spends it, and an expired, spent or reused session is 400 "
-        "`ExpiredSession`: log in again. A wrong password is 401 `NotAuthorized` and spends the session.",
+        "`ExpiredSession`: log in again. A wrong password is 401 `NotAuthorized` and spends the session. An "
+        "assertion that does not verify (forged, replayed, of another passkey or site, without user verification) "
+        "is 400 `PasskeyRejected`, spends the session and one of the failed passkey ceremonies of the client and "
+        "the account; a passkey sign-in asks for no further MFA code.",
         request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(
@@ -393,6 +396,7 @@ class ConfirmLoginApi(_PostApi):
             "ExpiredSession",
             "InvalidPassword",
             "NotAuthorized",
+            "PasskeyRejected",
         ),
         security=openapi.NONE,
         headers=openapi.ISSUED_TOKENS,

@@ -4,9 +4,11 @@ show an absent string (null)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from domain.errors import ValidationError as DomainValidationError
@@ -149,6 +151,37 @@ class StringMapField(serializers.DictField):
             raise serializers.ValidationError(f"At most {self.max_items} entries.")
         value: dict[str, str] = super().to_internal_value(data)
         return value
+
+
+# The longest text a challenge's answer may be: room for any password (PASSWORD_MAX_LENGTH) and attribute.
+_RESPONSE_MAX_LENGTH = 2048
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "CREDENTIAL": {
+                "type": "object",
+                "description": "`WEB_AUTHN`: what `navigator.credentials.get` resolved to, as its `toJSON()` gives it.",
+            }
+        },
+        "additionalProperties": {"type": "string", "maxLength": _RESPONSE_MAX_LENGTH},
+    }
+)
+class ChallengeResponsesField(StringMapField):
+    """A challenge's answers, texts but for a passkey's: `CREDENTIAL`, the assertion as the object
+    `toJSON()` gives, goes on as its JSON text, the form Cognito takes it in."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=_RESPONSE_MAX_LENGTH, **kwargs)
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if isinstance(data, dict) and isinstance(data.get("CREDENTIAL"), dict):
+            credential = json.dumps(data["CREDENTIAL"], separators=(",", ":"))
+            value = super().to_internal_value({name: item for name, item in data.items() if name != "CREDENTIAL"})
+            return {**value, "CREDENTIAL": credential}
+        return super().to_internal_value(data)
 
 
 class AttributeSerializer(serializers.Serializer):

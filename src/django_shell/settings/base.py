@@ -10,6 +10,7 @@ from typing import Any
 from corsheaders import defaults as corsheaders_defaults
 from django.core.exceptions import ImproperlyConfigured
 
+from adapters.embedded_pool.passkeys import default_origins
 from django_shell.settings import environment as env
 
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -64,6 +65,14 @@ COGNITO_AUTH: dict[str, Any] = {
         # Cognito lets an app client choose 5 minutes to a day; shorter helps to watch a refresh.
         "access_token_seconds": env.integer("LOCAL_POOL_ACCESS_TOKEN_SECONDS", 3600, minimum=1, maximum=86400),
     },
+}
+# Passkeys of the embedded pool (a Cognito pool has its own, set on the pool): bound to the relying
+# party id, the site's domain, and used from the origins listed; the defaults serve `make run`.
+_RELYING_PARTY_ID = env.relying_party_id("WEBAUTHN_RELYING_PARTY_ID", "localhost")
+COGNITO_AUTH["embedded"]["webauthn"] = {
+    "relying_party_id": _RELYING_PARTY_ID,
+    "relying_party_name": env.optional("WEBAUTHN_RELYING_PARTY_NAME") or "cognito-auth",
+    "origins": env.passkey_origins("WEBAUTHN_ORIGINS", _RELYING_PARTY_ID) or list(default_origins(_RELYING_PARTY_ID)),
 }
 
 # How long a process serves a user from its memory before reading the mirror again.
@@ -224,6 +233,7 @@ COGNITO_AUTH["limits"] = {
             ("code", "20/minute", "5/minute"),
             ("code_delivery", "20/minute", "5/minute"),
             ("password_change", "10/minute", "5/minute"),
+            ("passkey", "10/minute", "5/minute"),
         )
     },
     # Sending a code, or finding no account to send it to, takes at least this long, so that the

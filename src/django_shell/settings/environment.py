@@ -16,6 +16,7 @@ from domain.values import GroupName
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 _HEADER_NAME = re.compile(r"[A-Za-z0-9]+(-[A-Za-z0-9]+)*")
+_RELYING_PARTY_ID = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 def optional(name: str) -> str | None:
@@ -130,6 +131,32 @@ def _is_origin(text: str) -> bool:
         and "@" not in parts.netloc
         and text == f"{parts.scheme}://{parts.netloc}"
     )
+
+
+def relying_party_id(name: str, default: str) -> str:
+    """A WebAuthn relying party id: the site's domain name, no scheme and no port."""
+    value = (optional(name) or default).lower()
+    if not _RELYING_PARTY_ID.fullmatch(value):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a domain name like auth.example.com or localhost.")
+    return value
+
+
+def passkey_origins(name: str, relying_party: str) -> list[str]:
+    """Comma-separated origins where passkeys of `relying_party` are used: `scheme://host[:port]`, or
+    `scheme://host:*` for any port; each host is the relying party id or a subdomain of it, as
+    browsers require."""
+    found = [origin.strip() for origin in (optional(name) or "").split(",") if origin.strip()]
+    for origin in found:
+        bare = origin.removesuffix(":*")
+        parts = urllib.parse.urlsplit(bare)
+        if not _is_origin(bare) or bare.startswith(f"{parts.scheme}://*") or (bare != origin and parts.port):
+            raise ImproperlyConfigured(f"{name}: {origin!r} is not an origin like https://auth.example.com.")
+        host = parts.hostname or ""
+        if host != relying_party and not host.endswith(f".{relying_party}"):
+            raise ImproperlyConfigured(
+                f"{name}: {origin!r} is not on {relying_party} (WEBAUTHN_RELYING_PARTY_ID) or a subdomain of it."
+            )
+    return found
 
 
 def rate(name: str, default: str) -> tuple[int, int]:

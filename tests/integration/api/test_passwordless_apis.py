@@ -4,14 +4,19 @@ Stubber: moto models none of them)."""
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.ports.code_sender import CodePurpose
 from domain.values import MfaPreference, Username
 from tests.integration.api.conftest import basic, confirmed
 from tests.integration.api.test_hostile_input import assert_clean_error, json_values
+from tests.integration.api.test_limits import assert_throttled
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
 
@@ -273,3 +278,42 @@ class TestHostileBodies:
             "session": challenge["session"],
         }
         assert_clean_error(api.post("/auth/confirm_login", body))
+
+
+class TestLimits:
+    """The production budgets over HTTP (the test settings raise them for every other test)."""
+
+    @pytest.fixture
+    def production_limits(self, container):
+        def start() -> None:
+            limiter = LimitsAttemptLimiter.from_url(None, django_settings.PRODUCTION_ATTEMPT_BUDGETS)
+            stack.enter_context(container.attempt_limiter.override(limiter))
+
+        with contextlib.ExitStack() as stack:
+            yield start
+
+    @pytest.mark.parametrize("username", [USERNAME, "stranger@example.com"])
+    def test_five_codes_sent_then_429_for_a_user_known_or_not(self, api, backend, production_limits, username):
+        confirmed(api, backend, USERNAME, PASSWORD)
+        production_limits()
+        assert [start(api, username, "EMAIL_OTP").status_code for _ in range(5)] == [200] * 5
+        assert_throttled(start(api, username, "EMAIL_OTP"))
+
+    def test_five_failed_session_exchanges_then_429(self, api, backend, production_limits):
+        sign_up_without_password(api)
+        session = confirm(api, backend)["session"]
+        production_limits()
+        for _ in range(5):
+            assert error_of(api.post("/auth/login", {"username": USERNAME, "session": "forged"})) == (
+                400,
+                "ExpiredSession",
+            )
+        assert_throttled(api.post("/auth/login", {"username": USERNAME, "session": session}))
+
+    def test_wrong_passwords_in_the_challenge_count_as_failed_sign_ins(self, api, backend, production_limits):
+        confirmed(api, backend, USERNAME, PASSWORD)
+        production_limits()
+        for _ in range(5):
+            challenge = start(api, preferred="PASSWORD").json()
+            assert error_of(answer(api, challenge, {"PASSWORD": "Wrong-Horse-1"})) == (401, "NotAuthorized")
+        assert_throttled(api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)))
