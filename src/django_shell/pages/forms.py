@@ -3,6 +3,7 @@ browser and its password manager need. The use-cases check everything else."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -191,3 +192,35 @@ class MfaPreferenceForm(_Form):
     state = forms.ChoiceField(label="Turn it", choices=[("on", "On"), ("off", "Off")], widget=forms.RadioSelect)
     password = _password("Current password")
     code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)
+
+
+# A credential's `toJSON()` with attestation "none" is a kilobyte or two; this leaves room for more.
+_CREDENTIAL_MAX_LENGTH = 64 * 1024
+
+
+class PasskeyCredentialForm(_Form):
+    """The authenticator's answer to a WebAuthn ceremony, which the page's script puts here as the
+    JSON text of the credential's `toJSON()`."""
+
+    credential = forms.CharField(widget=forms.HiddenInput, max_length=_CREDENTIAL_MAX_LENGTH, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # A hidden field: its refusal is said above the button that sent it.
+        try:
+            credential = json.loads(data.get("credential") or "")
+        except ValueError:
+            credential = None
+        if not isinstance(credential, dict):
+            self.add_error(None, "The passkey gave no answer. Try again.")
+            return data
+        data["credential"] = credential
+        return data
+
+
+class NewPasskeyForm(_Form):
+    """Starts a passkey's registration: nothing to fill in, the button says it all."""
+
+
+class DeletePasskeyForm(_Form):
+    credential_id = forms.CharField(widget=forms.HiddenInput, max_length=1024)

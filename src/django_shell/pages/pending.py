@@ -1,6 +1,7 @@
-"""What a sign-in in progress carries from one page to the next: the challenge it must answer, and a
-new authenticator's secret until it is verified. Both live in signed, HttpOnly cookies scoped to the
-pages, never in a page: a script cannot read them, and a changed one is refused as none."""
+"""What a sign-in in progress carries from one page to the next: the challenge it must answer, a new
+authenticator's secret until it is verified, and a new passkey's creation options. Each lives in a
+signed, HttpOnly cookie scoped to the pages, never in a page: a script cannot read it, and a changed
+one is refused as none."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ _AUTHENTICATOR_COOKIE = "account_totp_setup"
 _AUTHENTICATOR_SALT = "django_shell.pages.totp_setup"
 # Long enough to open an authenticator app and type a code or two.
 _AUTHENTICATOR_SECONDS = 600
+_PASSKEY_COOKIE = "account_passkey_options"
+_PASSKEY_SALT = "django_shell.pages.passkey_options"
+# The creation options' own timeout is a few minutes at most.
+_PASSKEY_SECONDS = 300
 
 
 @attrs.frozen
@@ -79,6 +84,24 @@ def authenticator_secret(request: HttpRequest, username: str) -> tuple[str, str]
 
 def forget_authenticator_secret(response: HttpResponse) -> None:
     response.delete_cookie(_AUTHENTICATOR_COOKIE, path=_PATH, samesite="Lax")
+
+
+def keep_passkey_options(response: HttpResponse, username: str, options: dict[str, Any]) -> None:
+    value = {"username": username, "options": options}
+    _set(response, _PASSKEY_COOKIE, signing.dumps(value, salt=_PASSKEY_SALT, compress=True), _PASSKEY_SECONDS)
+
+
+def passkey_options(request: HttpRequest, username: str) -> dict[str, Any] | None:
+    """The creation options of a passkey registration `username` started; None for another user's."""
+    value = _loaded(request, _PASSKEY_COOKIE, _PASSKEY_SALT, _PASSKEY_SECONDS)
+    if value is None or value["username"] != username:
+        return None
+    options: dict[str, Any] = value["options"]
+    return options
+
+
+def forget_passkey_options(response: HttpResponse) -> None:
+    response.delete_cookie(_PASSKEY_COOKIE, path=_PATH, samesite="Lax")
 
 
 def _set(response: HttpResponse, name: str, value: str, max_age: int) -> None:

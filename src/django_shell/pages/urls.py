@@ -20,5 +20,8 @@ urlpatterns = [
     re_path(r"^mfa/?$", views.MfaPage.as_view(), name="mfa"),
     re_path(r"^mfa/preference/?$", views.MfaPreferencePage.as_view(), name="mfa_preference"),
     re_path(r"^mfa/totp/?$", views.TotpVerifyPage.as_view(), name="totp_verify"),
+    re_path(r"^passkeys/?$", views.PasskeysPage.as_view(), name="passkeys"),
+    re_path(r"^passkeys/new/?$", views.NewPasskeyPage.as_view(), name="new_passkey"),
+    re_path(r"^passkeys/delete/?$", views.DeletePasskeyPage.as_view(), name="delete_passkey"),
     re_path(r"^sign-out/?$", views.SignOutPage.as_view(), name="sign_out"),
 ]

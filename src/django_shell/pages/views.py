@@ -8,6 +8,7 @@ as `django_shell.errors` does for the API.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
@@ -30,6 +31,16 @@ from application.use_cases.mfa import (
     SetMfaPreferenceCommand,
     VerifySoftwareToken,
     VerifySoftwareTokenCommand,
+)
+from application.use_cases.passkeys import (
+    CompletePasskeyRegistration,
+    CompletePasskeyRegistrationCommand,
+    DeletePasskey,
+    DeletePasskeyCommand,
+    ListPasskeys,
+    ListPasskeysCommand,
+    StartPasskeyRegistration,
+    StartPasskeyRegistrationCommand,
 )
 from application.use_cases.password_reset import (
     ConfirmForgotPassword,
@@ -63,7 +74,7 @@ from django_shell.client_ip import client_ip
 from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES
 from django_shell.pages import forms, pending
 from domain import errors
-from domain.values import SELECT_CHALLENGE, Challenge
+from domain.values import SELECT_CHALLENGE, Challenge, SignInFactor
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -161,7 +172,13 @@ class _Page(View):
         return render(request, self.template_name, context, status=status)
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return self.show(request)
+        try:
+            return self.show(request)
+        except errors.DomainError as error:
+            # What the page shows may come from the pool (the passkeys), which may fail.
+            return _failed(request, error)
+        except DATABASE_FAILURES:
+            return _failed(request)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = self.build_form(request.POST)
@@ -172,8 +189,7 @@ class _Page(View):
         except errors.DomainError as error:
             return self.refused(request, form, error)
         except DATABASE_FAILURES:
-            form.add_error(None, "The service is unavailable just now. Try again in a moment.")
-            return self.show(request, form, status=503)
+            return _failed(request)
 
     def submit(self, request: HttpRequest, data: dict[str, Any]) -> HttpResponse:
         raise NotImplementedError
@@ -192,6 +208,17 @@ class _Page(View):
         if isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
             response["Retry-After"] = str(error.retry_after)
         return response
+
+
+def _failed(request: HttpRequest, error: errors.DomainError | None = None) -> HttpResponse:
+    """A page that could not be shown: the database (no `error`) or the pool failed."""
+    message = "The service is unavailable just now. Try again in a moment." if error is None else _message(error)
+    status = 503 if error is None else ERROR_STATUSES.get(error.code, 400)
+    context = {"title": "This page could not be shown", "signed_in": _signed_in(request), "message": message}
+    response = render(request, "pages/failed.html", context, status=status)
+    if error is None or isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
+        response["Retry-After"] = "5" if error is None else str(error.retry_after)
+    return response
 
 
 def _message(error: errors.DomainError) -> str:
@@ -359,6 +386,8 @@ class ChallengePage(_Page):
             return forms.NewPasswordForm(data)
         if challenge.name == SELECT_CHALLENGE:
             return forms.SelectChallengeForm(data, available=challenge.available_challenges)
+        if challenge.name == SignInFactor.WEB_AUTHN.value:
+            return forms.PasskeyCredentialForm(data)
         return forms.CodeChallengeForm(data)
 
     def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
@@ -371,6 +400,7 @@ class ChallengePage(_Page):
             "challenge": challenge.name,
             "destination": challenge.parameters.get("CODE_DELIVERY_DESTINATION"),
             "choices": [(name, forms.FACTOR_LABELS.get(name, name)) for name in challenge.available_challenges],
+            "options": challenge.credential_request_options,
         }
 
     @inject
@@ -388,6 +418,9 @@ class ChallengePage(_Page):
             answers = {"ANSWER": data["answer"]}
             if data["answer"] == forms.PASSWORD:
                 answers["PASSWORD"] = data["password"]
+        elif name == SignInFactor.WEB_AUTHN.value:
+            # Cognito takes the assertion as the JSON text of its `toJSON()`.
+            answers = {"CREDENTIAL": json.dumps(data["credential"], separators=(",", ":"))}
         else:
             answers = {_CODE_ANSWERS.get(name, f"{name}_CODE"): data["code"]}
         result = respond(
@@ -402,13 +435,14 @@ class ChallengePage(_Page):
         return _signed_in_or_challenged(request, self.pending.username, result)
 
     def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
-        if isinstance(error, errors.ExpiredSession | errors.NotAuthorized):
-            # The session is spent (or the password chosen was wrong): only a new sign-in goes on.
-            refusal = (
-                "Incorrect username or password."
-                if isinstance(error, errors.NotAuthorized) and form.cleaned_data.get("password")
-                else "Your sign-in has expired or was refused."
-            )
+        if isinstance(error, errors.ExpiredSession | errors.NotAuthorized | errors.PasskeyRejected):
+            # The session is spent (a wrong password or passkey spends it): only a new sign-in goes on.
+            if isinstance(error, errors.PasskeyRejected):
+                refusal = "The passkey could not be verified."
+            elif isinstance(error, errors.NotAuthorized) and form.cleaned_data.get("password"):
+                refusal = "Incorrect username or password."
+            else:
+                refusal = "Your sign-in has expired or was refused."
             messages.error(request, f"{refusal} Sign in again.")
             response = HttpResponseRedirect(_url("sign_in", username=self.pending.username if self.pending else ""))
             pending.forget_challenge(response)
@@ -635,6 +669,104 @@ class TotpVerifyPage(_Page):
         response = HttpResponseRedirect(_url("mfa"))
         pending.forget_authenticator_secret(response)
         return response
+
+
+class PasskeysPage(_Page):
+    """The signed-in user's passkeys, each with its delete button, and the start of a new one."""
+
+    template_name = "pages/passkeys.html"
+    title = "Passkeys"
+    form_class: ClassVar[type[django_forms.Form]] = forms.NewPasskeyForm
+    signed_in_only = True
+
+    @inject
+    def context(self, request: HttpRequest, list_passkeys: ListPasskeys = Provide["list_passkeys"]) -> dict[str, Any]:
+        access_token = credentials.authenticated_access_token(request)
+        return {"passkeys": list_passkeys(ListPasskeysCommand(access_token=access_token))}
+
+    def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
+        message = (
+            " ".join(f"{reason[0].upper()}{reason[1:]}." for reason in error.fields.values())
+            if isinstance(error, errors.ValidationError)
+            else _message(error)
+        )
+        # Said above the list, which the redirect shows afresh.
+        messages.error(request, message)
+        return HttpResponseRedirect(_url("passkeys"))
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        start: StartPasskeyRegistration = Provide["start_passkey_registration"],
+    ) -> HttpResponse:
+        options = start(StartPasskeyRegistrationCommand(access_token=credentials.authenticated_access_token(request)))
+        response = HttpResponseRedirect(_url("new_passkey"))
+        pending.keep_passkey_options(response, request.user.username, options)
+        return response
+
+
+class NewPasskeyPage(_Page):
+    """The browser's ceremony that creates the passkey (a script: WebAuthn has no form), and its answer."""
+
+    template_name = "pages/new_passkey.html"
+    title = "Add a passkey"
+    form_class = forms.PasskeyCredentialForm
+    signed_in_only = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if _signed_in(request) and pending.passkey_options(request, request.user.username) is None:
+            messages.info(request, "Start adding the passkey again: its request has timed out.")
+            return _with_page_headers(HttpResponseRedirect(_url("passkeys")))
+        return super().dispatch(request, *args, **kwargs)
+
+    def context(self, request: HttpRequest) -> dict[str, Any]:
+        return {"options": pending.passkey_options(request, request.user.username)}
+
+    @inject
+    def submit(
+        self,
+        request: HttpRequest,
+        data: dict[str, Any],
+        complete: CompletePasskeyRegistration = Provide["complete_passkey_registration"],
+    ) -> HttpResponse:
+        complete(
+            CompletePasskeyRegistrationCommand(
+                access_token=credentials.authenticated_access_token(request),
+                credential=data["credential"],
+                client=client_ip(request),
+            )
+        )
+        messages.success(request, "Your passkey is added. Use it the next time you sign in.")
+        response = HttpResponseRedirect(_url("passkeys"))
+        pending.forget_passkey_options(response)
+        return response
+
+    def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
+        if isinstance(error, errors.PasskeyRejected):
+            # The options answered are spent either way: a new attempt starts from the list.
+            messages.error(request, "The passkey could not be verified. Try adding it again.")
+            response = HttpResponseRedirect(_url("passkeys"))
+            pending.forget_passkey_options(response)
+            return response
+        return super().refused(request, form, error)
+
+
+class DeletePasskeyPage(PasskeysPage):
+    form_class = forms.DeletePasskeyForm
+
+    @inject
+    def submit(  # type: ignore[override]
+        self, request: HttpRequest, data: dict[str, Any], delete: DeletePasskey = Provide["delete_passkey"]
+    ) -> HttpResponse:
+        delete(
+            DeletePasskeyCommand(
+                access_token=credentials.authenticated_access_token(request), credential_id=data["credential_id"]
+            )
+        )
+        messages.success(request, "The passkey is deleted: it signs nobody in any more.")
+        return HttpResponseRedirect(_url("passkeys"))
 
 
 class SignOutPage(View):
