@@ -249,10 +249,12 @@ def _signed_in_or_challenged(request: HttpRequest, username: str, result: SignIn
     response = HttpResponseRedirect(_url("profile"))
     pending.forget_challenge(response)
     if not credentials.set_token_cookies(response, result.tokens):
+        # The token cookies are cleared on `response` then: its cookies go with the redirect to sign-in.
         messages.error(
             request, "This account's sign-in is too large for a browser's cookies. Use the API with the token headers."
         )
-        return HttpResponseRedirect(_url("sign_in"))
+        response["Location"] = _url("sign_in")
+        return response
     rotate_token(request)
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 
 import pytest
@@ -55,6 +56,10 @@ def pages(backend: Backend) -> Pages:
     return Pages(Client())
 
 
+def readable(html: str) -> str:
+    """HTML's text without its tags, entities and runs of whitespace, as a reader meets it."""
+    return re.sub(r"\s+", " ", htmllib.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
 def text_of(response) -> str:
-    """A page's text without its tags and with its whitespace collapsed, as a reader meets it."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode())).strip()
+    return readable(response.content.decode())

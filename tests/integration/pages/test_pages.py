@@ -13,8 +13,9 @@ from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.ports.code_sender import CodePurpose
 from django_shell.accounts.users import User
 from domain.errors import ProviderUnavailable
+from domain.values import Group, GroupName, Username
 from tests.fakes import FailingIdentityProvider
-from tests.integration.pages.conftest import PASSWORD, Pages, text_of
+from tests.integration.pages.conftest import PASSWORD, Pages, readable, text_of
 
 # The pages are one more shell over the use-cases, which the API's tests run against both providers.
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
@@ -50,18 +51,18 @@ def field_error(response, field_id: str) -> str:
     assert described_by is not None and f"{field_id}_error" in described_by.group(1).split()
     error = re.search(rf'<ul class="errorlist"[^>]*id="{field_id}_error"[^>]*>(.*?)</ul>', html, re.DOTALL)
     assert error is not None, html
-    return re.sub(r"<[^>]+>", "", error.group(1)).strip()
+    return readable(error.group(1))
 
 
 def alert(response) -> str:
     match = re.search(r'<div class="alert" role="alert">(.*?)</div>', response.content.decode(), re.DOTALL)
     assert match is not None, response.content.decode()
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+    return readable(match.group(1))
 
 
 def notices(response) -> str:
     match = re.search(r'<div class="notices" role="status">(.*?)</div>', response.content.decode(), re.DOTALL)
-    return "" if match is None else re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(1))).strip()
+    return "" if match is None else readable(match.group(1))
 
 
 @pytest.fixture
@@ -221,6 +222,17 @@ class TestSignIn:
         response = pages.sign_in(USERNAME)
         assert response["Location"] == "/account/confirm?username=pat%40example.com"
         assert "not confirmed yet" in notices(pages.follow(response))
+
+    def test_tokens_too_large_for_cookies_are_said_and_set_nowhere(self, pages, backend, signed_up):
+        for index in range(100):
+            name = GroupName(f"group-{index:03d}-" + "g" * 118)
+            backend.provider.admin_create_group(Group(name))
+            backend.provider.admin_add_user_to_group(Username(signed_up), name)
+        response = pages.sign_in(signed_up)
+        assert response["Location"] == "/account/sign-in"
+        assert response.cookies["access_token"].value == ""
+        assert not {"AccessToken", "RefreshToken", "IdToken"} & set(response.headers)
+        assert "too large for a browser's cookies" in notices(pages.follow(response))
 
     def test_too_many_wrong_passwords_are_said_as_a_limit(self, pages, signed_up, production_limits):
         statuses = [pages.sign_in(signed_up, "Wrong-Horse-1").status_code for _ in range(5)]
