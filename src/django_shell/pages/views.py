@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar
 
@@ -197,9 +198,7 @@ class _Page(View):
         if isinstance(error, errors.ValidationError):
             for name, reason in error.fields.items():
                 field_name = self.field_names.get(name, name)
-                form.add_error(
-                    field_name if field_name in form.fields else None, f"This {name.replace('_', ' ')} {reason}."
-                )
+                form.add_error(field_name if field_name in form.fields else None, _sentence(name, reason))
         else:
             field = next((name for kind, name in self.error_fields.items() if isinstance(error, kind)), None)
             form.add_error(field, _message(error))
@@ -218,6 +217,15 @@ def _failed(request: HttpRequest, error: errors.DomainError | None = None) -> Ht
     if error is None or isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
         response["Retry-After"] = "5" if error is None else str(error.retry_after)
     return response
+
+
+def _sentence(name: str, reason: str) -> str:
+    """A `ValidationError`'s reason for a field as a sentence: "must ..." is said of the field, a
+    statement ("the user has no phone number") of the person's account."""
+    if reason.startswith(("must ", "is ", "may ", "goes ")):
+        return f"This {name.replace('_', ' ')} {reason}."
+    statement = re.sub(r"^the user\b", "your account", reason)
+    return f"{statement[0].upper()}{statement[1:]}."
 
 
 def _message(error: errors.DomainError) -> str:
@@ -687,7 +695,7 @@ class PasskeysPage(_Page):
 
     def refused(self, request: HttpRequest, form: django_forms.Form, error: errors.DomainError) -> HttpResponse:
         message = (
-            " ".join(f"{reason[0].upper()}{reason[1:]}." for reason in error.fields.values())
+            " ".join(_sentence(name, reason) for name, reason in error.fields.items())
             if isinstance(error, errors.ValidationError)
             else _message(error)
         )

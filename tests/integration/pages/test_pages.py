@@ -525,7 +525,15 @@ class TestMfa:
             {"preference-factor": "totp", "preference-state": "on", "preference-password": PASSWORD},
         )
         assert response.status_code == 400
-        assert "TOTP" in alert(response) or "totp" in alert(response)
+        assert alert(response) == "Your account has no verified authenticator."
+
+    def test_turning_sms_on_without_a_phone_number_is_refused(self, pages, signed_in):
+        response = pages.post(
+            "/account/mfa/preference",
+            {"preference-factor": "sms", "preference-state": "on", "preference-password": PASSWORD},
+        )
+        assert response.status_code == 400
+        assert alert(response) == "Your account has no phone number."
 
     def test_turning_totp_off_needs_the_code(self, pages, backend, signed_in):
         secret = enable_totp(pages, backend)
