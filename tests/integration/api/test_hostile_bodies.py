@@ -45,6 +45,8 @@ READS_NO_BODY = {
     ("post", "/admin-api/users/someone/enable"),
     ("post", "/admin-api/users/someone/reset_password"),
     ("delete", "/admin-api/users/someone/groups/someone"),
+    ("post", "/auth/me/passkeys/options"),
+    ("delete", "/auth/me/passkeys/someone"),
 }
 
 
