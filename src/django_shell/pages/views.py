@@ -151,7 +151,7 @@ class _Page(View):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if self.signed_in_only and not _signed_in(request):
-            return _with_page_headers(_to_sign_in(request))
+            return _with_page_headers(_not_signed_in(request))
         return _with_page_headers(super().dispatch(request, *args, **kwargs))
 
     def build_form(self, data: Any = None, initial: dict[str, str] | None = None) -> django_forms.Form:
@@ -239,10 +239,17 @@ def _message(error: errors.DomainError) -> str:
     )
 
 
-def _to_sign_in(request: HttpRequest) -> HttpResponse:
-    """To the sign-in page; a refused token's cookies go, so the browser stops sending them."""
+def _not_signed_in(request: HttpRequest) -> HttpResponse:
+    """To the sign-in page, and a refused token's cookies go, so the browser stops sending them; but
+    tokens that could not be checked (the pool or the database failed) may be good: they stay, and
+    the page says to try again."""
+    error = getattr(request, "token_error", None)
+    if isinstance(error, errors.ProviderUnavailable | errors.TooManyRequests):
+        return _failed(request, error)
+    if error is not None and not isinstance(error, errors.DomainError):
+        return _failed(request)
     response = HttpResponseRedirect(_url("sign_in"))
-    if getattr(request, "token_error", None) is not None:
+    if error is not None:
         credentials.clear_tokens(response)
     return response
 

@@ -462,6 +462,18 @@ class TestProfile:
         assert response.status_code == 400
         assert field_error(response, "id_email") == "Enter a valid email address."
 
+    def test_a_sign_in_that_cannot_be_refreshed_now_is_kept(self, pages, backend, container, signed_in):
+        backend.let_time_pass(3600 + 60)
+        with container.identity_provider.override(FailingIdentityProvider(ProviderUnavailable(retry_after=9))):
+            container.authenticate_request.reset()
+            response = pages.get("/account/profile")
+        container.authenticate_request.reset()
+        assert response.status_code == 503
+        assert response["Retry-After"] == "9"
+        assert "The sign-in service is unavailable just now." in text_of(response)
+        assert "access_token" not in response.cookies
+        assert pages.get("/account/profile").status_code == 200
+
     def test_a_revoked_sign_in_leads_to_sign_in_without_its_cookies(self, pages, signed_in):
         token = pages.cookie("access_token")
         logout = pages.client.post("/auth/logout", content_type="application/json", HTTP_ACCESSTOKEN=token)
