@@ -280,6 +280,16 @@ class TestSignInWithoutAPassword:
         answered = pages.post("/account/sign-in/challenge", {"code": sign_in_code(backend)})
         assert answered["Location"] == "/account/profile"
 
+    def test_a_phone_number_offers_a_texted_code(self, pages, backend, signed_in):
+        assert pages.post("/account/profile", {"email": USERNAME, "phone_number": "+15550100123"}).status_code == 302
+        pages.client.cookies.clear()
+        choice = pages.follow(pages.post("/account/sign-in", {"username": USERNAME, "method": "CHOOSE"}))
+        assert "Text me a code" in text_of(choice)
+        chosen = pages.post("/account/sign-in/challenge", {"answer": "SMS_OTP"})
+        assert "We sent a code to +*******0123." in text_of(pages.follow(chosen))
+        answered = pages.post("/account/sign-in/challenge", {"code": backend.sms_code(USERNAME)})
+        assert answered["Location"] == "/account/profile"
+
     def test_the_choice_of_the_password_needs_it_and_signs_in_with_it(self, pages, signed_up):
         pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
         missing = pages.post("/account/sign-in/challenge", {"answer": "PASSWORD"})
