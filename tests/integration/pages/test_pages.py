@@ -594,6 +594,7 @@ PAGES = [
     "/account/profile",
     "/account/password",
     "/account/mfa",
+    "/account/passkeys",
     "/account/sign-out",
 ]
 FORMS = [
@@ -610,6 +611,9 @@ FORMS = [
     ("/account/mfa", {"setup-password": PASSWORD}),
     ("/account/mfa/preference", {"preference-factor": "totp", "preference-state": "off"}),
     ("/account/mfa/totp", {"code": "123456"}),
+    ("/account/passkeys", {}),
+    ("/account/passkeys/new", {"credential": "{}"}),
+    ("/account/passkeys/delete", {"credential_id": "AAAA"}),
     ("/account/sign-out", {}),
 ]
 
