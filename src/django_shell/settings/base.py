@@ -128,6 +128,8 @@ MIDDLEWARE = [
     # After Django's: a request that carries tokens is the token's user, whatever its session says.
     "django_shell.accounts.middleware.TokenAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Innermost: it answers what the views that are not DRF's raise when the database fails.
+    "django_shell.errors.DatabaseFailureMiddleware",
 ]
 
 TEMPLATES = [
