@@ -73,6 +73,15 @@ _OPAQUE_MAX_LENGTH = 16 * 1024
 _TIMESTAMP = serializers.DateTimeField()
 
 
+def _refuse_a_password_in_the_body(serializer: serializers.Serializer) -> None:
+    """A password only ever travels in the Basic header (or answers the PASSWORD challenge): one in the
+    body would be dropped, and the account signed up, or the sign-in started, without it."""
+    if "password" in serializer.initial_data:
+        raise serializers.ValidationError(
+            {"password": "The password goes in the Authorization: Basic header, not in the body."}
+        )
+
+
 def _challenge_parameters(challenge: ChallengeValue) -> dict[str, Any]:
     """The challenge's parameters as Cognito names them, with the choice of `SELECT_CHALLENGE` and the
     WebAuthn request options of `WEB_AUTHN` among them."""
@@ -124,6 +133,10 @@ class SignUpApi(_PostApi):
             "in with one-time codes (or passkeys).",
         )
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            _refuse_a_password_in_the_body(self)
+            return attrs
 
     @openapi.operation(
         summary="Register an unconfirmed account; the pool sends a confirmation code.",
@@ -294,6 +307,7 @@ class LoginApi(_PostApi):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "username" not in attrs:
                 raise serializers.ValidationError({"username": "This field is required without a Basic header."})
+            _refuse_a_password_in_the_body(self)
             if "session" in attrs and "preferred_challenge" in attrs:
                 raise serializers.ValidationError({"session": "A session signs in without a preferred challenge."})
             return attrs

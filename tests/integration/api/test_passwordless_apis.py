@@ -118,6 +118,13 @@ class TestPasswordlessSignUp:
         response = api.post("/auth/signup", {"username": USERNAME}, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
         assert error_of(response) == (400, "ValidationError")
 
+    def test_a_password_in_the_body_is_refused_not_dropped(self, api, backend):
+        # Dropped, it would sign up an account without the password its client meant it to have.
+        response = api.post("/auth/signup", {"username": USERNAME, "password": PASSWORD})
+        assert error_of(response) == (400, "ValidationError")
+        assert "Basic" in response.json()["fields"]["password"]
+        assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
+
     def test_a_body_without_a_username_names_the_field(self, api, backend):
         response = api.post("/auth/signup", {"user_attributes": []})
         assert error_of(response) == (400, "ValidationError")
@@ -246,6 +253,15 @@ class TestChoiceBasedSignIn:
     def test_a_session_and_a_preference_do_not_go_together(self, api, backend):
         response = api.post("/auth/login", {"username": USERNAME, "session": "s", "preferred_challenge": "EMAIL_OTP"})
         assert error_of(response) == (400, "ValidationError")
+
+    def test_a_password_in_the_body_is_refused_not_dropped(self, api, backend, user):
+        for body in (
+            {"username": USERNAME, "password": PASSWORD},
+            {"username": USERNAME, "preferred_challenge": "PASSWORD", "password": PASSWORD},
+        ):
+            response = api.post("/auth/login", body)
+            assert error_of(response) == (400, "ValidationError")
+            assert "Basic" in response.json()["fields"]["password"]
 
     def test_an_unknown_preference_is_refused(self, api, backend):
         assert error_of(start(api, preferred="CARRIER_PIGEON")) == (400, "ValidationError")
