@@ -114,7 +114,9 @@ class SignInFactors:
 
     def _start_email_otp(self, db: sqlite3.Connection, user: User, now: float) -> Step:
         email = user.verified_email or ""
-        delivery = CodeDelivery.by_email(email)
+        # Masked in lower case: a stand-in's address is the username as it was asked, a user's their
+        # address as they signed up, and the case of the letters shown would tell the two apart.
+        delivery = CodeDelivery.by_email(email.casefold())
         parameters = {
             "CODE_DELIVERY_DELIVERY_MEDIUM": delivery.medium,
             "CODE_DELIVERY_DESTINATION": delivery.destination,

@@ -250,6 +250,21 @@ class TestChoiceBasedSignIn:
         with pytest.raises(LookupError):
             sign_in_code(backend, stranger)
 
+    def test_the_masked_address_does_not_tell_by_its_case(self, api, backend):
+        # A stand-in's address is the username as asked, a user's their address as they signed up:
+        # shown in their case, an address asked in another case than it was signed up in told them apart.
+        confirmed(api, backend, "Olga@Example.com", PASSWORD)
+        sign_up_without_password(api, "olaf", [("email", "Olaf@Example.com")])
+        confirm(api, backend, "olaf")
+        destinations = {
+            start(api, username, "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+            for username in ("olga@example.com", "OLGA@EXAMPLE.COM", "olive@example.com", "OLIVE@EXAMPLE.COM")
+        }
+        assert destinations == {"o***@e***"}
+        made_up = start(api, "OTTO", "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+        real = start(api, "olaf", "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+        assert (made_up.islower(), real) == (True, "o***@e***")
+
     def test_a_session_and_a_preference_do_not_go_together(self, api, backend):
         response = api.post("/auth/login", {"username": USERNAME, "session": "s", "preferred_challenge": "EMAIL_OTP"})
         assert error_of(response) == (400, "ValidationError")
