@@ -134,8 +134,9 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def sign_up(self, username: Username, password: Password | None, attributes: Attributes) -> SignUpOutcome:
         check_schema(attributes, allow_verified_flags=False)
         if password is None:
-            # As Cognito: without a password, a user signs in with codes, which need somewhere to go.
-            if attributes.get("email") is None and attributes.get("phone_number") is None:
+            # As Cognito: without a password, a user signs in with codes, which need somewhere to go
+            # (an empty phone number is nowhere).
+            if not attributes.get("email") and not attributes.get("phone_number"):
                 raise ValidationError(
                     {"user_attributes": "a user without a password needs an email or phone_number to sign in"}
                 )

@@ -114,6 +114,11 @@ class TestPasswordlessSignUp:
         assert error_of(response) == (400, "ValidationError")
         assert "user_attributes" in response.json()["fields"]
 
+    def test_an_empty_phone_number_is_nowhere_to_send_codes(self, api, backend):
+        response = sign_up_without_password(api, username="nobody-to-text", attributes=[("phone_number", "")])
+        assert error_of(response) == (400, "ValidationError")
+        assert "user_attributes" in response.json()["fields"]
+
     def test_the_username_goes_in_the_header_or_the_body_not_both(self, api, backend):
         response = api.post("/auth/signup", {"username": USERNAME}, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
         assert error_of(response) == (400, "ValidationError")
