@@ -288,6 +288,10 @@ class CsrfApi(APIView):
         return Response(self.OutputSerializer({"csrf_token": get_token(request)}).data)
 
 
+# The fields of /auth/login's JSON ways in, and the password a client may wrongly send beside them.
+_JSON_SIGN_IN_FIELDS = frozenset({"username", "session", "preferred_challenge", "password"})
+
+
 class LoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         # Not required by the schema, which must let a sign-in with the Basic header send no body.
@@ -352,6 +356,12 @@ class LoginApi(_PostApi):
         # Without the header and a body, the request is the original service's, which wanted the header.
         if credentials.sends_authorization(request) or not request.data:
             basic = credentials.basic_credentials(request)
+            # The body's ways in are the header's alternatives: unread, another user's session or a
+            # preferred challenge would have been dropped for a password sign-in of the header's user.
+            if isinstance(request.data, dict) and (named := sorted(request.data.keys() & _JSON_SIGN_IN_FIELDS)):
+                raise serializers.ValidationError(
+                    dict.fromkeys(named, "Not with a Basic header, which signs in already.")
+                )
             result = login(LoginCommand(username=basic.username, password=basic.password, client=client))
             return _sign_in_response(request, result)
         data = validated(self.InputSerializer, request.data)

@@ -283,6 +283,19 @@ class TestChoiceBasedSignIn:
             assert error_of(response) == (400, "ValidationError")
             assert "Basic" in response.json()["fields"]["password"]
 
+    def test_a_basic_header_and_a_body_that_signs_in_otherwise_do_not_go_together(self, api, backend, user):
+        # With the header the body went unread: another user's session, or a preference, was ignored
+        # and the header's user signed in (or refused) by password instead.
+        confirmed(api, backend, "olga@example.com", PASSWORD)
+        for body in (
+            {"username": "olga@example.com", "preferred_challenge": "EMAIL_OTP"},
+            {"username": USERNAME},
+            {"session": "the-session-of-a-confirmation"},
+        ):
+            response = api.post("/auth/login", body, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+            assert error_of(response) == (400, "ValidationError"), body
+            assert not response.has_header("AccessToken")
+
     def test_an_unknown_preference_is_refused(self, api, backend):
         assert error_of(start(api, preferred="CARRIER_PIGEON")) == (400, "ValidationError")
 
