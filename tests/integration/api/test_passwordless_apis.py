@@ -301,7 +301,7 @@ class TestChoiceBasedSignIn:
 
 
 fuzz = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-login_fields = st.sampled_from(["username", "session", "preferred_challenge", "user_attributes"])
+login_fields = st.sampled_from(["username", "session", "preferred_challenge", "user_attributes", "password"])
 answer_names = st.sampled_from(["ANSWER", "PASSWORD", "EMAIL_OTP_CODE", "SMS_OTP_CODE", "NEW_PASSWORD"])
 
 
@@ -312,6 +312,16 @@ class TestHostileBodies:
     @given(path=st.sampled_from(["/auth/login", "/auth/signup"]), body=st.dictionaries(login_fields, json_values))
     def test_login_and_signup_bodies(self, api, backend, path, body):
         assert_clean_error(api.post(path, body))
+
+    @fuzz
+    @given(
+        path=st.sampled_from(["/auth/login", "/auth/signup"]),
+        body=st.dictionaries(login_fields, json_values) | json_values,
+        password=st.text(min_size=1, max_size=40),
+    )
+    def test_bodies_beside_a_basic_header(self, api, backend, path, body, password):
+        # Whatever the body, a Basic header's request is answered cleanly, and no password shows in it.
+        assert_clean_error(api.post(path, body, HTTP_AUTHORIZATION=basic(USERNAME, password)), password)
 
     @fuzz
     @given(
