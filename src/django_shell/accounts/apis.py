@@ -143,7 +143,7 @@ class SignUpApi(_PostApi):
         description="With `Authorization: Basic base64(username:password)`, the account has that password. "
         "Without the header, the body's `username` signs up an account with no password: it signs in with a "
         "code sent by e-mail or SMS (see `/auth/login`), so it needs an `email` (a username that is an e-mail "
-        "address is one) or a `phone_number`.",
+        "address is one) or a `phone_number`. A `password` in the body is refused: it goes in the header.",
         request=InputSerializer,
         responses={201: openapi.SignUpResultSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
@@ -327,7 +327,8 @@ class LoginApi(_PostApi):
         "`parameters.available_challenges`, the ways this user has, when there is no preference or the user "
         "lacks it. An unknown, disabled or unconfirmed user gets the challenges a user with a password and an "
         "e-mail address would, which nothing answers: the answer tells nobody which accounts exist. A user "
-        "with MFA on owes the MFA code after any of them.",
+        "with MFA on owes the MFA code after any of them. A body beside the Basic header that names `username`, "
+        "`session` or `preferred_challenge`, and a `password` in the body, are refused (400 `ValidationError`).",
         request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(
