@@ -172,7 +172,10 @@ class SignUpApi(_PostApi):
             username, password = data["username"], None
         outcome = sign_up(
             SignUpCommand(
-                username=username, password=password, attributes=attribute_pairs(data.get("user_attributes", []))
+                username=username,
+                password=password,
+                attributes=attribute_pairs(data.get("user_attributes", [])),
+                client=client_ip(request),
             )
         )
         delivery = outcome.code_delivery

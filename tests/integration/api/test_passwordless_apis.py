@@ -358,6 +358,16 @@ class TestLimits:
         assert [start(api, username, "EMAIL_OTP").status_code for _ in range(5)] == [200] * 5
         assert_throttled(start(api, username, "EMAIL_OTP"))
 
+    def test_sign_ups_spend_the_clients_codes_sent(self, api, backend, production_limits):
+        # Each sign-up mails a code to the address it names: fresh usernames, one victim's inbox.
+        production_limits()
+        victim = [("email", "victim@example.com")]
+        per_client, _ = django_settings.PRODUCTION_ATTEMPT_BUDGETS["code_delivery"]["per_client"]
+        for n in range(per_client):
+            assert sign_up_without_password(api, f"user{n}", victim).status_code == 201
+        assert_throttled(sign_up_without_password(api, "user-next", victim))
+        assert len(backend.sender.sent) == per_client
+
     def test_five_failed_session_exchanges_then_429(self, api, backend, production_limits):
         sign_up_without_password(api)
         session = confirm(api, backend)["session"]

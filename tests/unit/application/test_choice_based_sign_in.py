@@ -42,7 +42,7 @@ WINDOW = 60
 
 
 def sign_up(pool, password=None, attributes=(), username=USERNAME):
-    return SignUp(pool.provider)(SignUpCommand(username, password, attributes))
+    return SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, password, attributes))
 
 
 def confirm(pool, username=USERNAME):
