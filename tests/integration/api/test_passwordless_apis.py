@@ -158,6 +158,22 @@ class TestChoiceBasedSignIn:
         }
         welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)}))
 
+    def test_a_code_sign_in_answers_as_a_password_sign_in_does(self, api, backend, user):
+        def shape(response):
+            welcomed(response)
+            cookies = {name: (c["httponly"], c["samesite"], c["secure"]) for name, c in response.cookies.items()}
+            headers = {name for name in response.headers if name not in {"X-Request-ID", "Content-Length"}}
+            return headers, cookies
+
+        api.client.cookies["csrftoken"] = "planted-before-the-sign-in-1234"
+        by_password = shape(api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)))
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        api.client.cookies["csrftoken"] = "planted-before-the-sign-in-1234"
+        by_code = answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)})
+        assert by_code.cookies["csrftoken"].value != "planted-before-the-sign-in-1234"
+        assert shape(by_code) == by_password
+        assert "csrftoken" in by_password[1]
+
     def test_a_code_signs_in_once(self, api, backend, user):
         challenge = start(api, preferred="EMAIL_OTP").json()
         code = sign_in_code(backend)
