@@ -354,6 +354,29 @@ class TestHostileBodies:
         }
         assert_clean_error(api.post("/auth/confirm_login", body))
 
+    @fuzz
+    @given(
+        challenge_name=st.sampled_from(["SIGN_UP", "SELECT_CHALLENGE", "EMAIL_OTP", "PASSWORD", "SMS_MFA"])
+        | st.text(max_size=70),
+        responses=st.dictionaries(answer_names, st.text(max_size=40), max_size=3),
+    )
+    def test_any_challenge_name_with_the_session_of_a_confirmation(self, api, backend, challenge_name, responses):
+        # The sign-up's session is the pool's under a name no challenge answers: whatever it is sent as,
+        # it signs nobody in here, and it still signs its user in at /auth/login afterwards.
+        sign_up_without_password(api, "fuzzed@example.com")
+        session = confirm(api, backend, "fuzzed@example.com")["session"]
+        body = {
+            "username": "fuzzed@example.com",
+            "challenge_name": challenge_name,
+            "responses": responses,
+            "session": session,
+        }
+        response = api.post("/auth/confirm_login", body)
+        assert_clean_error(response)
+        assert response.status_code >= 400
+        welcomed(api.post("/auth/login", {"username": "fuzzed@example.com", "session": session}), "fuzzed@example.com")
+        backend.provider.admin_delete_user(Username("fuzzed@example.com"))
+
 
 class TestLimits:
     """The production budgets over HTTP (the test settings raise them for every other test)."""
