@@ -114,6 +114,21 @@ class TestPasswordlessSignUp:
         assert error_of(response) == (400, "ValidationError")
         assert "user_attributes" in response.json()["fields"]
 
+    def test_without_an_email_the_code_goes_by_sms_and_proves_the_phone_number(self, api, backend):
+        response = sign_up_without_password(api, username="pia", attributes=[("phone_number", "+15555550100")])
+        assert response.json()["code_delivery"] == {
+            "destination": "+*******0100",
+            "delivery_medium": "SMS",
+            "attribute_name": "phone_number",
+        }
+        assert api.post("/auth/resend_code", {"username": "pia"}).status_code == 200
+        assert [sent.destination for sent in backend.sender.sent] == ["+15555550100"] * 2
+        session = confirm(api, backend, "pia")["session"]
+        signed_in = api.post("/auth/login", {"username": "pia", "session": session})
+        assert signed_in.status_code == 200, signed_in.content
+        profile = api.client.get("/auth/me", HTTP_ACCESSTOKEN=signed_in["AccessToken"]).json()
+        assert profile["attributes"]["phone_number_verified"] == "true"
+
     def test_an_empty_phone_number_is_nowhere_to_send_codes(self, api, backend):
         response = sign_up_without_password(api, username="nobody-to-text", attributes=[("phone_number", "")])
         assert error_of(response) == (400, "ValidationError")
