@@ -5,6 +5,7 @@ Stubber: moto models none of them)."""
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 from django.conf import settings as django_settings
@@ -249,15 +250,26 @@ class TestChoiceBasedSignIn:
             )
 
     def test_signs_in_with_a_code_by_sms(self, api, backend):
-        sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
-        confirm(api, backend)
-        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP", "SMS_OTP"]
-        challenge = start(api, preferred="SMS_OTP").json()
+        # Without an e-mail address the sign-up code goes by SMS, which proves the number.
+        sign_up_without_password(api, "pia", [("phone_number", "+15555550123")])
+        confirm(api, backend, "pia")
+        assert start(api, "pia").json()["parameters"]["available_challenges"] == ["SMS_OTP"]
+        challenge = start(api, "pia", preferred="SMS_OTP").json()
         assert challenge["parameters"] == {
             "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
             "CODE_DELIVERY_DESTINATION": "+*******0123",
         }
-        welcomed(answer(api, challenge, {"SMS_OTP_CODE": sign_in_code(backend)}))
+        welcomed(answer(api, challenge, {"SMS_OTP_CODE": sign_in_code(backend, "pia")}, "pia"), "pia")
+
+    def test_a_phone_number_set_with_an_access_token_gets_no_sign_in_code(self, api, backend, user):
+        # Taken as given, a phone number set by whoever holds a stolen access token received the sign-in
+        # codes from then on: a token that expires within the hour became the account for good.
+        access = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))["AccessToken"]
+        body = json.dumps({"user_attributes": [{"Name": "phone_number", "Value": "+15555550199"}]})
+        changed = api.client.patch("/auth/me", body, content_type="application/json", HTTP_ACCESSTOKEN=access)
+        assert changed.status_code == 200, changed.content
+        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP", "PASSWORD"]
+        assert start(api, preferred="SMS_OTP").json()["challenge"] == "SELECT_CHALLENGE"
 
     def test_a_user_with_mfa_owes_the_second_factor_after_a_code(self, api, backend):
         sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
