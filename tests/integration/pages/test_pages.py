@@ -13,7 +13,7 @@ from adapters.limits.attempt_limiter import LimitsAttemptLimiter
 from application.ports.code_sender import CodePurpose
 from django_shell.accounts.users import User
 from domain.errors import ProviderUnavailable
-from domain.values import Group, GroupName, Username
+from domain.values import Attributes, ConfirmationCode, Group, GroupName, Username
 from tests.fakes import FailingIdentityProvider
 from tests.integration.pages.conftest import PASSWORD, Pages, readable, text_of
 
@@ -280,15 +280,24 @@ class TestSignInWithoutAPassword:
         answered = pages.post("/account/sign-in/challenge", {"code": sign_in_code(backend)})
         assert answered["Location"] == "/account/profile"
 
-    def test_a_phone_number_offers_a_texted_code(self, pages, backend, signed_in):
-        assert pages.post("/account/profile", {"email": USERNAME, "phone_number": "+15550100123"}).status_code == 302
-        pages.client.cookies.clear()
-        choice = pages.follow(pages.post("/account/sign-in", {"username": USERNAME, "method": "CHOOSE"}))
+    def test_a_verified_phone_number_offers_a_texted_code(self, pages, backend):
+        # A sign-up without an e-mail address is confirmed by SMS, which proves the number.
+        texted = Username("pia")
+        backend.provider.sign_up(texted, None, Attributes.from_pairs([("phone_number", "+15550100123")]))
+        backend.provider.confirm_sign_up(texted, ConfirmationCode(backend.sign_up_code(texted.value)))
+        choice = pages.follow(pages.post("/account/sign-in", {"username": texted.value, "method": "CHOOSE"}))
         assert "Text me a code" in text_of(choice)
         chosen = pages.post("/account/sign-in/challenge", {"answer": "SMS_OTP"})
         assert "We sent a code to +*******0123." in text_of(pages.follow(chosen))
-        answered = pages.post("/account/sign-in/challenge", {"code": backend.sms_code(USERNAME)})
+        answered = pages.post("/account/sign-in/challenge", {"code": backend.sms_code(texted.value)})
         assert answered["Location"] == "/account/profile"
+
+    def test_a_phone_number_set_in_the_profile_gets_no_texted_code(self, pages, signed_in):
+        # Unproved, it could be the number of whoever held the session for a moment.
+        assert pages.post("/account/profile", {"email": USERNAME, "phone_number": "+15550100123"}).status_code == 302
+        pages.client.cookies.clear()
+        choice = pages.follow(pages.post("/account/sign-in", {"username": USERNAME, "method": "CHOOSE"}))
+        assert "Text me a code" not in text_of(choice)
 
     def test_the_choice_of_the_password_needs_it_and_signs_in_with_it(self, pages, signed_up):
         pages.post("/account/sign-in", {"username": signed_up, "method": "CHOOSE"})
