@@ -158,7 +158,7 @@ class Container(containers.DeclarativeContainer):
     mirrored_users = providers.Singleton(MirroredUsers, clock=clock, ttl=config.user_cache_seconds)
     user_directory = providers.Singleton(DjangoUserDirectory, clock=clock, mirrored_users=mirrored_users)
 
-    sign_up = providers.Factory(SignUp, identity_provider=identity_provider)
+    sign_up = providers.Factory(SignUp, identity_provider=identity_provider, attempt_limiter=attempt_limiter)
     confirm_sign_up = providers.Factory(
         ConfirmSignUp, identity_provider=identity_provider, attempt_limiter=attempt_limiter
     )

@@ -271,3 +271,20 @@ def json_error_view(default: type[exceptions.APIException]) -> Callable[..., Jso
         return _api_response(as_api_exception(exception) or default())
 
     return view
+
+
+class DatabaseFailureMiddleware:
+    """Answers 503 `DatabaseUnavailable` when a view outside DRF (the Django admin's) meets a failing
+    database: DRF's views and the account pages answer it themselves, Django's own handler would
+    answer 500 and log a traceback for what is an outage, not a defect."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> JsonResponse | None:
+        if not isinstance(exception, DATABASE_FAILURES):
+            return None
+        return _api_response(as_api_exception(exception) or DatabaseUnavailable())

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from rest_framework import exceptions
 
 from django_shell import documentation, health
@@ -32,6 +32,7 @@ urlpatterns = [
     re_path(r"^api/schema/?$", documentation.SchemaApi.as_view(), name="schema"),
     re_path(r"^api/docs/?$", documentation.SwaggerUi.as_view(), name="docs"),
     path("admin/", admin.site.urls),
+    re_path(r"^account/", include("django_shell.pages.urls")),
     re_path(r"^auth/me/password/?$", self_service.ChangePasswordApi.as_view(), name="me_password"),
     re_path(r"^auth/me/verify_email/?$", self_service.VerifyEmailApi.as_view(), name="me_verify_email"),
     re_path(

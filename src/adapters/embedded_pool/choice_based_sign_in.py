@@ -114,7 +114,9 @@ class SignInFactors:
 
     def _start_email_otp(self, db: sqlite3.Connection, user: User, now: float) -> Step:
         email = user.verified_email or ""
-        delivery = CodeDelivery.by_email(email)
+        # Masked in lower case: a stand-in's address is the username as it was asked, a user's their
+        # address as they signed up, and the case of the letters shown would tell the two apart.
+        delivery = CodeDelivery.by_email(email.casefold())
         parameters = {
             "CODE_DELIVERY_DELIVERY_MEDIUM": delivery.medium,
             "CODE_DELIVERY_DESTINATION": delivery.destination,
@@ -122,7 +124,7 @@ class SignInFactors:
         return self._start_code(db, user, SignInFactor.EMAIL_OTP, parameters, email, now)
 
     def _start_sms_otp(self, db: sqlite3.Connection, user: User, now: float) -> Step:
-        phone_number = user.attributes.get("phone_number", "")
+        phone_number = user.verified_phone_number or ""
         parameters = {
             "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
             "CODE_DELIVERY_DESTINATION": masked_phone_number(phone_number),
@@ -205,9 +207,10 @@ def _has_verified_email(db: sqlite3.Connection, user: User) -> bool:
 
 
 def _can_receive_sms_otp(db: sqlite3.Connection, user: User) -> bool:
-    # The pool takes phone numbers as given (it has no flow that verifies one), as SMS MFA does.
+    # As for codes by e-mail, only a proved number: one set with a stolen access token would otherwise
+    # receive the codes from then on. (SMS MFA takes a number as given: it comes after the password.)
     return (
-        bool(user.attributes.get("phone_number"))
+        user.verified_phone_number is not None
         and user.status is not Status.FORCE_CHANGE_PASSWORD
         and mfa.challenged_factor(db, user.sub) is not MfaFactor.SMS
     )

@@ -75,6 +75,20 @@ def masked(destination: str | None) -> CodeDelivery | None:
     return None if destination is None else CodeDelivery.by_email(destination)
 
 
+def sign_up_destination(user: User) -> tuple[str | None, CodeDelivery | None]:
+    """Where `user`'s sign-up code goes, as Cognito sends it: to the e-mail address, else by SMS to the
+    phone number (all a user without a password may have); and where it went, masked. (None, None)
+    without either: the code is still sent, for the log."""
+    email = user.attributes.get("email")
+    if email:
+        return email, CodeDelivery.by_email(email)
+    phone_number = user.attributes.get("phone_number")
+    if phone_number:
+        delivery = CodeDelivery(masked_phone_number(phone_number), medium="SMS", attribute_name="phone_number")
+        return phone_number, delivery
+    return None, None
+
+
 def masked_phone_number(phone_number: str) -> str:
     """Where an SMS code went, masked as Cognito masks it: `+15555550123` becomes `+*******0123`."""
     digits = phone_number.removeprefix("+")

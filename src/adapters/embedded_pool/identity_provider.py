@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from adapters.embedded_pool import listing, mfa, protections
 from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.choice_based_sign_in import SignInFactors
-from adapters.embedded_pool.codes import Delivery, masked, new_code, use_code, verification_purpose
+from adapters.embedded_pool.codes import Delivery, masked, new_code, sign_up_destination, use_code, verification_purpose
 from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, PasskeySignIn, RelyingParty
 from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
@@ -141,8 +141,9 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def sign_up(self, username: Username, password: Password | None, attributes: Attributes) -> SignUpOutcome:
         check_schema(attributes, allow_verified_flags=False)
         if password is None:
-            # As Cognito: without a password, a user signs in with codes, which need somewhere to go.
-            if attributes.get("email") is None and attributes.get("phone_number") is None:
+            # As Cognito: without a password, a user signs in with codes, which need somewhere to go
+            # (an empty phone number is nowhere).
+            if not attributes.get("email") and not attributes.get("phone_number"):
                 raise ValidationError(
                     {"user_attributes": "a user without a password needs an email or phone_number to sign in"}
                 )
@@ -153,9 +154,10 @@ class EmbeddedIdentityProvider(IdentityProvider):
         with self._db.transaction() as db:
             now = self._clock.now()
             user = insert_user(db, username, password_hash, Status.UNCONFIRMED, attributes, now)
-            delivery = new_code(db, user, CodePurpose.SIGN_UP, now, destination=user.attributes.get("email"))
+            destination, masked_delivery = sign_up_destination(user)
+            delivery = new_code(db, user, CodePurpose.SIGN_UP, now, destination=destination)
         delivery.send(self._code_sender)
-        return SignUpOutcome(user_sub=user.sub, user_confirmed=False, code_delivery=masked(delivery.destination))
+        return SignUpOutcome(user_sub=user.sub, user_confirmed=False, code_delivery=masked_delivery)
 
     def confirm_sign_up(self, username: Username, code: ConfirmationCode, *, force_alias_creation: bool = False) -> str:
         # `force_alias_creation` decides who keeps an alias (e-mail used as a login name) claimed twice;
@@ -166,10 +168,11 @@ class EmbeddedIdentityProvider(IdentityProvider):
             if user.status is not Status.UNCONFIRMED:
                 raise NotAuthorized(f"User cannot be confirmed. Current status is {user.status}")
             use_code(db, user, CodePurpose.SIGN_UP, code, now)
-            # The code went to the e-mail address, so receiving it proves the address.
+            # The code went to the e-mail address (or the phone), so receiving it proves the address.
             attributes = dict(user.attributes)
-            if "email" in attributes:
-                attributes["email_verified"] = "true"
+            _, delivery = sign_up_destination(user)
+            if delivery is not None:
+                attributes[f"{delivery.attribute_name}_verified"] = "true"
             db.execute(
                 "UPDATE users SET status = ?, attributes = ?, updated_at = ? WHERE sub = ?",
                 (Status.CONFIRMED, json.dumps(attributes), now, user.sub),
@@ -183,9 +186,10 @@ class EmbeddedIdentityProvider(IdentityProvider):
             user = existing_user(db, username)
             if user.status is not Status.UNCONFIRMED:
                 raise NotAuthorized("User is already confirmed.")
-            delivery = new_code(db, user, CodePurpose.SIGN_UP, now, destination=user.attributes.get("email"))
+            destination, masked_delivery = sign_up_destination(user)
+            delivery = new_code(db, user, CodePurpose.SIGN_UP, now, destination=destination)
         delivery.send(self._code_sender)
-        return masked(delivery.destination)
+        return masked_delivery
 
     # -- sign-in -------------------------------------------------------------------------------------
 

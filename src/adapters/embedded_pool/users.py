@@ -58,6 +58,10 @@ class User:
     def verified_email(self) -> str | None:
         return self.attributes.get("email") if self.attributes.get("email_verified") == "true" else None
 
+    @property
+    def verified_phone_number(self) -> str | None:
+        return self.attributes.get("phone_number") if self.attributes.get("phone_number_verified") == "true" else None
+
 
 def find_user(db: sqlite3.Connection, username: Username) -> User | None:
     row = db.execute("SELECT * FROM users WHERE username_key = ?", (username.key,)).fetchone()

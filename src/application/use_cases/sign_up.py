@@ -20,6 +20,8 @@ class SignUpCommand:
     password: str | None = attrs.field(repr=False)
     """None signs up a user who signs in with one-time codes or passkeys only."""
     attributes: tuple[tuple[str, str], ...] = ()
+    client: str | None = None
+    """The client's network address, for its budget of codes sent; None where there is none."""
 
 
 @attrs.frozen
@@ -28,10 +30,13 @@ class SignUp:
 
     A username that is an e-mail address doubles as the `email` attribute unless one is given,
     so that the code has somewhere to go. Without a password, the user needs an e-mail address or
-    phone number for their sign-in codes. Raises `ValidationError`, `InvalidPassword`, `UsernameExists`.
+    phone number for their sign-in codes. Raises `ValidationError`, `InvalidPassword`, `UsernameExists`,
+    and `TooManyRequests` without asking the provider once the client or the account has no codes
+    left: each sign-up spends a code sent, since it sends one to whatever address it names.
     """
 
     identity_provider: IdentityProvider
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: SignUpCommand) -> SignUpOutcome:
         username = Username(command.username)
@@ -39,6 +44,7 @@ class SignUp:
         attributes = Attributes.from_pairs(command.attributes)
         if username.is_email and attributes.get("email") is None:
             attributes = attributes.with_attribute("email", username.value)
+        self.attempt_limiter.spend(Attempt.CODE_DELIVERY, command.client, username.key)
         return self.identity_provider.sign_up(username, password, attributes)
 
 

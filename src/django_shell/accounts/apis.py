@@ -72,6 +72,15 @@ _OPAQUE_MAX_LENGTH = 16 * 1024
 _TIMESTAMP = serializers.DateTimeField()
 
 
+def _refuse_a_password_in_the_body(serializer: serializers.Serializer) -> None:
+    """A password only ever travels in the Basic header (or answers the PASSWORD challenge): one in the
+    body would be dropped, and the account signed up, or the sign-in started, without it."""
+    if "password" in serializer.initial_data:
+        raise serializers.ValidationError(
+            {"password": "The password goes in the Authorization: Basic header, not in the body."}
+        )
+
+
 def _challenge_parameters(challenge: ChallengeValue) -> dict[str, Any]:
     """The challenge's parameters as Cognito names them, with the choice of `SELECT_CHALLENGE` and the
     WebAuthn request options of `WEB_AUTHN` among them."""
@@ -124,12 +133,16 @@ class SignUpApi(_PostApi):
         )
         user_attributes = serializers.ListField(child=AttributeSerializer(), required=False, max_length=MAX_ATTRIBUTES)
 
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            _refuse_a_password_in_the_body(self)
+            return attrs
+
     @openapi.operation(
         summary="Register an unconfirmed account; the pool sends a confirmation code.",
         description="With `Authorization: Basic base64(username:password)`, the account has that password. "
         "Without the header, the body's `username` signs up an account with no password: it signs in with a "
         "code sent by e-mail or SMS (see `/auth/login`), so it needs an `email` (a username that is an e-mail "
-        "address is one) or a `phone_number`.",
+        "address is one) or a `phone_number`. A `password` in the body is refused: it goes in the header.",
         request=InputSerializer,
         responses={201: openapi.SignUpResultSerializer},
         errors=(*openapi.BODY_ERRORS, *openapi.PROVIDER_ERRORS, "InvalidPassword", "UsernameExists"),
@@ -158,7 +171,10 @@ class SignUpApi(_PostApi):
             username, password = data["username"], None
         outcome = sign_up(
             SignUpCommand(
-                username=username, password=password, attributes=attribute_pairs(data.get("user_attributes", []))
+                username=username,
+                password=password,
+                attributes=attribute_pairs(data.get("user_attributes", [])),
+                client=client_ip(request),
             )
         )
         delivery = outcome.code_delivery
@@ -274,6 +290,10 @@ class CsrfApi(APIView):
         return Response(self.OutputSerializer({"csrf_token": get_token(request)}).data)
 
 
+# The fields of /auth/login's JSON ways in, and the password a client may wrongly send beside them.
+_JSON_SIGN_IN_FIELDS = frozenset({"username", "session", "preferred_challenge", "password"})
+
+
 class LoginApi(_PostApi):
     class InputSerializer(serializers.Serializer):
         # Not required by the schema, which must let a sign-in with the Basic header send no body.
@@ -293,6 +313,7 @@ class LoginApi(_PostApi):
         def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
             if "username" not in attrs:
                 raise serializers.ValidationError({"username": "This field is required without a Basic header."})
+            _refuse_a_password_in_the_body(self)
             if "session" in attrs and "preferred_challenge" in attrs:
                 raise serializers.ValidationError({"session": "A session signs in without a preferred challenge."})
             return attrs
@@ -308,7 +329,8 @@ class LoginApi(_PostApi):
         "`parameters.available_challenges`, the ways this user has, when there is no preference or the user "
         "lacks it. An unknown, disabled or unconfirmed user gets the challenges a user with a password and an "
         "e-mail address would, which nothing answers: the answer tells nobody which accounts exist. A user "
-        "with MFA on owes the MFA code after any of them.",
+        "with MFA on owes the MFA code after any of them. A body beside the Basic header that names `username`, "
+        "`session` or `preferred_challenge`, and a `password` in the body, are refused (400 `ValidationError`).",
         request=InputSerializer,
         responses={200: openapi.SIGN_IN_RESULT},
         errors=(
@@ -337,6 +359,12 @@ class LoginApi(_PostApi):
         # Without the header and a body, the request is the original service's, which wanted the header.
         if credentials.sends_authorization(request) or not request.data:
             basic = credentials.basic_credentials(request)
+            # The body's ways in are the header's alternatives: unread, another user's session or a
+            # preferred challenge would have been dropped for a password sign-in of the header's user.
+            if isinstance(request.data, dict) and (named := sorted(request.data.keys() & _JSON_SIGN_IN_FIELDS)):
+                raise serializers.ValidationError(
+                    dict.fromkeys(named, "Not with a Basic header, which signs in already.")
+                )
             result = login(LoginCommand(username=basic.username, password=basic.password, client=client))
             return _sign_in_response(request, result)
         data = validated(self.InputSerializer, request.data)

@@ -125,9 +125,17 @@ def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:
         ("HTTP_REFRESHTOKEN", tokens.refresh_token),
     ):
         response[name] = value
-    if max(len(tokens.access_token), len(tokens.id_token), len(tokens.refresh_token)) > MAX_COOKIE_TOKEN_LENGTH:
+    if not set_token_cookies(response, tokens):
         response[COOKIE_SESSION_HEADER] = "unavailable"
-        return clear_tokens(response)
+    return response
+
+
+def set_token_cookies(response: HttpResponse, tokens: TokenSet) -> bool:
+    """The tokens as HttpOnly cookies, and nothing else; whether they fit. When one does not, every
+    token cookie is cleared rather than set in part."""
+    if max(len(tokens.access_token), len(tokens.id_token), len(tokens.refresh_token)) > MAX_COOKIE_TOKEN_LENGTH:
+        clear_tokens(response)
+        return False
     for name, value, max_age in (
         (ACCESS_COOKIE, tokens.access_token, tokens.expires_in),
         (ID_COOKIE, tokens.id_token, tokens.expires_in),
@@ -136,7 +144,7 @@ def attach_tokens(response: HttpResponse, tokens: TokenSet) -> HttpResponse:
         response.set_cookie(
             name, value, max_age=max_age, secure=settings.AUTH_COOKIE_SECURE, httponly=True, samesite="Lax"
         )
-    return response
+    return True
 
 
 def clear_tokens(response: HttpResponse) -> HttpResponse:

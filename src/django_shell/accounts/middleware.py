@@ -25,7 +25,9 @@ class TokenAuthenticationMiddleware:
     is the view's business (DRF's `TokenAuthentication` raises it). A cookie-authenticated request
     that fails the CSRF check is such a failure, found before the tokens are verified or refreshed.
     Views that handle tokens themselves (login, logout, refresh, ...) say so with
-    `handles_tokens_itself` and are skipped.
+    `handles_tokens_itself` and are skipped. Views that say `tokens_in_cookies_only` (the account
+    pages) get refreshed tokens as cookies, and no token as a header: their answers are for a browser,
+    whose scripts must not read the tokens.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -35,13 +37,20 @@ class TokenAuthenticationMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         authenticated: Authenticated | None = getattr(request, "token_authentication", None)
-        if authenticated is not None:
+        if authenticated is None:
+            return response
+        if getattr(request, "tokens_in_cookies_only", False):
+            if authenticated.refreshed is not None:
+                credentials.set_token_cookies(response, authenticated.refreshed)
+        else:
             _send_current_tokens(response, authenticated)
         return response
 
     def process_view(self, request: HttpRequest, view: Any, args: Any, kwargs: Any) -> None:
-        if getattr(getattr(view, "view_class", view), "handles_tokens_itself", False):
+        view_class = getattr(view, "view_class", view)
+        if getattr(view_class, "handles_tokens_itself", False):
             return
+        request.tokens_in_cookies_only = getattr(view_class, "tokens_in_cookies_only", False)  # type: ignore[attr-defined]
         try:
             access_token, refresh_token = credentials.access_token(request), credentials.refresh_token(request)
             if access_token is None and refresh_token is None:

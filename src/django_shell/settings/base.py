@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "corsheaders",
     "django_shell.apps.CognitoAuthConfig",
+    # After the service's own app, whose container the pages use.
+    "django_shell.pages.apps.AccountPagesConfig",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,8 @@ MIDDLEWARE = [
     # After Django's: a request that carries tokens is the token's user, whatever its session says.
     "django_shell.accounts.middleware.TokenAuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Innermost: it answers what the views that are not DRF's raise when the database fails.
+    "django_shell.errors.DatabaseFailureMiddleware",
 ]
 
 TEMPLATES = [
@@ -325,6 +329,8 @@ AUTH_REFRESH_COOKIE_MAX_AGE = env.integer("AUTH_REFRESH_COOKIE_MAX_AGE", 30 * 24
 # The CSRF cookie travels where the token cookies do. It stays readable by scripts (Django's default):
 # a page of this site reads it to echo it in X-CSRFToken; pages elsewhere get it from GET /auth/csrf.
 CSRF_COOKIE_SECURE = AUTH_COOKIE_SECURE
+# A form posted without the token (the account pages', the admin's) gets a page that says what to do.
+CSRF_FAILURE_VIEW = "django_shell.pages.views.csrf_failure"
 
 # Browser apps on other origins (django-cors-headers): only the listed ones get any CORS header, and
 # with it the right to send cookies and the token headers and to read the tokens from the answers.

@@ -38,9 +38,10 @@ def _routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Itera
 
 ROUTE_METHODS = dict(_routes(get_resolver().url_patterns))
 ROUTES = sorted(ROUTE_METHODS)
-# Django's admin answers HTML; every other route is the API, which answers errors as JSON.
-ADMIN_ROUTES = [route for route in ROUTES if route.startswith("admin/")]
-API_ROUTES = [route for route in ROUTES if route not in ADMIN_ROUTES]
+# Django's admin and the account pages answer HTML; every other route is the API, which answers
+# errors as JSON.
+HTML_ROUTES = [route for route in ROUTES if route.startswith(("admin/", "account/"))]
+API_ROUTES = [route for route in ROUTES if route not in HTML_ROUTES]
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"]
 HEADERS = [
@@ -90,7 +91,7 @@ def _path(route: str) -> st.SearchStrategy[str]:
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     """A request to any route; `token` says how it carries a valid access token, if at all."""
-    route = draw(st.sampled_from(API_ROUTES) | st.sampled_from(ADMIN_ROUTES))
+    route = draw(st.sampled_from(API_ROUTES) | st.sampled_from(HTML_ROUTES))
     return {
         # Mostly a method the route takes, so that most requests reach the view.
         "method": draw(

@@ -5,6 +5,7 @@ Stubber: moto models none of them)."""
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 from django.conf import settings as django_settings
@@ -114,9 +115,36 @@ class TestPasswordlessSignUp:
         assert error_of(response) == (400, "ValidationError")
         assert "user_attributes" in response.json()["fields"]
 
+    def test_without_an_email_the_code_goes_by_sms_and_proves_the_phone_number(self, api, backend):
+        response = sign_up_without_password(api, username="pia", attributes=[("phone_number", "+15555550100")])
+        assert response.json()["code_delivery"] == {
+            "destination": "+*******0100",
+            "delivery_medium": "SMS",
+            "attribute_name": "phone_number",
+        }
+        assert api.post("/auth/resend_code", {"username": "pia"}).status_code == 200
+        assert [sent.destination for sent in backend.sender.sent] == ["+15555550100"] * 2
+        session = confirm(api, backend, "pia")["session"]
+        signed_in = api.post("/auth/login", {"username": "pia", "session": session})
+        assert signed_in.status_code == 200, signed_in.content
+        profile = api.client.get("/auth/me", HTTP_ACCESSTOKEN=signed_in["AccessToken"]).json()
+        assert profile["attributes"]["phone_number_verified"] == "true"
+
+    def test_an_empty_phone_number_is_nowhere_to_send_codes(self, api, backend):
+        response = sign_up_without_password(api, username="nobody-to-text", attributes=[("phone_number", "")])
+        assert error_of(response) == (400, "ValidationError")
+        assert "user_attributes" in response.json()["fields"]
+
     def test_the_username_goes_in_the_header_or_the_body_not_both(self, api, backend):
         response = api.post("/auth/signup", {"username": USERNAME}, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
         assert error_of(response) == (400, "ValidationError")
+
+    def test_a_password_in_the_body_is_refused_not_dropped(self, api, backend):
+        # Dropped, it would sign up an account without the password its client meant it to have.
+        response = api.post("/auth/signup", {"username": USERNAME, "password": PASSWORD})
+        assert error_of(response) == (400, "ValidationError")
+        assert "Basic" in response.json()["fields"]["password"]
+        assert api.post("/auth/signup", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)).status_code == 201
 
     def test_a_body_without_a_username_names_the_field(self, api, backend):
         response = api.post("/auth/signup", {"user_attributes": []})
@@ -145,6 +173,22 @@ class TestChoiceBasedSignIn:
             "CODE_DELIVERY_DESTINATION": "n***@e***",
         }
         welcomed(answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)}))
+
+    def test_a_code_sign_in_answers_as_a_password_sign_in_does(self, api, backend, user):
+        def shape(response):
+            welcomed(response)
+            cookies = {name: (c["httponly"], c["samesite"], c["secure"]) for name, c in response.cookies.items()}
+            headers = {name for name in response.headers if name not in {"X-Request-ID", "Content-Length"}}
+            return headers, cookies
+
+        api.client.cookies["csrftoken"] = "planted-before-the-sign-in-1234"
+        by_password = shape(api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD)))
+        challenge = start(api, preferred="EMAIL_OTP").json()
+        api.client.cookies["csrftoken"] = "planted-before-the-sign-in-1234"
+        by_code = answer(api, challenge, {"EMAIL_OTP_CODE": sign_in_code(backend)})
+        assert by_code.cookies["csrftoken"].value != "planted-before-the-sign-in-1234"
+        assert shape(by_code) == by_password
+        assert "csrftoken" in by_password[1]
 
     def test_a_code_signs_in_once(self, api, backend, user):
         challenge = start(api, preferred="EMAIL_OTP").json()
@@ -206,15 +250,26 @@ class TestChoiceBasedSignIn:
             )
 
     def test_signs_in_with_a_code_by_sms(self, api, backend):
-        sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
-        confirm(api, backend)
-        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP", "SMS_OTP"]
-        challenge = start(api, preferred="SMS_OTP").json()
+        # Without an e-mail address the sign-up code goes by SMS, which proves the number.
+        sign_up_without_password(api, "pia", [("phone_number", "+15555550123")])
+        confirm(api, backend, "pia")
+        assert start(api, "pia").json()["parameters"]["available_challenges"] == ["SMS_OTP"]
+        challenge = start(api, "pia", preferred="SMS_OTP").json()
         assert challenge["parameters"] == {
             "CODE_DELIVERY_DELIVERY_MEDIUM": "SMS",
             "CODE_DELIVERY_DESTINATION": "+*******0123",
         }
-        welcomed(answer(api, challenge, {"SMS_OTP_CODE": sign_in_code(backend)}))
+        welcomed(answer(api, challenge, {"SMS_OTP_CODE": sign_in_code(backend, "pia")}, "pia"), "pia")
+
+    def test_a_phone_number_set_with_an_access_token_gets_no_sign_in_code(self, api, backend, user):
+        # Taken as given, a phone number set by whoever holds a stolen access token received the sign-in
+        # codes from then on: a token that expires within the hour became the account for good.
+        access = api.post("/auth/login", HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))["AccessToken"]
+        body = json.dumps({"user_attributes": [{"Name": "phone_number", "Value": "+15555550199"}]})
+        changed = api.client.patch("/auth/me", body, content_type="application/json", HTTP_ACCESSTOKEN=access)
+        assert changed.status_code == 200, changed.content
+        assert start(api).json()["parameters"]["available_challenges"] == ["EMAIL_OTP", "PASSWORD"]
+        assert start(api, preferred="SMS_OTP").json()["challenge"] == "SELECT_CHALLENGE"
 
     def test_a_user_with_mfa_owes_the_second_factor_after_a_code(self, api, backend):
         sign_up_without_password(api, attributes=[("phone_number", "+15555550123")])
@@ -243,16 +298,53 @@ class TestChoiceBasedSignIn:
         with pytest.raises(LookupError):
             sign_in_code(backend, stranger)
 
+    def test_the_masked_address_does_not_tell_by_its_case(self, api, backend):
+        # A stand-in's address is the username as asked, a user's their address as they signed up:
+        # shown in their case, an address asked in another case than it was signed up in told them apart.
+        confirmed(api, backend, "Olga@Example.com", PASSWORD)
+        sign_up_without_password(api, "olaf", [("email", "Olaf@Example.com")])
+        confirm(api, backend, "olaf")
+        destinations = {
+            start(api, username, "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+            for username in ("olga@example.com", "OLGA@EXAMPLE.COM", "olive@example.com", "OLIVE@EXAMPLE.COM")
+        }
+        assert destinations == {"o***@e***"}
+        made_up = start(api, "OTTO", "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+        real = start(api, "olaf", "EMAIL_OTP").json()["parameters"]["CODE_DELIVERY_DESTINATION"]
+        assert (made_up.islower(), real) == (True, "o***@e***")
+
     def test_a_session_and_a_preference_do_not_go_together(self, api, backend):
         response = api.post("/auth/login", {"username": USERNAME, "session": "s", "preferred_challenge": "EMAIL_OTP"})
         assert error_of(response) == (400, "ValidationError")
+
+    def test_a_password_in_the_body_is_refused_not_dropped(self, api, backend, user):
+        for body in (
+            {"username": USERNAME, "password": PASSWORD},
+            {"username": USERNAME, "preferred_challenge": "PASSWORD", "password": PASSWORD},
+        ):
+            response = api.post("/auth/login", body)
+            assert error_of(response) == (400, "ValidationError")
+            assert "Basic" in response.json()["fields"]["password"]
+
+    def test_a_basic_header_and_a_body_that_signs_in_otherwise_do_not_go_together(self, api, backend, user):
+        # With the header the body went unread: another user's session, or a preference, was ignored
+        # and the header's user signed in (or refused) by password instead.
+        confirmed(api, backend, "olga@example.com", PASSWORD)
+        for body in (
+            {"username": "olga@example.com", "preferred_challenge": "EMAIL_OTP"},
+            {"username": USERNAME},
+            {"session": "the-session-of-a-confirmation"},
+        ):
+            response = api.post("/auth/login", body, HTTP_AUTHORIZATION=basic(USERNAME, PASSWORD))
+            assert error_of(response) == (400, "ValidationError"), body
+            assert not response.has_header("AccessToken")
 
     def test_an_unknown_preference_is_refused(self, api, backend):
         assert error_of(start(api, preferred="CARRIER_PIGEON")) == (400, "ValidationError")
 
 
 fuzz = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-login_fields = st.sampled_from(["username", "session", "preferred_challenge", "user_attributes"])
+login_fields = st.sampled_from(["username", "session", "preferred_challenge", "user_attributes", "password"])
 answer_names = st.sampled_from(["ANSWER", "PASSWORD", "EMAIL_OTP_CODE", "SMS_OTP_CODE", "NEW_PASSWORD"])
 
 
@@ -263,6 +355,16 @@ class TestHostileBodies:
     @given(path=st.sampled_from(["/auth/login", "/auth/signup"]), body=st.dictionaries(login_fields, json_values))
     def test_login_and_signup_bodies(self, api, backend, path, body):
         assert_clean_error(api.post(path, body))
+
+    @fuzz
+    @given(
+        path=st.sampled_from(["/auth/login", "/auth/signup"]),
+        body=st.dictionaries(login_fields, json_values) | json_values,
+        password=st.text(min_size=1, max_size=40),
+    )
+    def test_bodies_beside_a_basic_header(self, api, backend, path, body, password):
+        # Whatever the body, a Basic header's request is answered cleanly, and no password shows in it.
+        assert_clean_error(api.post(path, body, HTTP_AUTHORIZATION=basic(USERNAME, password)), password)
 
     @fuzz
     @given(
@@ -278,6 +380,29 @@ class TestHostileBodies:
             "session": challenge["session"],
         }
         assert_clean_error(api.post("/auth/confirm_login", body))
+
+    @fuzz
+    @given(
+        challenge_name=st.sampled_from(["SIGN_UP", "SELECT_CHALLENGE", "EMAIL_OTP", "PASSWORD", "SMS_MFA"])
+        | st.text(max_size=70),
+        responses=st.dictionaries(answer_names, st.text(max_size=40), max_size=3),
+    )
+    def test_any_challenge_name_with_the_session_of_a_confirmation(self, api, backend, challenge_name, responses):
+        # The sign-up's session is the pool's under a name no challenge answers: whatever it is sent as,
+        # it signs nobody in here, and it still signs its user in at /auth/login afterwards.
+        sign_up_without_password(api, "fuzzed@example.com")
+        session = confirm(api, backend, "fuzzed@example.com")["session"]
+        body = {
+            "username": "fuzzed@example.com",
+            "challenge_name": challenge_name,
+            "responses": responses,
+            "session": session,
+        }
+        response = api.post("/auth/confirm_login", body)
+        assert_clean_error(response)
+        assert response.status_code >= 400
+        welcomed(api.post("/auth/login", {"username": "fuzzed@example.com", "session": session}), "fuzzed@example.com")
+        backend.provider.admin_delete_user(Username("fuzzed@example.com"))
 
 
 class TestLimits:
@@ -298,6 +423,16 @@ class TestLimits:
         production_limits()
         assert [start(api, username, "EMAIL_OTP").status_code for _ in range(5)] == [200] * 5
         assert_throttled(start(api, username, "EMAIL_OTP"))
+
+    def test_sign_ups_spend_the_clients_codes_sent(self, api, backend, production_limits):
+        # Each sign-up mails a code to the address it names: fresh usernames, one victim's inbox.
+        production_limits()
+        victim = [("email", "victim@example.com")]
+        per_client, _ = django_settings.PRODUCTION_ATTEMPT_BUDGETS["code_delivery"]["per_client"]
+        for n in range(per_client):
+            assert sign_up_without_password(api, f"user{n}", victim).status_code == 201
+        assert_throttled(sign_up_without_password(api, "user-next", victim))
+        assert len(backend.sender.sent) == per_client
 
     def test_five_failed_session_exchanges_then_429(self, api, backend, production_limits):
         sign_up_without_password(api)

@@ -186,6 +186,18 @@ class TestPostgreSQLFaults:
         assert database_server.post("/auth/login", headers=basic(cold)).status == 200
         assert database_server.get("/auth/me", access_only(warm)).status == 200
 
+    def test_the_django_admin_answers_503_while_the_database_refuses(self, database_server, database):
+        # A session cookie makes the admin read its session, and the user it names, from the database.
+        session = {"Cookie": "sessionid=" + "s" * 32}
+        signed_in(database_server, "admin-page@example.com")
+
+        database.refuse()
+        reply = database_server.get("/admin/", session)
+        assert refused(reply, "DatabaseUnavailable"), (reply.status, reply.body)
+
+        database.restore()
+        assert database_server.post("/auth/login", headers=basic("admin-page@example.com")).status == 200
+
     def test_after_a_database_restart_the_first_request_succeeds(self, database_server, database):
         signed_in(database_server, "restart@example.com")  # the worker now keeps a connection
 

@@ -98,8 +98,8 @@ def response_body(operation: dict[str, Any], status: int) -> dict[str, Any]:
 def url_patterns(patterns: list[Any]) -> Iterator[URLPattern]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            # The admin is Django's HTML, not part of the API.
-            if pattern.namespace != "admin":
+            # The admin and the account pages are HTML, not part of the API.
+            if pattern.namespace not in ("admin", "account_pages"):
                 yield from url_patterns(pattern.url_patterns)
         else:
             yield pattern

@@ -41,7 +41,7 @@ def sign_in(pool, directory, password=PASSWORD):
 
 @pytest.fixture
 def tokens(pool, directory):
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return sign_in(pool, directory)
 

@@ -68,7 +68,7 @@ def limiter(pool):
 @pytest.fixture
 def confirmed(pool):
     """A confirmed account whose confirmation spent nothing of the tests' budgets."""
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return pool
 
@@ -132,7 +132,7 @@ class TestLogin:
 
 class TestCodeAnswers:
     def test_confirm_sign_up_spends_one_per_answer_and_then_asks_the_provider_nothing(self, pool, limiter):
-        SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
         code = pool.sign_up_code(USERNAME)
         for _ in range(PER_ACCOUNT):
             with pytest.raises(CodeMismatch):
@@ -180,13 +180,23 @@ class TestCodeDeliveries:
         assert len(confirmed.sender.sent) == sent
 
     def test_resend_code_sends_no_code_once_spent(self, pool, limiter):
-        SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
         resend = ResendConfirmationCode(pool.provider, limiter, pool.clock, 0)
         for _ in range(PER_ACCOUNT):
             resend(ResendConfirmationCodeCommand(USERNAME, client=CLIENT))
         sent = len(pool.sender.sent)
         refused(lambda: resend(ResendConfirmationCodeCommand(USERNAME, client=CLIENT)))
         assert len(pool.sender.sent) == sent
+
+    def test_sign_up_sends_no_code_once_the_client_has_spent_its_budget(self, pool, limiter):
+        # Each sign-up sends a code to the address it names: new usernames, one victim's inbox.
+        sign_up = SignUp(pool.provider, limiter)
+        victim = (("email", "victim@example.com"),)
+        for n in range(PER_CLIENT):
+            sign_up(SignUpCommand(f"user{n}", None, victim, client=CLIENT))
+        provider = FailingIdentityProvider(NotAuthorized())
+        refused(lambda: SignUp(provider, limiter)(SignUpCommand("user-next", None, victim, client=CLIENT)))
+        assert (len(pool.sender.sent), provider.calls) == (PER_CLIENT, 0)
 
     def test_an_unknown_account_spends_as_a_known_one_does(self, pool, limiter):
         forgot = ForgotPassword(pool.provider, limiter, pool.clock, 0)
@@ -229,7 +239,7 @@ class TestOneAnswerForRefusedCodes:
         return type(error.value), error.value.message
 
     def test_confirm_sign_up(self, pool, limiter):
-        SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
         confirm = ConfirmSignUp(pool.provider, limiter)
         wrong = self.answer(lambda: confirm(ConfirmSignUpCommand(USERNAME, "000000")))
         unknown = self.answer(lambda: confirm(ConfirmSignUpCommand("nobody@example.com", "000000")))
@@ -258,7 +268,7 @@ class TestCodeDeliveryTakesAsLong:
 
     @pytest.mark.parametrize("username", [USERNAME, "nobody@example.com"])
     def test_resend_code_answers_after_the_floor_whoever_asks(self, pool, limiter, username):
-        SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
         started = pool.clock.now()
         ResendConfirmationCode(pool.provider, limiter, pool.clock, 0.25)(ResendConfirmationCodeCommand(username))
         assert pool.clock.now() == started + 0.25

@@ -54,7 +54,7 @@ class GatedProvider(CountingProvider):
 
 
 def signed_in(pool, username):
-    SignUp(pool.provider)(SignUpCommand(username, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
     return Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())(
         LoginCommand(username, PASSWORD)

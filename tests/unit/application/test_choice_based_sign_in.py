@@ -34,6 +34,7 @@ from tests.fakes import FailingIdentityProvider, InMemoryAttemptLimiter, InMemor
 USERNAME = "ivy@example.com"
 PASSWORD = "Correct-Horse-9"
 STRANGER = "stranger@example.com"
+TEXTER = "tex"
 PHONE = "+15555550123"
 CLIENT = "203.0.113.9"
 FLOOR = 0.25
@@ -42,7 +43,7 @@ WINDOW = 60
 
 
 def sign_up(pool, password=None, attributes=(), username=USERNAME):
-    return SignUp(pool.provider)(SignUpCommand(username, password, attributes))
+    return SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, password, attributes))
 
 
 def confirm(pool, username=USERNAME):
@@ -94,6 +95,15 @@ def passwordless(pool):
     """A confirmed user without a password, with an e-mail address and a phone number."""
     sign_up(pool, attributes=(("phone_number", PHONE),))
     confirm(pool)
+    return pool
+
+
+@pytest.fixture
+def texting(pool):
+    """A confirmed user without a password or an e-mail address: their sign-up code went by SMS, which
+    proved their phone number."""
+    sign_up(pool, attributes=(("phone_number", PHONE),), username=TEXTER)
+    confirm(pool, TEXTER)
     return pool
 
 
@@ -186,8 +196,13 @@ class TestSignInWithSession:
 
 
 class TestStartSignIn:
-    def test_without_a_preference_offers_the_factors_the_user_has(self, passwordless):
-        assert start(passwordless).available_challenges == ("EMAIL_OTP", "SMS_OTP")
+    def test_without_a_preference_offers_the_factors_the_user_has(self, passwordless, texting):
+        assert start(passwordless).available_challenges == ("EMAIL_OTP",)
+        assert start(texting, username=TEXTER).available_challenges == ("SMS_OTP",)
+
+    def test_a_phone_number_nothing_proved_gets_no_sign_in_code(self, passwordless):
+        # A number set with a stolen access token would receive the codes from then on.
+        assert start(passwordless, "SMS_OTP").name == "SELECT_CHALLENGE"
 
     def test_offers_the_password_to_whoever_has_one(self, with_password):
         choice = start(with_password)
@@ -201,10 +216,11 @@ class TestStartSignIn:
         }
         assert isinstance(answer(passwordless, challenge, {"EMAIL_OTP_CODE": sign_in_code(passwordless)}), SignedIn)
 
-    def test_a_code_by_sms_signs_in(self, passwordless):
-        challenge = start(passwordless, "SMS_OTP")
+    def test_a_code_by_sms_signs_in(self, texting):
+        challenge = start(texting, "SMS_OTP", username=TEXTER)
         assert challenge.parameters["CODE_DELIVERY_DESTINATION"] == "+*******0123"
-        assert isinstance(answer(passwordless, challenge, {"SMS_OTP_CODE": sign_in_code(passwordless)}), SignedIn)
+        code = sign_in_code(texting, TEXTER)
+        assert isinstance(answer(texting, challenge, {"SMS_OTP_CODE": code}, username=TEXTER), SignedIn)
 
     def test_a_code_works_once(self, passwordless):
         challenge = start(passwordless, "EMAIL_OTP")

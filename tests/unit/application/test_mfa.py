@@ -44,7 +44,7 @@ PASSWORD = "Correct-Horse-9"
 
 @pytest.fixture
 def signed_in(pool):
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     result = login(pool)
     assert isinstance(result, SignedIn)
@@ -187,7 +187,7 @@ TEMPORARY_PASSWORD = "Temporary-Pass-1"
 @pytest.fixture
 def with_phone(pool):
     """`USERNAME` signed up with a phone number and is signed in: their access token."""
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD, (("phone_number", PHONE_NUMBER),)))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD, (("phone_number", PHONE_NUMBER),)))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     result = login(pool)
     assert isinstance(result, SignedIn)
@@ -447,7 +447,7 @@ class TestStepUp:
         assert isinstance(login(pool), SignedIn)
 
     def test_another_users_password_proves_nothing(self, pool, signed_in):
-        SignUp(pool.provider)(SignUpCommand("mallory@example.com", "Mallory-Pass-7"))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand("mallory@example.com", "Mallory-Pass-7"))
         ConfirmSignUp(pool.provider, ample_attempt_limiter())(
             ConfirmSignUpCommand("mallory@example.com", pool.sign_up_code("mallory@example.com"))
         )

@@ -53,7 +53,7 @@ CLIENT = "192.0.2.1"
 
 
 def signed_in(pool, username):
-    SignUp(pool.provider)(SignUpCommand(username, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
     login = Login(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())
     return login(LoginCommand(username, PASSWORD)).tokens.access_token

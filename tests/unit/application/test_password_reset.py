@@ -21,7 +21,7 @@ NEW_PASSWORD = "Battery-Staple-7"
 
 @pytest.fixture
 def confirmed(pool):
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return pool
 

@@ -27,7 +27,7 @@ def directory():
 
 
 def sign_up_and_in(pool, directory, username=USERNAME, attributes=(("given_name", "Gus"),)):
-    SignUp(pool.provider)(SignUpCommand(username, PASSWORD, attributes))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, PASSWORD, attributes))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, pool.sign_up_code(username)))
     return Login(pool.provider, pool.verifier, directory, ample_attempt_limiter())(LoginCommand(username, PASSWORD))
 

@@ -29,7 +29,7 @@ PASSWORD = "Correct-Horse-9"
 
 @pytest.fixture
 def confirmed(pool):
-    SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD, (("given_name", "Erin"),)))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD, (("given_name", "Erin"),)))
     ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(USERNAME, pool.sign_up_code(USERNAME)))
     return pool
 
@@ -55,7 +55,7 @@ class TestLogin:
         assert wrong.value.message == unknown.value.message
 
     def test_refuses_an_unconfirmed_user(self, pool):
-        SignUp(pool.provider)(SignUpCommand(USERNAME, PASSWORD))
+        SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(USERNAME, PASSWORD))
         with pytest.raises(UserNotConfirmed):
             login(pool)
 

@@ -20,7 +20,7 @@ PASSWORD = "Correct-Horse-9"
 
 
 def sign_up(pool, username="dana@example.com", password=PASSWORD, attributes=()):
-    return SignUp(pool.provider)(SignUpCommand(username, password, attributes))
+    return SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, password, attributes))
 
 
 class TestSignUp:

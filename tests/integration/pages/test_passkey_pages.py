@@ -1,0 +1,125 @@
+"""The passkey pages through Django's test client, with a software authenticator standing in for
+the browser's: registering, listing, deleting, and signing in with a passkey."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.integration.pages.conftest import PASSWORD, text_of
+from tests.integration.pages.test_pages import USERNAME, alert, notices
+from tests.webauthn_authenticator import SoftwareAuthenticator
+
+pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+
+@pytest.fixture
+def authenticator() -> SoftwareAuthenticator:
+    return SoftwareAuthenticator(origin="http://localhost:8000")
+
+
+@pytest.fixture
+def signed_in(pages, backend) -> str:
+    pages.sign_up(backend, USERNAME)
+    assert pages.sign_in(USERNAME)["Location"] == "/account/profile"
+    return USERNAME
+
+
+def webauthn_options(response) -> dict:
+    """The options the page hands its script, from the JSON data block."""
+    html = response.content.decode()
+    assert '<script src="/static/pages/webauthn.js" defer></script>' in html
+    block = re.search(r'<script id="webauthn-options" type="application/json">(.*?)</script>', html, re.DOTALL)
+    assert block is not None, html
+    return json.loads(block.group(1))
+
+
+def register(pages, authenticator: SoftwareAuthenticator, **made) -> dict:
+    started = pages.post("/account/passkeys")
+    assert started["Location"] == "/account/passkeys/new"
+    page = pages.follow(started)
+    assert 'data-webauthn="create"' in page.content.decode()
+    credential = authenticator.create(webauthn_options(page), **made)
+    return pages.post("/account/passkeys/new", {"credential": json.dumps(credential)}), credential
+
+
+class TestPasskeysPage:
+    def test_needs_a_sign_in(self, pages):
+        assert pages.get("/account/passkeys")["Location"] == "/account/sign-in"
+        assert pages.get("/account/passkeys/new")["Location"] == "/account/sign-in"
+
+    def test_offers_to_add_one(self, pages, signed_in):
+        page = pages.get("/account/passkeys")
+        assert page.status_code == 200
+        assert "You have no passkey yet." in text_of(page)
+        assert "Add a passkey" in text_of(page)
+
+    def test_registers_lists_and_deletes_a_passkey(self, pages, signed_in, authenticator):
+        registered, credential = register(pages, authenticator)
+        assert registered["Location"] == "/account/passkeys"
+        listed = pages.follow(registered)
+        assert "Your passkey is added." in notices(listed)
+        assert f'name="credential_id" value="{credential["id"]}"' in listed.content.decode()
+        assert "This device's" in text_of(listed)
+
+        deleted = pages.post("/account/passkeys/delete", {"credential_id": credential["id"]})
+        assert deleted["Location"] == "/account/passkeys"
+        page = pages.follow(deleted)
+        assert "The passkey is deleted" in notices(page)
+        assert "You have no passkey yet." in text_of(page)
+
+    def test_a_credential_made_for_another_site_is_refused(self, pages, signed_in, authenticator):
+        refused, _ = register(pages, authenticator, origin="https://evil.example")
+        assert refused["Location"] == "/account/passkeys"
+        page = pages.follow(refused)
+        assert "The passkey could not be verified. Try adding it again." in notices(page)
+        assert "You have no passkey yet." in text_of(page)
+        assert pages.get("/account/passkeys/new")["Location"] == "/account/passkeys"
+
+    def test_no_answer_from_the_browser_is_said(self, pages, signed_in):
+        pages.post("/account/passkeys")
+        response = pages.post("/account/passkeys/new", {"credential": "not json"})
+        assert response.status_code == 400
+        assert alert(response) == "The passkey gave no answer. Try again."
+
+    def test_deleting_a_passkey_the_user_lacks_is_said(self, pages, signed_in):
+        response = pages.post("/account/passkeys/delete", {"credential_id": "AAAA"})
+        assert response["Location"] == "/account/passkeys"
+        assert "No such passkey." in notices(pages.follow(response))
+
+    def test_the_ceremony_without_its_options_leads_back(self, pages, signed_in):
+        response = pages.get("/account/passkeys/new")
+        assert response["Location"] == "/account/passkeys"
+        assert "timed out" in notices(pages.follow(response))
+
+
+class TestSignInWithAPasskey:
+    @pytest.fixture
+    def passkey(self, pages, signed_in, authenticator) -> str:
+        registered, credential = register(pages, authenticator)
+        assert registered.status_code == 302
+        pages.post("/account/sign-out")
+        return credential["id"]
+
+    def test_signs_in_with_the_passkey(self, pages, authenticator, passkey):
+        started = pages.post("/account/sign-in", {"username": USERNAME, "method": "WEB_AUTHN"})
+        assert started["Location"] == "/account/sign-in/challenge"
+        page = pages.follow(started)
+        assert 'data-webauthn="get"' in page.content.decode()
+        assertion = authenticator.get(webauthn_options(page))
+        answered = pages.post("/account/sign-in/challenge", {"credential": json.dumps(assertion)})
+        assert answered["Location"] == "/account/profile"
+        assert pages.cookie("access_token")
+
+    def test_an_assertion_made_for_another_site_leads_to_a_new_sign_in(self, pages, authenticator, passkey):
+        page = pages.follow(pages.post("/account/sign-in", {"username": USERNAME, "method": "WEB_AUTHN"}))
+        assertion = authenticator.get(webauthn_options(page), origin="https://evil.example")
+        refused = pages.post("/account/sign-in/challenge", {"credential": json.dumps(assertion)})
+        assert refused["Location"] == "/account/sign-in?username=pat%40example.com"
+        assert "The passkey could not be verified. Sign in again." in notices(pages.follow(refused))
+        assert pages.cookie("access_token") is None
+
+    def test_the_password_still_signs_in(self, pages, passkey):
+        assert pages.sign_in(USERNAME, PASSWORD)["Location"] == "/account/profile"
