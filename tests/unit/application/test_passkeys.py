@@ -231,7 +231,7 @@ class TestCompletePasskeyRegistration:
 
 def signed_in_without_password(pool, username):
     """`username` signed up without a password, confirmed, and signed in with the confirmation's session."""
-    SignUp(pool.provider)(SignUpCommand(username, None, ()))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, None, ()))
     code = pool.sign_up_code(username)
     session = ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, code)).session
     sign_in = SignInWithSession(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())

@@ -30,13 +30,14 @@ from tests.totp import totp
 
 NORA = "nora@example.com"
 OWEN = "owen@example.com"
+TEXTER = "tex"
 PHONE = "+15555550123"
 CLIENT = "203.0.113.9"
 
 
 def signed_in_without_password(pool, username, attributes=()):
     """`username` signed up without a password, confirmed, signed in with the confirmation's session."""
-    SignUp(pool.provider)(SignUpCommand(username, None, attributes))
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, None, attributes))
     code = pool.sign_up_code(username)
     session = ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, code)).session
     sign_in = SignInWithSession(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())
@@ -121,8 +122,10 @@ class TestProofByChallenge:
         with pytest.raises(StepUpRequired):
             associate(pool, nora)
 
-    def test_an_sms_code_proves_the_user_too(self, pool, nora):
-        assert associate(pool, nora, **code_proof(pool, factor="SMS_OTP")).secret
+    def test_an_sms_code_proves_the_user_too(self, pool):
+        # A phone number alone: the sign-up code went to it by SMS, which verified it for SMS_OTP.
+        tex = signed_in_without_password(pool, TEXTER, (("phone_number", PHONE),))
+        assert associate(pool, tex, **code_proof(pool, TEXTER, factor="SMS_OTP")).secret
 
     def test_with_totp_on_the_code_proof_needs_the_authenticators_code_too(self, pool, nora, totp_on):
         with pytest.raises(StepUpRequired):
