@@ -353,7 +353,12 @@ class Container(containers.DeclarativeContainer):
         token_verifier=token_verifier,
         attempt_limiter=attempt_limiter,
     )
-    start_passkey_registration = providers.Factory(StartPasskeyRegistration, identity_provider=identity_provider)
+    start_passkey_registration = providers.Factory(
+        StartPasskeyRegistration,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        attempt_limiter=attempt_limiter,
+    )
     complete_passkey_registration = providers.Factory(
         CompletePasskeyRegistration,
         identity_provider=identity_provider,

@@ -7,7 +7,7 @@ Each view states its own operation with `operation(...)` (a thin `extend_schema`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
@@ -301,12 +301,14 @@ def operation(
     query: type[serializers.Serializer] | None = None,
     operation_id: str | None = None,
     request_example: dict[str, Any] | None = None,
+    other_request_examples: Mapping[str, dict[str, Any]] | None = None,
     response_example: Any = None,
 ) -> Callable[[_F], _F]:
     """`extend_schema` for one endpoint: its success responses, the error responses of `errors` (with
     `Retry-After` where they have one), its security requirements (`NONE` for a public one) and the
     query parameters that the fields of `query` describe. `operation_id` replaces the one named after
-    the view. `request_example` is the body Swagger UI's "Try it out" starts from; `response_example`
+    the view. `request_example` is the body Swagger UI's "Try it out" starts from, `other_request_examples`
+    other bodies by name (a request of another shape); `response_example`
     the body of the first success status. An unsafe method that takes a token cookie can answer
     `CsrfFailed` too, without saying so."""
     takes_cookies = any(ACCESS_COOKIE_AUTH in item or REFRESH_COOKIE_AUTH in item for item in security)
@@ -316,6 +318,7 @@ def operation(
     echoed = token_headers(successes) if protected else []
     examples = [
         *([OpenApiExample("request", request_example, request_only=True)] if request_example is not None else []),
+        *(OpenApiExample(name, body, request_only=True) for name, body in (other_request_examples or {}).items()),
         *(
             [OpenApiExample("success", response_example, response_only=True, status_codes=[str(successes[0])])]
             if response_example is not None

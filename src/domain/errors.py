@@ -80,12 +80,13 @@ class PasskeyNotFound(DomainError):
 
 
 class StepUpRequired(DomainError):
-    """A change to the user's second factors without the proof it needs: one answer whether the proof
-    was missing, wrong or incomplete, so that it tells nobody which part of it was right."""
+    """A change to the ways the user signs in (second factors, a new passkey) without the proof it
+    needs: one answer whether the proof was missing, wrong or incomplete, so that it tells nobody
+    which part of it was right."""
 
     default_message = (
-        "Confirm this change with your current password, and the code of your authenticator app "
-        "if sign-in asks you for one."
+        "Confirm this change with your current password or the answer to a sign-in challenge (a code "
+        "sent to you, a passkey), and the code of your authenticator app if sign-in asks you for one."
     )
 
 

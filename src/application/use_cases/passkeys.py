@@ -12,6 +12,7 @@ import attrs
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
+from application.use_cases.step_up import prove_identity
 from domain.errors import PasskeyRejected, TooManyRequests, ValidationError
 from domain.values import Passkey, Username
 
@@ -19,6 +20,16 @@ from domain.values import Passkey, Username
 @attrs.frozen
 class StartPasskeyRegistrationCommand:
     access_token: str = attrs.field(repr=False)
+    password: str | None = attrs.field(default=None, repr=False)
+    """The user's current password, one step-up proof (see `prove_identity`)."""
+    challenge_name: str | None = None
+    """With `session` and `responses`, the other proof: the answer to a sign-in challenge of the user."""
+    session: str | None = attrs.field(default=None, repr=False)
+    responses: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    code: str | None = attrs.field(default=None, repr=False)
+    """A current code of the user's authenticator app, when their sign-in asks for one."""
+    client: str | None = None
+    """The client's network address, for its budget of failed proofs; None where there is none."""
 
 
 @attrs.frozen
@@ -27,12 +38,22 @@ class StartPasskeyRegistration:
     `PublicKeyCredential.parseCreationOptionsFromJSON`; they replace any the user had open, and
     exclude the passkeys the user has.
 
-    Raises `ValidationError` for a user with as many passkeys as the pool allows, `NotAuthorized`.
+    A passkey signs in on its own and counts as multi-factor, so the options need the step-up proof
+    that an MFA change needs (`prove_identity`): an access token alone (stolen, say) would otherwise
+    buy a way in for ever. The registration that completes them is bound to these options, which the
+    pool keeps per user with a single-use challenge, and needs no proof of its own.
+
+    Raises `ValidationError` (a proof of two kinds, a user with as many passkeys as the pool allows),
+    `StepUpRequired`, `TooManyRequests`, `NotAuthorized`, `TokenInvalid`.
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: StartPasskeyRegistrationCommand) -> dict[str, Any]:
+        username = self.token_verifier.verify_access_token(command.access_token).username
+        prove_identity(self.identity_provider, self.attempt_limiter, username, command)
         return self.identity_provider.start_passkey_registration(command.access_token)
 
 
@@ -97,6 +118,9 @@ class DeletePasskeyCommand:
 @attrs.frozen
 class DeletePasskey:
     """Remove one of the signed-in user's passkeys; it signs nobody in afterwards.
+
+    No step-up proof: a passkey is one more way in beside the others, not a factor every sign-in
+    needs, so removing one leaves no sign-in weaker and gives whoever holds the token no way in.
 
     Raises `PasskeyNotFound` when the user has no passkey with that id (another user's included),
     `ValidationError` for an id no passkey could have, `NotAuthorized`.

@@ -20,41 +20,22 @@ from application.use_cases.mfa import (
     VerifySoftwareTokenCommand,
 )
 from django_shell import openapi
-from django_shell.accounts import credentials
-from django_shell.accounts.fields import CodeField, StrictBooleanField, StrictCharField, validated
+from django_shell.accounts import credentials, step_up
+from django_shell.accounts.fields import CodeField, StrictBooleanField, validated
 from django_shell.client_ip import client_ip
-from domain.values import CODE_MAX_LENGTH, PASSWORD_MAX_LENGTH, MfaFactor, MfaPreference
+from domain.values import MfaFactor, MfaPreference
 
 _LABELS = {MfaFactor.SMS: "SMS", MfaFactor.TOTP: "TOTP"}
 
 # What any request with a token may be refused for, the refresh of an expired one included.
 _TOKEN_ERRORS = (*openapi.PROVIDER_ERRORS, *openapi.TOKEN_ERRORS)
 
-_STEP_UP = (
-    "Every change of the second factors, the first authenticator and turning a factor on included, needs "
-    "more than the access token: the current `password`, and `code`, a "
-    "current code of the authenticator app, when signing in asks for one (a user with TOTP as the factor "
-    "asked for at sign-in). Without them, or with a wrong one, the answer is 403 `StepUpRequired`, the same "
-    "whichever part was missing or wrong. The check is a sign-in of the token's user: a wrong password counts "
-    "towards the pool's lock-out as at `/auth/login`, an authenticator code is spent, and a user whose "
-    "sign-in asks for an SMS code is sent one, which is not needed here."
-)
-
-
-class _StepUpSerializer(serializers.Serializer):
-    password = StrictCharField(max_length=PASSWORD_MAX_LENGTH, required=False, help_text="The user's current password.")
-    code = StrictCharField(
-        max_length=CODE_MAX_LENGTH,
-        required=False,
-        help_text="A current code of the authenticator app, for a user whose sign-in asks for one.",
-    )
-
 
 class TotpApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["post", "options"]
 
-    class InputSerializer(_StepUpSerializer):
+    class InputSerializer(step_up.StepUpSerializer):
         pass
 
     class OutputSerializer(serializers.Serializer):
@@ -65,12 +46,13 @@ class TotpApi(APIView):
         operation_id="set_up_totp",
         summary="Start a TOTP authenticator: its secret, and the otpauth:// URI to show as a QR code.",
         description="A new authenticator replaces the previous one, which stops counting until the new one is "
-        f"verified at `/auth/mfa/totp/verify`. {_STEP_UP}",
+        f"verified at `/auth/mfa/totp/verify`. {step_up.DESCRIPTION}",
         request=InputSerializer,
         responses={200: OutputSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
-        request_example={"password": openapi.EXAMPLE_PASSWORD},
+        request_example=step_up.PASSWORD_EXAMPLE,
+        other_request_examples=step_up.OTHER_EXAMPLES,
         response_example={
             "secret": "JBSWY3DPEHPK3PXP",
             "otpauth_uri": "otpauth://totp/cognito-auth:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=cognito-auth",
@@ -123,7 +105,7 @@ class MfaPreferenceApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["put", "options"]
 
-    class InputSerializer(_StepUpSerializer):
+    class InputSerializer(step_up.StepUpSerializer):
         sms = StrictBooleanField(required=False, help_text="Turn SMS MFA on or off; left out, it stays as it is.")
         totp = StrictBooleanField(required=False, help_text="Turn TOTP MFA on or off; left out, it stays as it is.")
         preferred = serializers.ChoiceField(
@@ -142,12 +124,13 @@ class MfaPreferenceApi(APIView):
         "challenge: `SMS_MFA` (a code sent by SMS; "
         "`parameters` say where: `CODE_DELIVERY_DESTINATION`, the masked number, and "
         "`CODE_DELIVERY_DELIVERY_MEDIUM`) or `SOFTWARE_TOKEN_MFA`. TOTP needs a verified authenticator, SMS a "
-        f"phone number. {_STEP_UP}",
+        f"phone number. {step_up.DESCRIPTION}",
         request=InputSerializer,
         responses={200: openapi.MessageSerializer},
         errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
-        request_example={"totp": True, "password": openapi.EXAMPLE_PASSWORD},
+        request_example={"totp": True, **step_up.PASSWORD_EXAMPLE},
+        other_request_examples={name: {"totp": True, **body} for name, body in step_up.OTHER_EXAMPLES.items()},
         response_example=openapi.message("TOTP MFA is on. Sign-in asks for the TOTP code."),
     )
     @inject

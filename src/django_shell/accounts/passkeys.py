@@ -22,7 +22,7 @@ from application.use_cases.passkeys import (
     StartPasskeyRegistrationCommand,
 )
 from django_shell import openapi
-from django_shell.accounts import credentials
+from django_shell.accounts import credentials, step_up
 from django_shell.accounts.fields import AbsentAsNullField, validated
 from django_shell.client_ip import client_ip
 
@@ -69,6 +69,9 @@ class PasskeyOptionsApi(APIView):
     permission_classes = (IsAuthenticated,)
     http_method_names = ["post", "options"]
 
+    class InputSerializer(step_up.StepUpSerializer):
+        pass
+
     class OutputSerializer(serializers.Serializer):
         credential_creation_options = serializers.DictField(
             help_text="The WebAuthn creation options as JSON: hand them to "
@@ -81,17 +84,27 @@ class PasskeyOptionsApi(APIView):
         description="The options ask for a discoverable passkey (`residentKey` required) with user "
         "verification, and exclude the passkeys the user has. Their challenge is good for one answer at "
         "`POST /auth/me/passkeys` within 5 minutes; new options replace the ones open. A user with 20 passkeys "
-        "(the most there may be) gets 400 `ValidationError`.",
+        "(the most there may be) gets 400 `ValidationError`. A passkey signs in on its own, so registering one "
+        "is a change of the ways in like an MFA change, and the options need the same proof: an access token "
+        f"alone starts no registration. {step_up.DESCRIPTION}",
+        request=InputSerializer,
         responses={200: OutputSerializer},
-        errors=("ValidationError", *_TOKEN_ERRORS),
+        errors=(*openapi.BODY_ERRORS, *_TOKEN_ERRORS, "StepUpRequired"),
         security=openapi.ACCESS,
+        request_example=step_up.PASSWORD_EXAMPLE,
+        other_request_examples=step_up.OTHER_EXAMPLES,
         response_example={"credential_creation_options": EXAMPLE_CREATION_OPTIONS},
     )
     @inject
     def post(
         self, request: Request, start: StartPasskeyRegistration = Provide["start_passkey_registration"]
     ) -> Response:
-        options = start(StartPasskeyRegistrationCommand(access_token=credentials.authenticated_access_token(request)))
+        data = validated(self.InputSerializer, request.data if request.data is not None else {})
+        options = start(
+            StartPasskeyRegistrationCommand(
+                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+            )
+        )
         return Response({"credential_creation_options": options})
 
 

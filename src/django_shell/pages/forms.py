@@ -174,24 +174,44 @@ class ChangePasswordForm(_Form):
 _STEP_UP_CODE_HELP = "The code of your authenticator app, if signing in asks you for one."
 
 
-class TotpSetUpForm(_Form):
-    prefix = "setup"
-    password = _password("Current password")
+class _StepUpForm(_Form):
+    """A change of the ways to sign in, with its proof: the current password, or the code of the sign-in
+    that "E-mail me a code" started (its field shown once the code is sent, `code_sent`), and the
+    authenticator's code when signing in asks for one."""
+
+    password = _password(
+        "Current password", required=False, help_text="No password on your account? Ask for an e-mailed code."
+    )
+    emailed_code = _code("Code we e-mailed you", required=False, help_text="Instead of your password.")
     code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)
+
+    def __init__(self, *args: Any, code_sent: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not code_sent:
+            del self.fields["emailed_code"]
+
+
+class StepUpCodeForm(_Form):
+    """Sends the signed-in user a sign-in code by e-mail, to confirm a change on the page `return_to`."""
+
+    return_to = forms.ChoiceField(choices=[("mfa", "mfa"), ("passkeys", "passkeys")], widget=forms.HiddenInput)
+
+
+class TotpSetUpForm(_StepUpForm):
+    prefix = "setup"
 
 
 class TotpVerifyForm(_Form):
     code = _code("Code from the app")
 
 
-class MfaPreferenceForm(_Form):
+class MfaPreferenceForm(_StepUpForm):
     prefix = "preference"
+    field_order = ("factor", "state")
     factor = forms.ChoiceField(
         label="Second factor", choices=[("totp", "Authenticator app (TOTP)"), ("sms", "Text message (SMS)")]
     )
     state = forms.ChoiceField(label="Turn it", choices=[("on", "On"), ("off", "Off")], widget=forms.RadioSelect)
-    password = _password("Current password")
-    code = _code("Authenticator code", required=False, help_text=_STEP_UP_CODE_HELP)
 
 
 # A credential's `toJSON()` with attestation "none" is a kilobyte or two; this leaves room for more.
@@ -218,8 +238,10 @@ class PasskeyCredentialForm(_Form):
         return data
 
 
-class NewPasskeyForm(_Form):
-    """Starts a passkey's registration: nothing to fill in, the button says it all."""
+class NewPasskeyForm(_StepUpForm):
+    """Starts a passkey's registration, with the proof it needs: a passkey signs in on its own."""
+
+    prefix = "new"
 
 
 class DeletePasskeyForm(_Form):

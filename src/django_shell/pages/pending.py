@@ -1,5 +1,6 @@
-"""What a sign-in in progress carries from one page to the next: the challenge it must answer, a new
-authenticator's secret until it is verified, and a new passkey's creation options. Each lives in a
+"""What a sign-in in progress carries from one page to the next: the challenge it must answer, the
+sign-in whose e-mailed code confirms a change, a new authenticator's secret until it is verified, and
+a new passkey's creation options. Each lives in a
 signed, HttpOnly cookie scoped to the pages, never in a page: a script cannot read it, and a changed
 one is refused as none."""
 
@@ -19,6 +20,8 @@ _CHALLENGE_COOKIE = "account_challenge"
 _CHALLENGE_SALT = "django_shell.pages.challenge"
 # Cognito's challenge sessions last three minutes; a cookie holding a dead one is no use.
 _CHALLENGE_SECONDS = 180
+_STEP_UP_COOKIE = "account_step_up"
+_STEP_UP_SALT = "django_shell.pages.step_up"
 _AUTHENTICATOR_COOKIE = "account_totp_setup"
 _AUTHENTICATOR_SALT = "django_shell.pages.totp_setup"
 # Long enough to open an authenticator app and type a code or two.
@@ -67,6 +70,24 @@ def pending_challenge(request: HttpRequest) -> PendingChallenge | None:
 
 def forget_challenge(response: HttpResponse) -> None:
     response.delete_cookie(_CHALLENGE_COOKIE, path=_PATH, samesite="Lax")
+
+
+def keep_step_up(response: HttpResponse, username: str, challenge: Challenge) -> None:
+    """The sign-in of `username` whose e-mailed code confirms a change, once the code is typed."""
+    value = {"username": username, "name": challenge.name, "session": challenge.session}
+    _set(response, _STEP_UP_COOKIE, signing.dumps(value, salt=_STEP_UP_SALT), _CHALLENGE_SECONDS)
+
+
+def step_up(request: HttpRequest, username: str) -> Challenge | None:
+    """The sign-in kept by `keep_step_up` for `username`; None for another user's, or none."""
+    value = _loaded(request, _STEP_UP_COOKIE, _STEP_UP_SALT, _CHALLENGE_SECONDS)
+    if value is None or value["username"] != username:
+        return None
+    return Challenge(name=value["name"], session=value["session"])
+
+
+def forget_step_up(response: HttpResponse) -> None:
+    response.delete_cookie(_STEP_UP_COOKIE, path=_PATH, samesite="Lax")
 
 
 def keep_authenticator_secret(response: HttpResponse, username: str, secret: str, otpauth_uri: str) -> None:

@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(r"^profile/?$", views.ProfilePage.as_view(), name="profile"),
     re_path(r"^profile/verify-email/?$", views.VerifyEmailPage.as_view(), name="verify_email"),
     re_path(r"^password/?$", views.ChangePasswordPage.as_view(), name="password"),
+    re_path(r"^confirm-it-is-you/?$", views.StepUpCodePage.as_view(), name="step_up_code"),
     re_path(r"^mfa/?$", views.MfaPage.as_view(), name="mfa"),
     re_path(r"^mfa/preference/?$", views.MfaPreferencePage.as_view(), name="mfa_preference"),
     re_path(r"^mfa/totp/?$", views.TotpVerifyPage.as_view(), name="totp_verify"),

@@ -587,9 +587,53 @@ class ChangePasswordPage(_Page):
         return HttpResponseRedirect(_url("profile"))
 
 
+def _step_up_proof(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """A step-up form's proof as the command takes it: the e-mailed code answers the sign-in that
+    "E-mail me a code" started (`StepUpCodePage`); the use-case judges it."""
+    proof: dict[str, Any] = {"password": data["password"] or None, "code": data["code"] or None}
+    started = pending.step_up(request, request.user.username)
+    if data.get("emailed_code") and started is not None:
+        answer = {"EMAIL_OTP_CODE": data["emailed_code"]}
+        proof |= {"challenge_name": started.name, "session": started.session, "responses": answer}
+    return proof
+
+
+def _code_sent(request: HttpRequest) -> bool:
+    return pending.step_up(request, request.user.username) is not None
+
+
+class StepUpCodePage(View):
+    """ "E-mail me a code": starts a sign-in of the signed-in user by an e-mailed code, whose code then
+    confirms a change of the ways to sign in, for accounts without a password. Back to `return_to`."""
+
+    http_method_names: ClassVar[list[str]] = ["post"]  # type: ignore[misc]
+    tokens_in_cookies_only = True
+
+    @inject
+    def post(self, request: HttpRequest, start_sign_in: StartSignIn = Provide["start_sign_in"]) -> HttpResponseBase:
+        if not _signed_in(request):
+            return _with_page_headers(_not_signed_in(request))
+        form = forms.StepUpCodeForm(request.POST)
+        response = HttpResponseRedirect(_url(form.cleaned_data["return_to"] if form.is_valid() else "profile"))
+        username = request.user.username
+        command = StartSignInCommand(username=username, preferred_challenge="EMAIL_OTP", client=client_ip(request))
+        try:
+            result = start_sign_in(command)
+        except errors.DomainError as error:
+            messages.error(request, _message(error))
+            return _with_page_headers(response)
+        if isinstance(result, Challenge) and result.name == "EMAIL_OTP":
+            pending.keep_step_up(response, username, result)
+            messages.info(request, "We e-mailed you a code. Type it below, with the change, within 3 minutes.")
+        else:
+            messages.error(request, "Your account has no verified e-mail address to send a code to. Use your password.")
+        return _with_page_headers(response)
+
+
 class MfaPage(_Page):
     """Two-step verification: setting up an authenticator app, and turning the factors on or off.
-    Each change asks for the current password (and the app's code when sign-in asks for one)."""
+    Each change asks for the current password or an e-mailed code (and the app's code when sign-in
+    asks for one)."""
 
     template_name = "pages/mfa.html"
     title = "Two-step verification"
@@ -599,7 +643,11 @@ class MfaPage(_Page):
     error_fields = {errors.StepUpRequired: "password"}
 
     def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
-        return {"setup_form": forms.TotpSetUpForm(), "preference_form": forms.MfaPreferenceForm()}
+        code_sent = _code_sent(request)
+        return {
+            "setup_form": forms.TotpSetUpForm(code_sent=code_sent),
+            "preference_form": forms.MfaPreferenceForm(code_sent=code_sent),
+        }
 
     @inject
     def submit(
@@ -611,13 +659,13 @@ class MfaPage(_Page):
         result = associate(
             AssociateSoftwareTokenCommand(
                 access_token=credentials.authenticated_access_token(request),
-                password=data["password"],
-                code=data["code"] or None,
                 client=client_ip(request),
+                **_step_up_proof(request, data),
             )
         )
         response = HttpResponseRedirect(_url("totp_verify"))
         pending.keep_authenticator_secret(response, request.user.username, result.secret, result.otpauth_uri)
+        pending.forget_step_up(response)
         return response
 
 
@@ -638,14 +686,15 @@ class MfaPreferencePage(MfaPage):
                 access_token=credentials.authenticated_access_token(request),
                 sms=turned_on if data["factor"] == "sms" else None,
                 totp=turned_on if data["factor"] == "totp" else None,
-                password=data["password"],
-                code=data["code"] or None,
                 client=client_ip(request),
+                **_step_up_proof(request, data),
             )
         )
         label = dict(forms.MfaPreferenceForm.base_fields["factor"].choices)[data["factor"]]  # type: ignore[attr-defined]
         messages.success(request, f"{label} is {data['state']}.")
-        return HttpResponseRedirect(_url("mfa"))
+        response = HttpResponseRedirect(_url("mfa"))
+        pending.forget_step_up(response)
+        return response
 
 
 class TotpVerifyPage(_Page):
@@ -693,7 +742,11 @@ class PasskeysPage(_Page):
     template_name = "pages/passkeys.html"
     title = "Passkeys"
     form_class: ClassVar[type[django_forms.Form]] = forms.NewPasskeyForm
+    form_name = "new_passkey_form"
     signed_in_only = True
+
+    def forms(self, request: HttpRequest) -> dict[str, django_forms.Form]:
+        return {"new_passkey_form": forms.NewPasskeyForm(code_sent=_code_sent(request))}
 
     @inject
     def context(self, request: HttpRequest, list_passkeys: ListPasskeys = Provide["list_passkeys"]) -> dict[str, Any]:
@@ -717,9 +770,16 @@ class PasskeysPage(_Page):
         data: dict[str, Any],
         start: StartPasskeyRegistration = Provide["start_passkey_registration"],
     ) -> HttpResponse:
-        options = start(StartPasskeyRegistrationCommand(access_token=credentials.authenticated_access_token(request)))
+        options = start(
+            StartPasskeyRegistrationCommand(
+                access_token=credentials.authenticated_access_token(request),
+                client=client_ip(request),
+                **_step_up_proof(request, data),
+            )
+        )
         response = HttpResponseRedirect(_url("new_passkey"))
         pending.keep_passkey_options(response, request.user.username, options)
+        pending.forget_step_up(response)
         return response
 
 
@@ -771,6 +831,7 @@ class NewPasskeyPage(_Page):
 
 class DeletePasskeyPage(PasskeysPage):
     form_class = forms.DeletePasskeyForm
+    form_name = "delete_form"
 
     @inject
     def submit(  # type: ignore[override]

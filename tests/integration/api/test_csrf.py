@@ -33,7 +33,7 @@ CROSS_SITE_REQUESTS = [
     ("post", "/auth/me/verify_email/resend", None),
     ("delete", "/auth/me", None),
     ("patch", "/auth/me", RENAME),
-    ("post", "/auth/me/passkeys/options", None),
+    ("post", "/auth/me/passkeys/options", {"password": PASSWORD}),
     ("post", "/auth/me/passkeys", {"credential": {}}),
     ("delete", "/auth/me/passkeys/hT4mPUpwo-eWf6hcbQbAMbVK3tJeFVCuaOKdHIFQ8J4", None),
 ]

@@ -40,7 +40,6 @@ OPERATIONS = json_operations()
 READS_NO_BODY = {
     ("delete", "/auth/me"),
     ("post", "/auth/me/verify_email/resend"),
-    ("post", "/auth/me/passkeys/options"),
     ("delete", "/auth/me/passkeys/someone"),
     ("delete", "/admin-api/users/someone"),
     ("post", "/admin-api/users/someone/disable"),

@@ -6,9 +6,15 @@ import json
 import urllib.parse
 
 import pytest
+from django.conf import settings as django_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.limits.attempt_limiter import LimitsAttemptLimiter
+from application.ports.attempt_limiter import Attempt
+from application.ports.code_sender import CodePurpose
+from domain.errors import TooManyRequests
+from domain.values import Username
 from tests.integration.api.conftest import basic
 from tests.pools import Gap, skip_if, xfail_if
 
@@ -419,3 +425,72 @@ class TestStepUp:
         assert error_of(put(api, "/auth/mfa/preference", {"sms": False}, **sms_on)) == (403, "StepUpRequired")
         assert prefer(api, {"sms": False}, **sms_on).status_code == 200
         assert login(api)["AccessToken"]
+
+
+@pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+class TestStepUpWithoutPassword:
+    """A user who signed up without a password proves themselves with a sign-in code instead: started at
+    /auth/login, answered with the MFA request (moto models no choice-based sign-in: embedded only)."""
+
+    NORA = "nora@example.com"
+
+    @pytest.fixture
+    def nora(self, api, backend):
+        assert api.post("/auth/signup", {"username": self.NORA, "user_attributes": []}).status_code == 201
+        code = backend.sign_up_code(self.NORA)
+        session = api.post("/auth/confirm_signup", {"username": self.NORA, "code": code}).json()["session"]
+        signed_in = api.post("/auth/login", {"username": self.NORA, "session": session})
+        assert signed_in.status_code == 200
+        return {"HTTP_ACCESSTOKEN": signed_in["AccessToken"]}
+
+    def code_proof(self, api, backend, wrong_code=False):
+        started = api.post("/auth/login", {"username": self.NORA, "preferred_challenge": "EMAIL_OTP"})
+        assert started.status_code == 200
+        code = backend.sender.last_code(self.NORA, CodePurpose.SIGN_IN)
+        return {
+            "challenge_name": "EMAIL_OTP",
+            "session": started.json()["session"],
+            "responses": {"EMAIL_OTP_CODE": wrong(code) if wrong_code else code},
+        }
+
+    def test_sets_up_totp_and_turns_it_on_with_email_codes(self, api, backend, nora):
+        assert error_of(api.post("/auth/mfa/totp", {}, **nora)) == (403, "StepUpRequired")
+
+        associated = api.post("/auth/mfa/totp", self.code_proof(api, backend), **nora)
+        assert associated.status_code == 200, associated.content
+        secret = associated.json()["secret"]
+        verified = api.post("/auth/mfa/totp/verify", {"code": backend.authenticator_code(secret)}, **nora)
+        assert verified.status_code == 200
+        turned_on = put(api, "/auth/mfa/preference", {"totp": True, **self.code_proof(api, backend)}, **nora)
+        assert turned_on.status_code == 200, turned_on.content
+
+        backend.let_time_pass(30)
+        # Now the code proof owes the authenticator's code too, as the password proof does.
+        without_totp = put(api, "/auth/mfa/preference", {"totp": False, **self.code_proof(api, backend)}, **nora)
+        assert error_of(without_totp) == (403, "StepUpRequired")
+        proof = {**self.code_proof(api, backend), "code": backend.authenticator_code(secret)}
+        assert put(api, "/auth/mfa/preference", {"totp": False, **proof}, **nora).status_code == 200
+
+    def test_another_users_session_is_no_proof(self, api, backend, nora, access_token):
+        started = api.post("/auth/login", {"username": USERNAME, "preferred_challenge": "EMAIL_OTP"})
+        code = backend.sender.last_code(USERNAME, CodePurpose.SIGN_IN)
+        proof = {"challenge_name": "EMAIL_OTP", "session": started.json()["session"]}
+        refused = api.post("/auth/mfa/totp", {**proof, "responses": {"EMAIL_OTP_CODE": code}}, **nora)
+        assert error_of(refused) == (403, "StepUpRequired")
+
+    def test_wrong_codes_spend_the_production_code_budget(self, api, backend, nora, container):
+        limiter = LimitsAttemptLimiter.from_url(None, django_settings.PRODUCTION_ATTEMPT_BUDGETS)
+        with container.attempt_limiter.override(limiter):
+            # Five code answers a minute per account; a session takes three wrong codes, so two sessions.
+            for wrong_codes in (3, 2):
+                proof = self.code_proof(api, backend, wrong_code=True)
+                for _ in range(wrong_codes):
+                    assert error_of(api.post("/auth/mfa/totp", proof, **nora)) == (403, "StepUpRequired")
+
+            proof = self.code_proof(api, backend)
+            refused = api.post("/auth/mfa/totp", proof, **nora)
+            assert error_of(refused) == (429, "TooManyRequests")
+            assert int(refused["Retry-After"]) >= 1
+        # The proofs spent the service's budget (the pool locks its own challenges after five wrong codes too).
+        with pytest.raises(TooManyRequests):
+            limiter.check(Attempt.CODE, None, Username(self.NORA).key)

@@ -13,6 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter
+from application.ports.attempt_limiter import Attempt
+from application.ports.code_sender import CodePurpose
+from domain.errors import TooManyRequests
+from domain.values import Username
 from tests.integration.api.conftest import Api, basic, confirmed
 from tests.integration.api.test_hostile_input import assert_clean_error, fuzz, json_values
 from tests.pools import Gap, skip_if
@@ -21,6 +25,7 @@ from tests.webauthn_authenticator import SoftwareAuthenticator, b64url
 PASSWORD = "Correct-Horse-9"
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
+NORA = "nora@example.com"
 
 
 # JSON as any client sends it: DRF refuses Infinity outright (400 BadRequest), before any view.
@@ -65,8 +70,9 @@ def authenticator():
     return SoftwareAuthenticator(origin="http://localhost:8000")
 
 
-def options(api, token):
-    response = api.post("/auth/me/passkeys/options", **token)
+def options(api, token, proof=None):
+    """The creation options, with the step-up proof: the password unless another is given."""
+    response = api.post("/auth/me/passkeys/options", proof or {"password": PASSWORD}, **token)
     assert response.status_code == 200, response.content
     assert set(response.json()) == {"credential_creation_options"}
     return response.json()["credential_creation_options"]
@@ -373,3 +379,105 @@ class TestSignIn:
         response = self.confirm(api, challenge, {"CREDENTIAL": credential})
         assert 400 <= response.status_code < 500
         assert_clean_error(response)
+
+
+def sign_in_code(backend, username):
+    return backend.sender.last_code(username, CodePurpose.SIGN_IN)
+
+
+def challenge_proof(api, username, preferred):
+    """A sign-in of `username` started at /auth/login, to be answered as a step-up proof."""
+    started = api.post("/auth/login", {"username": username, "preferred_challenge": preferred})
+    assert started.status_code == 200, started.content
+    challenge = started.json()
+    assert challenge["challenge"] == preferred
+    return challenge
+
+
+def email_code_proof(api, backend, username, code=None):
+    challenge = challenge_proof(api, username, "EMAIL_OTP")
+    return {
+        "challenge_name": "EMAIL_OTP",
+        "session": challenge["session"],
+        "responses": {"EMAIL_OTP_CODE": code or sign_in_code(backend, username)},
+    }
+
+
+class TestStepUp:
+    """A passkey signs in on its own: the creation options need the proof an MFA change needs, so that
+    a stolen access token alone adds no passkey; the registration is bound to those options."""
+
+    @pytest.mark.parametrize(
+        "body",
+        [None, {}, {"password": "Wrong-Pass-42"}, {"code": "123456"}],
+        ids=["no-body", "no-proof", "wrong-password", "a-code-alone"],
+    )
+    def test_a_stolen_access_token_alone_starts_no_registration(self, api, alice, body):
+        refused = api.post("/auth/me/passkeys/options", body, **alice)
+        assert error_of(refused) == (403, "StepUpRequired")
+        assert "credential_creation_options" not in refused.json()
+        assert listed(api, alice) == []
+
+    def test_a_user_without_a_password_registers_with_an_email_code(self, api, passkey_backend, authenticator):
+        body = {"username": NORA, "user_attributes": []}
+        assert api.post("/auth/signup", body).status_code == 201
+        code = passkey_backend.sign_up_code(NORA)
+        session = api.post("/auth/confirm_signup", {"username": NORA, "code": code}).json()["session"]
+        signed_in = api.post("/auth/login", {"username": NORA, "session": session})
+        token = {"HTTP_ACCESSTOKEN": signed_in["AccessToken"]}
+        api.client.cookies.clear()
+        assert error_of(api.post("/auth/me/passkeys/options", {}, **token)) == (403, "StepUpRequired")
+
+        proof = email_code_proof(api, passkey_backend, NORA)
+        credential = authenticator.create(options(api, token, proof))
+
+        assert register(api, token, credential).status_code == 201
+        assert [passkey["credential_id"] for passkey in listed(api, token)] == [credential["id"]]
+
+    def test_a_passkey_proves_the_user_for_another(self, api, alice, authenticator):
+        assert register(api, alice, authenticator.create(options(api, alice))).status_code == 201
+        challenge = challenge_proof(api, ALICE, "WEB_AUTHN")
+        assertion = authenticator.get(challenge["parameters"]["credential_request_options"])
+        proof = {"challenge_name": "WEB_AUTHN", "session": challenge["session"], "responses": {"CREDENTIAL": assertion}}
+
+        second = SoftwareAuthenticator(origin="http://localhost:8000", attachment="cross-platform")
+        assert register(api, alice, second.create(options(api, alice, proof))).status_code == 201
+        assert len(listed(api, alice)) == 2
+
+    def test_another_users_session_is_no_proof(self, api, passkey_backend, alice, bob):
+        bobs_proof = email_code_proof(api, passkey_backend, BOB)
+        refused = api.post("/auth/me/passkeys/options", bobs_proof, **alice)
+        assert error_of(refused) == (403, "StepUpRequired")
+
+    @pytest.mark.parametrize(
+        "proof",
+        [
+            {"password": PASSWORD, "challenge_name": "EMAIL_OTP", "session": "s", "responses": {"EMAIL_OTP_CODE": "1"}},
+            {"challenge_name": "EMAIL_OTP", "responses": {"EMAIL_OTP_CODE": "123456"}},
+            {"challenge_name": "PASSWORD", "session": "s", "responses": {"PASSWORD": PASSWORD}},
+            {"challenge_name": "EMAIL_OTP", "session": "s", "responses": {"EMAIL_OTP_CODE": 123456}},
+        ],
+        ids=["two-kinds", "no-session", "a-challenge-that-proves-nothing", "a-code-not-a-string"],
+    )
+    def test_a_proof_of_the_wrong_shape_is_a_400(self, api, alice, proof):
+        assert error_of(api.post("/auth/me/passkeys/options", proof, **alice)) == (400, "ValidationError")
+
+    def test_wrong_codes_spend_the_code_budget(self, api, passkey_backend, alice, container):
+        """Production's budget: five code answers a minute per account, wrong proofs included."""
+        limiter = LimitsAttemptLimiter.from_url(None, settings.PRODUCTION_ATTEMPT_BUDGETS)
+        with container.attempt_limiter.override(limiter):
+            # A session takes three wrong codes; two sessions are two codes sent, within that budget.
+            for wrong_codes in (3, 2):
+                proof = email_code_proof(api, passkey_backend, ALICE)
+                right = proof["responses"]["EMAIL_OTP_CODE"]
+                for _ in range(wrong_codes):
+                    wrong = {**proof, "responses": {"EMAIL_OTP_CODE": f"{(int(right) + 1) % 1_000_000:06d}"}}
+                    refused = api.post("/auth/me/passkeys/options", wrong, **alice)
+                    assert error_of(refused) == (403, "StepUpRequired")
+
+            refused = api.post("/auth/me/passkeys/options", proof, **alice)
+            assert error_of(refused) == (429, "TooManyRequests")
+            assert int(refused["Retry-After"]) >= 1
+        # The proofs spent the service's budget (the pool locks its own challenges after five wrong codes too).
+        with pytest.raises(TooManyRequests):
+            limiter.check(Attempt.CODE, None, Username(ALICE).key)

@@ -575,6 +575,66 @@ class TestMfa:
         assert "Authenticator app (TOTP) is off." in notices(pages.follow(answered))
 
 
+class TestMfaWithoutAPassword:
+    """An account without a password confirms each change with a code the page e-mails it."""
+
+    @pytest.fixture
+    def passwordless(self, pages, backend) -> str:
+        assert (
+            pages.post("/account/sign-up", {"username": USERNAME, "password": "", "given_name": ""}).status_code == 302
+        )
+        confirmed = pages.post("/account/confirm", {"username": USERNAME, "code": backend.sign_up_code(USERNAME)})
+        assert confirmed["Location"] == "/account/profile"
+        return USERNAME
+
+    def emailed_code(self, pages, backend) -> str:
+        sent = pages.post("/account/confirm-it-is-you", {"return_to": "mfa"})
+        assert sent["Location"] == "/account/mfa"
+        page = pages.follow(sent)
+        assert "We e-mailed you a code." in notices(page)
+        assert '<label for="id_setup-emailed_code">Code we e-mailed you</label>' in page.content.decode()
+        return sign_in_code(backend)
+
+    def test_the_page_offers_an_emailed_code_and_asks_for_it_once_sent(self, pages, passwordless):
+        html = pages.get("/account/mfa").content.decode()
+        assert "E-mail me a code" in html
+        assert "id_setup-emailed_code" not in html
+
+    def test_sets_up_an_authenticator_and_turns_it_on_with_emailed_codes(self, pages, backend, passwordless):
+        assert pages.post("/account/mfa", {"setup-password": ""}).status_code == 403
+
+        code = self.emailed_code(pages, backend)
+        set_up = pages.post("/account/mfa", {"setup-emailed_code": code})
+        assert set_up["Location"] == "/account/mfa/totp"
+        page = pages.follow(set_up)
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page.content.decode()).group(1)
+        assert (
+            pages.post("/account/mfa/totp", {"code": backend.authenticator_code(secret)})["Location"] == "/account/mfa"
+        )
+
+        # The code is spent with its change: the next change needs a new one.
+        on = {"preference-factor": "totp", "preference-state": "on"}
+        assert pages.post("/account/mfa/preference", {**on, "preference-emailed_code": code}).status_code == 403
+        turned_on = pages.post(
+            "/account/mfa/preference", {**on, "preference-emailed_code": self.emailed_code(pages, backend)}
+        )
+        assert "Authenticator app (TOTP) is on." in notices(pages.follow(turned_on))
+
+    def test_a_code_that_cannot_be_sent_now_is_said(self, pages, container, passwordless):
+        with container.identity_provider.override(FailingIdentityProvider(ProviderUnavailable())):
+            refused = pages.post("/account/confirm-it-is-you", {"return_to": "mfa"})
+        assert refused["Location"] == "/account/mfa"
+        page = pages.follow(refused)
+        assert "The sign-in service is unavailable just now." in notices(page)
+        assert "id_setup-emailed_code" not in page.content.decode()
+
+    def test_a_wrong_emailed_code_is_said_at_the_password(self, pages, backend, passwordless):
+        code = self.emailed_code(pages, backend)
+        refused = pages.post("/account/mfa", {"setup-emailed_code": wrong(code)})
+        assert refused.status_code == 403
+        assert field_error(refused, "id_setup-password").startswith("Confirm this change with your current password")
+
+
 class TestSignOut:
     def test_revokes_the_tokens_and_clears_the_cookies(self, pages, signed_in):
         token = pages.cookie("access_token")
@@ -620,7 +680,8 @@ FORMS = [
     ("/account/mfa", {"setup-password": PASSWORD}),
     ("/account/mfa/preference", {"preference-factor": "totp", "preference-state": "off"}),
     ("/account/mfa/totp", {"code": "123456"}),
-    ("/account/passkeys", {}),
+    ("/account/confirm-it-is-you", {"return_to": "mfa"}),
+    ("/account/passkeys", {"new-password": PASSWORD}),
     ("/account/passkeys/new", {"credential": "{}"}),
     ("/account/passkeys/delete", {"credential_id": "AAAA"}),
     ("/account/sign-out", {}),

@@ -8,11 +8,14 @@ import re
 
 import pytest
 
+from application.ports.code_sender import CodePurpose
 from tests.integration.pages.conftest import PASSWORD, text_of
-from tests.integration.pages.test_pages import USERNAME, alert, notices
+from tests.integration.pages.test_pages import USERNAME, alert, notices, wrong
 from tests.webauthn_authenticator import SoftwareAuthenticator
 
 pytestmark = pytest.mark.parametrize("backend", ["embedded"], indirect=True)
+
+NORA = "nora@example.com"
 
 
 @pytest.fixture
@@ -36,8 +39,9 @@ def webauthn_options(response) -> dict:
     return json.loads(block.group(1))
 
 
-def register(pages, authenticator: SoftwareAuthenticator, **made) -> dict:
-    started = pages.post("/account/passkeys")
+def register(pages, authenticator: SoftwareAuthenticator, proof=None, **made) -> dict:
+    """Add a passkey through the pages, with the step-up proof: the password unless another is given."""
+    started = pages.post("/account/passkeys", proof or {"new-password": PASSWORD})
     assert started["Location"] == "/account/passkeys/new"
     page = pages.follow(started)
     assert 'data-webauthn="create"' in page.content.decode()
@@ -79,7 +83,7 @@ class TestPasskeysPage:
         assert pages.get("/account/passkeys/new")["Location"] == "/account/passkeys"
 
     def test_no_answer_from_the_browser_is_said(self, pages, signed_in):
-        pages.post("/account/passkeys")
+        pages.post("/account/passkeys", {"new-password": PASSWORD})
         response = pages.post("/account/passkeys/new", {"credential": "not json"})
         assert response.status_code == 400
         assert alert(response) == "The passkey gave no answer. Try again."
@@ -93,6 +97,54 @@ class TestPasskeysPage:
         response = pages.get("/account/passkeys/new")
         assert response["Location"] == "/account/passkeys"
         assert "timed out" in notices(pages.follow(response))
+
+
+class TestStepUp:
+    """A passkey signs in on its own: adding one asks for the password, or an e-mailed code for an
+    account without one, and the sign-in cookies alone add none."""
+
+    def test_the_form_asks_for_the_password_and_offers_an_emailed_code(self, pages, signed_in):
+        page = pages.get("/account/passkeys").content.decode()
+        assert '<label for="id_new-password">Current password</label>' in page
+        assert 'autocomplete="current-password"' in page
+        assert "E-mail me a code" in page
+        assert "id_new-emailed_code" not in page
+
+    @pytest.mark.parametrize("proof", [{}, {"new-password": "Wrong-Horse-1"}], ids=["none", "wrong"])
+    def test_the_sign_in_alone_adds_no_passkey(self, pages, signed_in, proof):
+        refused = pages.post("/account/passkeys", proof)
+        assert refused["Location"] == "/account/passkeys"
+        page = pages.follow(refused)
+        assert "Confirm this change with your current password" in notices(page)
+        assert "You have no passkey yet." in text_of(page)
+        assert pages.get("/account/passkeys/new")["Location"] == "/account/passkeys"
+
+    def test_an_account_without_a_password_adds_one_with_an_emailed_code(self, pages, backend, authenticator):
+        signed_up = pages.post("/account/sign-up", {"username": NORA, "password": "", "given_name": ""})
+        assert signed_up.status_code == 302
+        confirmed = pages.post("/account/confirm", {"username": NORA, "code": backend.sign_up_code(NORA)})
+        assert confirmed["Location"] == "/account/profile"
+
+        sent = pages.post("/account/confirm-it-is-you", {"return_to": "passkeys"})
+        assert sent["Location"] == "/account/passkeys"
+        page = pages.follow(sent)
+        assert "We e-mailed you a code." in notices(page)
+        assert '<label for="id_new-emailed_code">Code we e-mailed you</label>' in page.content.decode()
+
+        code = backend.sender.last_code(NORA, CodePurpose.SIGN_IN)
+        registered, credential = register(pages, authenticator, proof={"new-emailed_code": code})
+        assert registered["Location"] == "/account/passkeys"
+        assert f'value="{credential["id"]}"' in pages.follow(registered).content.decode()
+
+    def test_a_wrong_emailed_code_is_refused(self, pages, backend, signed_in):
+        pages.post("/account/confirm-it-is-you", {"return_to": "passkeys"})
+        code = backend.sender.last_code(USERNAME, CodePurpose.SIGN_IN)
+        refused = pages.post("/account/passkeys", {"new-emailed_code": wrong(code)})
+        assert "Confirm this change" in notices(pages.follow(refused))
+        assert pages.get("/account/passkeys/new")["Location"] == "/account/passkeys"
+
+    def test_asking_for_a_code_needs_a_sign_in(self, pages):
+        assert pages.post("/account/confirm-it-is-you", {"return_to": "mfa"})["Location"] == "/account/sign-in"
 
 
 class TestSignInWithAPasskey:

@@ -9,6 +9,7 @@ import json
 import pytest
 
 from application.ports.attempt_limiter import Attempt, Budget, Rate
+from application.ports.code_sender import CodePurpose
 from application.use_cases.passkeys import (
     CompletePasskeyRegistration,
     CompletePasskeyRegistrationCommand,
@@ -25,6 +26,8 @@ from application.use_cases.sign_in import (
     RespondToChallenge,
     RespondToChallengeCommand,
     SignedIn,
+    SignInWithSession,
+    SignInWithSessionCommand,
     StartSignIn,
     StartSignInCommand,
 )
@@ -34,6 +37,7 @@ from domain.errors import (
     NotAuthorized,
     PasskeyNotFound,
     PasskeyRejected,
+    StepUpRequired,
     TooManyRequests,
     ValidationError,
 )
@@ -44,6 +48,8 @@ from tests.webauthn_authenticator import ExcludedCredential, SoftwareAuthenticat
 PASSWORD = "Correct-Horse-9"
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
+NORA = "nora@example.com"
+CLIENT = "192.0.2.1"
 
 
 def signed_in(pool, username):
@@ -68,8 +74,10 @@ def authenticator():
     return SoftwareAuthenticator()
 
 
-def start(pool, access_token):
-    return StartPasskeyRegistration(pool.provider)(StartPasskeyRegistrationCommand(access_token))
+def start(pool, access_token, limiter=None, **proof):
+    """The creation options, with the step-up proof: the password unless another is given."""
+    use_case = StartPasskeyRegistration(pool.provider, pool.verifier, limiter or ample_attempt_limiter(pool.clock))
+    return use_case(StartPasskeyRegistrationCommand(access_token, **(proof or {"password": PASSWORD}), client=CLIENT))
 
 
 def complete(pool, access_token, credential, limiter=None, client="192.0.2.1"):
@@ -221,6 +229,99 @@ class TestCompletePasskeyRegistration:
         assert len(listed(pool, alice)) == 2
 
 
+def signed_in_without_password(pool, username):
+    """`username` signed up without a password, confirmed, and signed in with the confirmation's session."""
+    SignUp(pool.provider, ample_attempt_limiter())(SignUpCommand(username, None, ()))
+    code = pool.sign_up_code(username)
+    session = ConfirmSignUp(pool.provider, ample_attempt_limiter())(ConfirmSignUpCommand(username, code)).session
+    sign_in = SignInWithSession(pool.provider, pool.verifier, InMemoryUserDirectory(), ample_attempt_limiter())
+    return sign_in(SignInWithSessionCommand(username, session)).tokens.access_token
+
+
+def code_proof(pool, username, code=None):
+    """A sign-in of `username` by an e-mail code, answered as a step-up proof (with `code` in the code's place)."""
+    challenge = start_sign_in(pool, username, "EMAIL_OTP")
+    sent = pool.sender.last_code(username, CodePurpose.SIGN_IN)
+    return {
+        "challenge_name": challenge.name,
+        "session": challenge.session,
+        "responses": {"EMAIL_OTP_CODE": code or sent},
+    }
+
+
+def passkey_proof(pool, username, authenticator, **made):
+    challenge = start_sign_in(pool, username, "WEB_AUTHN")
+    return {
+        "challenge_name": challenge.name,
+        "session": challenge.session,
+        "responses": assertion(authenticator, challenge, **made),
+    }
+
+
+def wrong(code):
+    return f"{(int(code) + 500_000) % 1_000_000:06d}"
+
+
+class TestStepUp:
+    """A passkey signs in on its own: an access token alone (stolen, say) must not add one, so the
+    creation options need the proof an MFA change needs, and the registration is bound to them."""
+
+    @pytest.mark.parametrize("proof", [{"password": None}, {"password": "Wrong-Horse-9"}], ids=["none", "wrong"])
+    def test_an_access_token_alone_starts_no_registration(self, pool, alice, proof):
+        with pytest.raises(StepUpRequired):
+            start(pool, alice, **proof)
+        assert listed(pool, alice) == ()
+
+    def test_a_user_without_a_password_proves_themselves_with_an_email_code(self, pool, authenticator):
+        nora = signed_in_without_password(pool, NORA)
+        with pytest.raises(StepUpRequired):
+            start(pool, nora, password=None)
+
+        complete(pool, nora, authenticator.create(start(pool, nora, **code_proof(pool, NORA))))
+
+        assert len(listed(pool, nora)) == 1
+
+    def test_a_passkey_proves_the_user_for_another(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
+        second = SoftwareAuthenticator(attachment="cross-platform", transports=("usb",))
+
+        complete(pool, alice, second.create(start(pool, alice, **passkey_proof(pool, ALICE, authenticator))))
+
+        assert len(listed(pool, alice)) == 2
+
+    def test_another_users_session_proves_nothing(self, pool, alice, bob):
+        with pytest.raises(StepUpRequired):
+            start(pool, alice, **code_proof(pool, BOB))
+
+    def test_a_wrong_code_spends_the_code_budget_then_none_is_tried(self, pool, alice):
+        limiter = only_one_budget_of_two(pool, Attempt.CODE)
+        for _ in range(2):
+            proof = code_proof(pool, ALICE)
+            proof["responses"] = {"EMAIL_OTP_CODE": wrong(proof["responses"]["EMAIL_OTP_CODE"])}
+            with pytest.raises(StepUpRequired):
+                start(pool, alice, limiter, **proof)
+
+        with pytest.raises(TooManyRequests):
+            start(pool, alice, limiter, **code_proof(pool, ALICE))
+
+    def test_an_assertion_that_does_not_verify_spends_the_passkey_budget(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
+        limiter = only_one_budget_of_two(pool, Attempt.PASSKEY)
+        for _ in range(2):
+            with pytest.raises(StepUpRequired):
+                start(pool, alice, limiter, **passkey_proof(pool, ALICE, authenticator, user_verified=False))
+
+        with pytest.raises(TooManyRequests):
+            start(pool, alice, limiter, **passkey_proof(pool, ALICE, authenticator))
+        assert not limiter.times.get((Attempt.CODE, "account", Username(ALICE).key))
+
+
+def only_one_budget_of_two(pool, scarce):
+    """A limiter with two `scarce` attempts per account, and budgets no test reaches for the rest."""
+    budgets = {attempt: Budget(Rate(100, 60), Rate(2 if attempt is scarce else 100, 60)) for attempt in Attempt}
+    return InMemoryAttemptLimiter(pool.clock, budgets)
+
+
 class TestListPasskeys:
     def test_lists_only_the_users_own_oldest_first(self, pool, alice, bob):
         first = register(pool, alice, SoftwareAuthenticator())
@@ -335,10 +436,10 @@ class TestSignInWithPasskey:
             answer(pool, ALICE, challenge, assertion(authenticator, challenge))
 
     def test_a_passkey_is_multi_factor_a_user_with_totp_owes_no_code(self, pool, alice, authenticator):
+        register(pool, alice, authenticator)
         secret = pool.provider.associate_software_token(alice)
         pool.provider.verify_software_token(alice, ConfirmationCode(pool.authenticator_code(secret)))
         pool.provider.admin_set_user_mfa_preference(Username(ALICE), MfaPreference(totp=True))
-        register(pool, alice, authenticator)
         assert pool.provider.initiate_auth(Username(ALICE), Password(PASSWORD)).name == "SOFTWARE_TOKEN_MFA"
 
         challenge = start_sign_in(pool, ALICE, "WEB_AUTHN")
