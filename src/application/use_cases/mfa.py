@@ -5,14 +5,13 @@ off. The sign-in challenges they lead to are answered through `RespondToChalleng
 from __future__ import annotations
 
 import urllib.parse
-from collections.abc import Mapping
 
 import attrs
 
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
-from application.use_cases.step_up import prove_identity
+from application.use_cases.step_up import StepUpProof, prove_identity
 from domain.errors import ValidationError
 from domain.values import ConfirmationCode, MfaFactor, MfaPreference, Username
 
@@ -23,14 +22,7 @@ DEFAULT_ISSUER = "cognito-auth"
 @attrs.frozen
 class AssociateSoftwareTokenCommand:
     access_token: str = attrs.field(repr=False)
-    password: str | None = attrs.field(default=None, repr=False)
-    """The user's current password, one step-up proof (see `prove_identity`)."""
-    challenge_name: str | None = None
-    """With `session` and `responses`, the other proof: the answer to a sign-in challenge of the user."""
-    session: str | None = attrs.field(default=None, repr=False)
-    responses: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    code: str | None = attrs.field(default=None, repr=False)
-    """A current code of the user's authenticator app, when their sign-in asks for one."""
+    proof: StepUpProof = attrs.field(factory=StepUpProof)
     client: str | None = None
     """The client's network address, for its budget of failed proofs; None where there is none."""
 
@@ -60,7 +52,7 @@ class AssociateSoftwareToken:
 
     def __call__(self, command: AssociateSoftwareTokenCommand) -> AssociateSoftwareTokenResult:
         username = self.token_verifier.verify_access_token(command.access_token).username
-        prove_identity(self.identity_provider, self.attempt_limiter, username, command)
+        prove_identity(self.identity_provider, self.attempt_limiter, username, command.proof, command.client)
         secret = self.identity_provider.associate_software_token(command.access_token)
         label = urllib.parse.quote(f"{self.issuer}:{username}")
         query = urllib.parse.urlencode({"secret": secret, "issuer": self.issuer})
@@ -102,14 +94,7 @@ class SetMfaPreferenceCommand:
     totp: bool | None = None
     preferred: str | None = None
     """`sms` or `totp`."""
-    password: str | None = attrs.field(default=None, repr=False)
-    """The user's current password, one step-up proof (see `prove_identity`)."""
-    challenge_name: str | None = None
-    """With `session` and `responses`, the other proof: the answer to a sign-in challenge of the user."""
-    session: str | None = attrs.field(default=None, repr=False)
-    responses: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    code: str | None = attrs.field(default=None, repr=False)
-    """A current code of the user's authenticator app, when their sign-in asks for one."""
+    proof: StepUpProof = attrs.field(factory=StepUpProof)
     client: str | None = None
     """The client's network address, for its budget of failed proofs; None where there is none."""
 
@@ -145,6 +130,6 @@ class SetMfaPreference:
             preferred=FACTORS[command.preferred] if command.preferred is not None else None,
         )
         username = self.token_verifier.verify_access_token(command.access_token).username
-        prove_identity(self.identity_provider, self.attempt_limiter, username, command)
+        prove_identity(self.identity_provider, self.attempt_limiter, username, command.proof, command.client)
         self.identity_provider.set_mfa_preference(command.access_token, preference)
         return preference

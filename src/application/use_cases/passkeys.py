@@ -12,7 +12,7 @@ import attrs
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
-from application.use_cases.step_up import prove_identity
+from application.use_cases.step_up import StepUpProof, prove_identity
 from domain.errors import PasskeyRejected, TooManyRequests, ValidationError
 from domain.values import Passkey, Username
 
@@ -20,14 +20,7 @@ from domain.values import Passkey, Username
 @attrs.frozen
 class StartPasskeyRegistrationCommand:
     access_token: str = attrs.field(repr=False)
-    password: str | None = attrs.field(default=None, repr=False)
-    """The user's current password, one step-up proof (see `prove_identity`)."""
-    challenge_name: str | None = None
-    """With `session` and `responses`, the other proof: the answer to a sign-in challenge of the user."""
-    session: str | None = attrs.field(default=None, repr=False)
-    responses: Mapping[str, str] | None = attrs.field(default=None, repr=False)
-    code: str | None = attrs.field(default=None, repr=False)
-    """A current code of the user's authenticator app, when their sign-in asks for one."""
+    proof: StepUpProof = attrs.field(factory=StepUpProof)
     client: str | None = None
     """The client's network address, for its budget of failed proofs; None where there is none."""
 
@@ -53,7 +46,7 @@ class StartPasskeyRegistration:
 
     def __call__(self, command: StartPasskeyRegistrationCommand) -> dict[str, Any]:
         username = self.token_verifier.verify_access_token(command.access_token).username
-        prove_identity(self.identity_provider, self.attempt_limiter, username, command)
+        prove_identity(self.identity_provider, self.attempt_limiter, username, command.proof, command.client)
         return self.identity_provider.start_passkey_registration(command.access_token)
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping
-from typing import Protocol
+
+import attrs
 
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
@@ -42,32 +43,26 @@ PROVING_CHALLENGES = (SignInFactor.EMAIL_OTP, SignInFactor.SMS_OTP, SignInFactor
 """The sign-in challenges whose answer proves the user instead of a password."""
 
 
-class Proof(Protocol):
-    """A step-up proof as a command carries it: `password`, or `challenge_name`, `session` and
-    `responses` answering a challenge that `StartSignIn` returned; `code` when the sign-in asks for
-    the authenticator's code."""
+@attrs.frozen
+class StepUpProof:
+    """What a request gives to prove that the token's user is at hand: the `password`, or the answer
+    to a choice-based sign-in challenge of the user (`challenge_name`, `session` and `responses`, as
+    `RespondToChallenge` takes them); with `code`, a current code of the authenticator app, when the
+    sign-in asks for one. Nothing given proves nothing."""
 
-    @property
-    def password(self) -> str | None: ...
-
-    @property
-    def challenge_name(self) -> str | None: ...
-
-    @property
-    def session(self) -> str | None: ...
-
-    @property
-    def responses(self) -> Mapping[str, str] | None: ...
-
-    @property
-    def code(self) -> str | None: ...
-
-    @property
-    def client(self) -> str | None: ...
+    password: str | None = attrs.field(default=None, repr=False)
+    challenge_name: str | None = None
+    session: str | None = attrs.field(default=None, repr=False)
+    responses: Mapping[str, str] | None = attrs.field(default=None, repr=False)
+    code: str | None = attrs.field(default=None, repr=False)
 
 
 def prove_identity(
-    identity_provider: IdentityProvider, attempt_limiter: AttemptLimiter, username: str, proof: Proof
+    identity_provider: IdentityProvider,
+    attempt_limiter: AttemptLimiter,
+    username: str,
+    proof: StepUpProof,
+    client: str | None,
 ) -> None:
     """Prove that the token's user is at hand: a sign-in of `username` with their password, or their
     answer to a choice-based sign-in challenge of theirs (a session of another user proves nothing),
@@ -84,21 +79,25 @@ def prove_identity(
     """
     user = Username(username)
     if proof.challenge_name is None:
-        _prove_with_password(identity_provider, attempt_limiter, user, proof)
+        _prove_with_password(identity_provider, attempt_limiter, user, proof, client)
         return
     if proof.password is not None:
         raise ValidationError({"password": "a proof is the password or a challenge's answer, not both"})
     names = [factor.value for factor in PROVING_CHALLENGES]
     if proof.challenge_name not in names:
         raise ValidationError({"challenge_name": f"must be one of {', '.join(names)}"})
-    _prove_with_challenge(identity_provider, attempt_limiter, user, proof)
+    _prove_with_challenge(identity_provider, attempt_limiter, user, proof, client)
 
 
 def _prove_with_password(
-    identity_provider: IdentityProvider, attempt_limiter: AttemptLimiter, user: Username, proof: Proof
+    identity_provider: IdentityProvider,
+    attempt_limiter: AttemptLimiter,
+    user: Username,
+    proof: StepUpProof,
+    client: str | None,
 ) -> None:
-    attempt_limiter.check(Attempt.PASSWORD, proof.client, user.key)
-    with _spending_on_failure(attempt_limiter, Attempt.PASSWORD, proof.client, user):
+    attempt_limiter.check(Attempt.PASSWORD, client, user.key)
+    with _spending_on_failure(attempt_limiter, Attempt.PASSWORD, client, user):
         if not proof.password:
             raise StepUpRequired()
         result = identity_provider.initiate_auth(user, Password(proof.password))
@@ -106,23 +105,27 @@ def _prove_with_password(
 
 
 def _prove_with_challenge(
-    identity_provider: IdentityProvider, attempt_limiter: AttemptLimiter, user: Username, proof: Proof
+    identity_provider: IdentityProvider,
+    attempt_limiter: AttemptLimiter,
+    user: Username,
+    proof: StepUpProof,
+    client: str | None,
 ) -> None:
     # An assertion spends what a failed passkey sign-in does, a code what any wrong code does.
     attempt = Attempt.PASSKEY if proof.challenge_name == SignInFactor.WEB_AUTHN.value else Attempt.CODE
-    attempt_limiter.check(attempt, proof.client, user.key)
-    with _spending_on_failure(attempt_limiter, attempt, proof.client, user):
+    attempt_limiter.check(attempt, client, user.key)
+    with _spending_on_failure(attempt_limiter, attempt, client, user):
         if not proof.session or proof.challenge_name is None:
             raise StepUpRequired()
         # The provider refuses a session of another user than the token's (NotAuthorized).
         result = identity_provider.respond_to_challenge(
             user, proof.challenge_name, dict(proof.responses or {}), proof.session
         )
-    with _spending_on_failure(attempt_limiter, Attempt.CODE, proof.client, user):
+    with _spending_on_failure(attempt_limiter, Attempt.CODE, client, user):
         _finish(identity_provider, user, result, proof)
 
 
-def _finish(identity_provider: IdentityProvider, user: Username, result: AuthResult, proof: Proof) -> None:
+def _finish(identity_provider: IdentityProvider, user: Username, result: AuthResult, proof: StepUpProof) -> None:
     """Answer the authenticator's challenge that the first factor led to with `code`; anything but
     tokens or an SMS code's challenge then is no proof."""
     if isinstance(result, Challenge) and result.name == MfaFactor.TOTP.value:

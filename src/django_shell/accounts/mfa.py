@@ -65,7 +65,9 @@ class TotpApi(APIView):
         data = validated(self.InputSerializer, request.data if request.data is not None else {})
         result = associate(
             AssociateSoftwareTokenCommand(
-                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+                access_token=credentials.authenticated_access_token(request),
+                proof=step_up.proof_of(data),
+                client=client_ip(request),
             )
         )
         return Response(self.OutputSerializer({"secret": result.secret, "otpauth_uri": result.otpauth_uri}).data)
@@ -138,7 +140,12 @@ class MfaPreferenceApi(APIView):
         data = validated(self.InputSerializer, request.data)
         preference = set_preference(
             SetMfaPreferenceCommand(
-                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+                access_token=credentials.authenticated_access_token(request),
+                sms=data.get("sms"),
+                totp=data.get("totp"),
+                preferred=data.get("preferred"),
+                proof=step_up.proof_of(data),
+                client=client_ip(request),
             )
         )
         return Response({"msg": _described(preference)})

@@ -102,7 +102,9 @@ class PasskeyOptionsApi(APIView):
         data = validated(self.InputSerializer, request.data if request.data is not None else {})
         options = start(
             StartPasskeyRegistrationCommand(
-                access_token=credentials.authenticated_access_token(request), client=client_ip(request), **data
+                access_token=credentials.authenticated_access_token(request),
+                proof=step_up.proof_of(data),
+                client=client_ip(request),
             )
         )
         return Response({"credential_creation_options": options})

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from rest_framework import serializers
 
-from application.use_cases.step_up import PROVING_CHALLENGES
+from application.use_cases.step_up import PROVING_CHALLENGES, StepUpProof
 from django_shell import openapi
 from django_shell.accounts.fields import ChallengeResponsesField, StrictCharField
 from domain.values import CODE_MAX_LENGTH, PASSWORD_MAX_LENGTH
@@ -79,3 +80,8 @@ class StepUpSerializer(serializers.Serializer):
                 dict.fromkeys(absent, "Required with the other fields of a challenge's answer.")
             )
         return attrs
+
+
+def proof_of(data: dict[str, Any]) -> StepUpProof:
+    """The proof among a request's fields validated by a `StepUpSerializer`."""
+    return StepUpProof(**{name: data[name] for name in attrs.fields_dict(StepUpProof) if name in data})

@@ -70,6 +70,7 @@ from application.use_cases.sign_up import (
     SignUp,
     SignUpCommand,
 )
+from application.use_cases.step_up import StepUpProof
 from django_shell.accounts import credentials
 from django_shell.client_ip import client_ip
 from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES
@@ -587,15 +588,17 @@ class ChangePasswordPage(_Page):
         return HttpResponseRedirect(_url("profile"))
 
 
-def _step_up_proof(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """A step-up form's proof as the command takes it: the e-mailed code answers the sign-in that
-    "E-mail me a code" started (`StepUpCodePage`); the use-case judges it."""
-    proof: dict[str, Any] = {"password": data["password"] or None, "code": data["code"] or None}
+def _step_up_proof(request: HttpRequest, data: dict[str, Any]) -> StepUpProof:
+    """A step-up form's proof: the e-mailed code answers the sign-in that "E-mail me a code" started
+    (`StepUpCodePage`); the use-case judges it."""
+    password, code = data["password"] or None, data["code"] or None
     started = pending.step_up(request, request.user.username)
     if data.get("emailed_code") and started is not None:
         answer = {"EMAIL_OTP_CODE": data["emailed_code"]}
-        proof |= {"challenge_name": started.name, "session": started.session, "responses": answer}
-    return proof
+        return StepUpProof(
+            challenge_name=started.name, session=started.session, responses=answer, password=password, code=code
+        )
+    return StepUpProof(password=password, code=code)
 
 
 def _code_sent(request: HttpRequest) -> bool:
@@ -659,8 +662,8 @@ class MfaPage(_Page):
         result = associate(
             AssociateSoftwareTokenCommand(
                 access_token=credentials.authenticated_access_token(request),
+                proof=_step_up_proof(request, data),
                 client=client_ip(request),
-                **_step_up_proof(request, data),
             )
         )
         response = HttpResponseRedirect(_url("totp_verify"))
@@ -686,8 +689,8 @@ class MfaPreferencePage(MfaPage):
                 access_token=credentials.authenticated_access_token(request),
                 sms=turned_on if data["factor"] == "sms" else None,
                 totp=turned_on if data["factor"] == "totp" else None,
+                proof=_step_up_proof(request, data),
                 client=client_ip(request),
-                **_step_up_proof(request, data),
             )
         )
         label = dict(forms.MfaPreferenceForm.base_fields["factor"].choices)[data["factor"]]  # type: ignore[attr-defined]
@@ -773,8 +776,8 @@ class PasskeysPage(_Page):
         options = start(
             StartPasskeyRegistrationCommand(
                 access_token=credentials.authenticated_access_token(request),
+                proof=_step_up_proof(request, data),
                 client=client_ip(request),
-                **_step_up_proof(request, data),
             )
         )
         response = HttpResponseRedirect(_url("new_passkey"))

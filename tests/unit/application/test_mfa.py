@@ -25,6 +25,7 @@ from application.use_cases.sign_in import (
     SignedIn,
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
+from application.use_cases.step_up import StepUpProof
 from domain.errors import (
     CodeMismatch,
     ExpiredSession,
@@ -59,7 +60,7 @@ def login(pool):
 
 def associate(pool, access_token, password=PASSWORD, code=None):
     return AssociateSoftwareToken(pool.provider, pool.verifier, ample_attempt_limiter())(
-        AssociateSoftwareTokenCommand(access_token, password=password, code=code)
+        AssociateSoftwareTokenCommand(access_token, StepUpProof(password=password, code=code))
     )
 
 
@@ -71,7 +72,7 @@ def verify(pool, access_token, code):
 
 def set_preference(pool, access_token, password=PASSWORD, code=None, **preference):
     return SetMfaPreference(pool.provider, pool.verifier, ample_attempt_limiter())(
-        SetMfaPreferenceCommand(access_token, password=password, code=code, **preference)
+        SetMfaPreferenceCommand(access_token, **preference, proof=StepUpProof(password=password, code=code))
     )
 
 
@@ -464,11 +465,11 @@ class TestStepUp:
         failing = FailingIdentityProvider(error)
         with pytest.raises(type(error)):
             SetMfaPreference(failing, pool.verifier, ample_attempt_limiter())(
-                SetMfaPreferenceCommand(signed_in, totp=False, password=PASSWORD)
+                SetMfaPreferenceCommand(signed_in, totp=False, proof=StepUpProof(password=PASSWORD))
             )
         with pytest.raises(type(error)):
             AssociateSoftwareToken(failing, pool.verifier, ample_attempt_limiter())(
-                AssociateSoftwareTokenCommand(signed_in, password=PASSWORD)
+                AssociateSoftwareTokenCommand(signed_in, StepUpProof(password=PASSWORD))
             )
         assert failing.calls == 2
 
@@ -489,10 +490,18 @@ class TestStepUpBudget:
         change = SetMfaPreference(provider, pool.verifier, limiter)
         for _ in range(3):
             with pytest.raises(StepUpRequired):
-                change(SetMfaPreferenceCommand(with_phone, sms=True, password="Wrong-Horse-9", client="203.0.113.7"))
+                change(
+                    SetMfaPreferenceCommand(
+                        with_phone, sms=True, proof=StepUpProof(password="Wrong-Horse-9"), client="203.0.113.7"
+                    )
+                )
 
         with pytest.raises(TooManyRequests):
-            change(SetMfaPreferenceCommand(with_phone, sms=True, password=PASSWORD, client="198.51.100.1"))
+            change(
+                SetMfaPreferenceCommand(
+                    with_phone, sms=True, proof=StepUpProof(password=PASSWORD), client="198.51.100.1"
+                )
+            )
         assert provider.sign_ins == 3
 
     def test_failed_proofs_and_failed_sign_ins_share_one_budget(self, pool, with_phone, limiter):
@@ -500,7 +509,7 @@ class TestStepUpBudget:
         sign_in = Login(pool.provider, pool.verifier, InMemoryUserDirectory(), limiter)
         for _ in range(3):
             with pytest.raises(StepUpRequired):
-                change(SetMfaPreferenceCommand(with_phone, sms=True, password="Wrong-Horse-9"))
+                change(SetMfaPreferenceCommand(with_phone, sms=True, proof=StepUpProof(password="Wrong-Horse-9")))
 
         with pytest.raises(TooManyRequests):
             sign_in(LoginCommand(USERNAME, PASSWORD))

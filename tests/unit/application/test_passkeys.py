@@ -32,6 +32,7 @@ from application.use_cases.sign_in import (
     StartSignInCommand,
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
+from application.use_cases.step_up import StepUpProof
 from domain.errors import (
     ExpiredSession,
     NotAuthorized,
@@ -77,7 +78,9 @@ def authenticator():
 def start(pool, access_token, limiter=None, **proof):
     """The creation options, with the step-up proof: the password unless another is given."""
     use_case = StartPasskeyRegistration(pool.provider, pool.verifier, limiter or ample_attempt_limiter(pool.clock))
-    return use_case(StartPasskeyRegistrationCommand(access_token, **(proof or {"password": PASSWORD}), client=CLIENT))
+    return use_case(
+        StartPasskeyRegistrationCommand(access_token, StepUpProof(**(proof or {"password": PASSWORD})), client=CLIENT)
+    )
 
 
 def complete(pool, access_token, credential, limiter=None, client="192.0.2.1"):

@@ -23,6 +23,7 @@ from application.use_cases.sign_in import (
     StartSignInCommand,
 )
 from application.use_cases.sign_up import ConfirmSignUp, ConfirmSignUpCommand, SignUp, SignUpCommand
+from application.use_cases.step_up import StepUpProof
 from domain.errors import StepUpRequired, TooManyRequests, ValidationError
 from domain.values import Challenge, ConfirmationCode, MfaPreference, Username
 from tests.fakes import InMemoryAttemptLimiter, InMemoryUserDirectory, ample_attempt_limiter
@@ -80,12 +81,12 @@ def signed_in_by_email_code(pool, username=NORA):
 
 def associate(pool, access_token, limiter=None, **proof):
     use_case = AssociateSoftwareToken(pool.provider, pool.verifier, limiter or ample_attempt_limiter())
-    return use_case(AssociateSoftwareTokenCommand(access_token, client=CLIENT, **proof))
+    return use_case(AssociateSoftwareTokenCommand(access_token, StepUpProof(**proof), client=CLIENT))
 
 
 def set_preference(pool, access_token, proof, **preference):
     use_case = SetMfaPreference(pool.provider, pool.verifier, ample_attempt_limiter())
-    return use_case(SetMfaPreferenceCommand(access_token, client=CLIENT, **proof, **preference))
+    return use_case(SetMfaPreferenceCommand(access_token, **preference, proof=StepUpProof(**proof), client=CLIENT))
 
 
 def wrong(code):
