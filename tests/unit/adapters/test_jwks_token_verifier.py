@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 import threading
 import time
@@ -493,8 +494,9 @@ class TestKeySet:
 
         with pytest.raises(ProviderUnavailable):
             verifier.verify_access_token(access_token)
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderUnavailable) as within_the_cool_down:
             verifier.verify_access_token(access_token)
+        assert within_the_cool_down.value.message == "The identity provider's signing keys could not be fetched."
         assert key_set.calls == 1
 
         key_set.down = False
@@ -509,15 +511,22 @@ class TestKeySet:
         access_token: str,
         signing_key: rsa.RSAPrivateKey,
         clock: ManualClock,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         verifier.verify_access_token(access_token)
         key_set.down = True
         clock.advance(10)
 
-        with refused("The token's signing key is unknown."):
+        with (
+            caplog.at_level(logging.WARNING, logger="cognito_auth.jwks"),
+            refused("The token's signing key is unknown."),
+        ):
             verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
         verifier.verify_access_token(access_token)
         assert key_set.calls == 2
+        assert [r.getMessage() for r in caplog.records if r.name == "cognito_auth.jwks"] == [
+            "could not fetch the signing keys; keeping the 1 known"
+        ]
 
 
 class TestSharedKeySet:
@@ -924,6 +933,17 @@ class TestAwsJwtVerifyTypeRules:
             with refused("The token is malformed."):
                 verifier.verify_access_token(forged)
 
+    @pytest.mark.parametrize("stray", ["++++", "////", "====", "    ", "\n\n\n\n"])
+    def test_refuses_a_signature_with_characters_a_lenient_decoder_would_skip(
+        self, verifier: JwksTokenVerifier, access_token: str, stray: str
+    ) -> None:
+        # Four of them keep the length a multiple of four, so only a decoder that skips them reads the
+        # signature as the genuine one.
+        header, payload, signature = access_token.split(".")
+        middle = len(signature) // 2
+        with refused("The token is malformed."):
+            verifier.verify_access_token(f"{header}.{payload}.{signature[:middle]}{stray}{signature[middle:]}")
+
 
 class TestIssuers:
     NEW_FORM = "https://issuer-cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool"
@@ -979,6 +999,8 @@ class TestLargeTokens:
     def test_refuses_a_token_over_the_limit_before_parsing_it(self, verifier: JwksTokenVerifier) -> None:
         with refused("The token is too large."):
             verifier.verify_access_token("a" * (MAX_TOKEN_LENGTH + 1))
+        with refused("The token is malformed."):  # at the limit it is parsed, and found to be no JWT
+            verifier.verify_access_token("a" * MAX_TOKEN_LENGTH)
 
 
 _any_json = st.recursive(
