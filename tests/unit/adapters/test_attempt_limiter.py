@@ -5,6 +5,8 @@ the fake's clock."""
 from __future__ import annotations
 
 import logging
+import socket
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -101,6 +103,26 @@ class TestLimitsAdapter:
         with pytest.raises(TooManyRequests) as refused:
             limiter.check(Attempt.CODE, "10.0.0.1", "someone-else")
         assert refused.value.retry_after == 60
+
+    def test_the_wait_counts_from_the_oldest_attempt(self):
+        limiter = limits_limiter()
+        limiter.spend(Attempt.CODE, None, "dana")
+        time.sleep(1.1)  # `limits` keeps its windows on the wall clock
+        for _ in range(2):
+            limiter.spend(Attempt.CODE, None, "dana")
+        with pytest.raises(TooManyRequests) as refused:
+            limiter.spend(Attempt.CODE, None, "dana")
+        assert 290 <= refused.value.retry_after <= 299  # not the 300 of a window that starts now
+
+    def test_a_redis_that_stops_answering_holds_an_attempt_up_for_the_socket_timeout_only(self, caplog):
+        with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # accepts, never answers
+            host, port = silent.getsockname()
+            limiter = LimitsAttemptLimiter.from_url(f"redis://{host}:{port}/0", CONFIG, socket_timeout=0.2)
+            started = time.monotonic()
+            with caplog.at_level(logging.WARNING, logger="cognito_auth.limits"):
+                assert spent(limiter, Attempt.CODE, "10.0.0.1", "dana")
+        assert time.monotonic() - started < 3
+        assert limits_warnings(caplog) == [STORAGE_FAILED]
 
     @pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", "unix:///nonexistent/redis.sock"])
     def test_a_redis_out_of_reach_leaves_the_budgets_to_this_process(self, url, caplog):
