@@ -831,6 +831,18 @@ class TestAwsJwtVerifyTypeRules:
         with refused("The token names no signing key."):
             verifier.verify_access_token(sign_raw(signing_key, {"kid": kid, "alg": "RS256"}, claims()))
 
+    def test_made_up_headers_naming_a_known_key_cannot_grow_the_header_cache(
+        self, verifier: JwksTokenVerifier, access_token: str
+    ) -> None:
+        # Headers are remembered before the signature is checked, so anyone can send new ones: without the
+        # bound, each would stay in memory for the life of the process.
+        _, payload, signature = access_token.split(".")
+        for n in range(100):
+            with refused("The token's signature is not valid."):
+                verifier.verify_access_token(f"{b64_json(HEADER | {'x': n})}.{payload}.{signature}")
+
+        assert len(verifier._known_headers) == 16
+
     def test_refuses_a_header_with_critical_extensions(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
