@@ -52,7 +52,7 @@ test: lint
 unit: $(DEV)
 	$(BIN)/pytest tests/unit -q
 
-# Mutation testing of the security core, by hand (not part of `make test`; about half an hour): tools/mutate.py
+# Mutation testing of the security core, by hand (not part of `make test`; about 15 minutes): tools/mutate.py
 # runs mutmut on the modules of [tool.mutmut] in pyproject.toml, each mutant against the unit tests that reach
 # it, two at a time (the machine is shared), and prints the share caught per module, failing below 90 %.
 # MUTANTS='domain.values*' runs again only the mutants matching, keeping the other verdicts. docs/testing.md.
