@@ -4,10 +4,15 @@ the fake's clock."""
 
 from __future__ import annotations
 
+import logging
+import socket
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from adapters.circuit_breaker import CircuitBreaker
 from adapters.limits.attempt_limiter import LimitsAttemptLimiter, budgets_from_config
 from application.ports.attempt_limiter import Attempt, AttemptLimiter, Budget, Rate
 from domain.errors import TooManyRequests
@@ -70,6 +75,71 @@ class TestContract:
         for n in range(3):
             limiter.spend(Attempt.CODE, f"10.0.0.{n}", "dana")
         assert spent(limiter, Attempt.CODE, "10.0.1.1", "erin")
+
+
+STORAGE_FAILED = "The attempt counters' storage failed; this process counts alone meanwhile."
+
+
+def limits_warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.name == "cognito_auth.limits"]
+
+
+class TestLimitsAdapter:
+    """What the `limits` adapter adds to the contract: the wait it tells, and its fallback when Redis fails
+    (tests/integration/redis runs it on a real Redis)."""
+
+    def test_the_wait_is_until_the_first_attempt_leaves_the_account_window(self):
+        limiter = limits_limiter()
+        for _ in range(3):
+            limiter.spend(Attempt.CODE, None, "dana")
+        with pytest.raises(TooManyRequests) as refused:
+            limiter.spend(Attempt.CODE, None, "dana")
+        assert refused.value.retry_after == 300
+
+    def test_check_refuses_a_client_out_of_budget_on_an_account_it_never_tried(self):
+        limiter = limits_limiter()
+        for n in range(4):
+            limiter.spend(Attempt.CODE, "10.0.0.1", f"user{n}")
+        with pytest.raises(TooManyRequests) as refused:
+            limiter.check(Attempt.CODE, "10.0.0.1", "someone-else")
+        assert refused.value.retry_after == 60
+
+    def test_the_wait_counts_from_the_oldest_attempt(self):
+        limiter = limits_limiter()
+        limiter.spend(Attempt.CODE, None, "dana")
+        time.sleep(1.1)  # `limits` keeps its windows on the wall clock
+        for _ in range(2):
+            limiter.spend(Attempt.CODE, None, "dana")
+        with pytest.raises(TooManyRequests) as refused:
+            limiter.spend(Attempt.CODE, None, "dana")
+        assert 290 <= refused.value.retry_after <= 299  # not the 300 of a window that starts now
+
+    def test_a_redis_that_stops_answering_holds_an_attempt_up_for_the_socket_timeout_only(self, caplog):
+        with socket.create_server(("127.0.0.1", 0), backlog=8) as silent:  # accepts, never answers
+            host, port = silent.getsockname()
+            limiter = LimitsAttemptLimiter.from_url(f"redis://{host}:{port}/0", CONFIG, socket_timeout=0.2)
+            started = time.monotonic()
+            with caplog.at_level(logging.WARNING, logger="cognito_auth.limits"):
+                assert spent(limiter, Attempt.CODE, "10.0.0.1", "dana")
+        assert time.monotonic() - started < 3
+        assert limits_warnings(caplog) == [STORAGE_FAILED]
+
+    @pytest.mark.parametrize("url", ["redis://127.0.0.1:1/0", "unix:///nonexistent/redis.sock"])
+    def test_a_redis_out_of_reach_leaves_the_budgets_to_this_process(self, url, caplog):
+        limiter = LimitsAttemptLimiter.from_url(url, CONFIG)
+        with caplog.at_level(logging.WARNING, logger="cognito_auth.limits"):
+            assert [spent(limiter, Attempt.CODE, "10.0.0.1", "dana") for _ in range(4)] == [True, True, True, False]
+        assert limits_warnings(caplog) == [STORAGE_FAILED] * 4
+
+    def test_with_a_breaker_a_failed_redis_is_left_alone_until_the_cool_down_ends(self, caplog):
+        clock = ManualClock()
+        breaker = CircuitBreaker("Redis", clock=clock, cooldown=30)
+        limiter = LimitsAttemptLimiter.from_url("redis://127.0.0.1:1/0", CONFIG, breaker=breaker)
+        with caplog.at_level(logging.WARNING, logger="cognito_auth.limits"):
+            assert [spent(limiter, Attempt.CODE, "10.0.0.1", "dana") for _ in range(4)] == [True, True, True, False]
+        # Redis was asked once; the other attempts were counted here without trying it.
+        assert limits_warnings(caplog) == [STORAGE_FAILED]
+        assert breaker.is_open
 
 
 class TestMovingWindow:

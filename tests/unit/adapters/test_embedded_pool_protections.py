@@ -292,7 +292,10 @@ class TestMfaLockOut:
         with pytest.raises(TooManyRequests) as raised:
             answer(sms_pool, session, code_sender.last_code(ALICE, CodePurpose.SIGN_IN))
 
-        assert raised.value.retry_after == 15 * 60
+        assert (raised.value.message, raised.value.retry_after) == (
+            "Too many failed attempts for the user's MFA code, please try after some time.",
+            15 * 60,
+        )
         clock.advance(15 * 60)
         session = challenge(sms_pool)
         assert isinstance(answer(sms_pool, session, code_sender.last_code(ALICE, CodePurpose.SIGN_IN)), TokenSet)

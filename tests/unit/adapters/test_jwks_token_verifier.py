@@ -4,6 +4,8 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +53,17 @@ class KeySet:
         if self.down:
             raise ProviderUnavailable()
         return {"keys": self.keys}
+
+
+def refused(message: str) -> pytest.RaisesExc[TokenInvalid]:
+    """A refusal with exactly `message`: it is the `error` of the response body, part of the API."""
+    return pytest.raises(TokenInvalid, match=f"^{re.escape(message)}$")
+
+
+WRONG_TYPE = {
+    "aud": "The token's aud claim is not a string or a list of strings.",
+    "cognito:groups": "The token's cognito:groups claim is not a list of strings.",
+}
 
 
 def claims(token_use: str | None = "access", **overrides: Any) -> dict[str, Any]:
@@ -174,17 +187,17 @@ class TestAccessTokens:
     def test_refuses_a_token_of_another_client(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid, match="another client"):
+        with refused("The token was issued to another client."):
             verifier.verify_access_token(sign(signing_key, claims(client_id="other-client")))
 
     def test_refuses_a_token_without_a_client(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid):
+        with refused("The token was issued to another client."):
             verifier.verify_access_token(sign(signing_key, claims(client_id=None)))
 
     def test_refuses_an_id_token(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
-        with pytest.raises(TokenInvalid, match="not an access token"):
+        with refused("The token is not an access token."):
             verifier.verify_access_token(sign(signing_key, claims("id")))
 
 
@@ -206,11 +219,11 @@ class TestIdTokens:
     def test_refuses_a_token_for_another_audience(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, audience: Any
     ) -> None:
-        with pytest.raises(TokenInvalid):
+        with refused("The token was issued to another client."):
             verifier.verify_id_token(sign(signing_key, claims("id", aud=audience)))
 
     def test_refuses_an_access_token(self, verifier: JwksTokenVerifier, access_token: str) -> None:
-        with pytest.raises(TokenInvalid, match="not an id token"):
+        with refused("The token is not an id token."):
             verifier.verify_id_token(access_token)
 
     def test_refuses_an_expired_token(
@@ -227,13 +240,13 @@ class TestSignatures:
     def test_refuses_an_unsigned_token(self, verifier: JwksTokenVerifier) -> None:
         token = f"{b64_json({'alg': 'none', 'kid': KID})}.{b64_json(claims())}."
 
-        with pytest.raises(TokenInvalid, match="malformed"):
+        with refused("The token is malformed."):
             verifier.verify_access_token(token)
 
     def test_refuses_the_none_algorithm_whatever_the_signature(self, verifier: JwksTokenVerifier) -> None:
         token = f"{b64_json({'alg': 'none', 'kid': KID})}.{b64_json(claims())}.{b64(b'anything')}"
 
-        with pytest.raises(TokenInvalid, match="algorithm"):
+        with refused("The token's signing algorithm is not accepted."):
             verifier.verify_access_token(token)
 
     def test_refuses_hs256_signed_with_the_public_key_as_secret(
@@ -245,30 +258,30 @@ class TestSignatures:
         signing_input = f"{b64_json({'alg': 'HS256', 'typ': 'JWT', 'kid': KID})}.{b64_json(claims())}"
         signature = b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
 
-        with pytest.raises(TokenInvalid, match="algorithm"):
+        with refused("The token's signing algorithm is not accepted."):
             verifier.verify_access_token(f"{signing_input}.{signature}")
 
     def test_refuses_another_rsa_algorithm(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
-        with pytest.raises(TokenInvalid, match="algorithm"):
+        with refused("The token's signing algorithm is not accepted."):
             verifier.verify_access_token(sign(signing_key, claims(), algorithm="RS512"))
 
     def test_refuses_a_token_signed_with_another_key(
         self, verifier: JwksTokenVerifier, other_signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid, match="signature"):
+        with refused("The token's signature is not valid."):
             verifier.verify_access_token(sign(other_signing_key, claims()))
 
     def test_refuses_a_token_whose_claims_were_changed(self, verifier: JwksTokenVerifier, access_token: str) -> None:
         header, _, signature = access_token.split(".")
         forged = f"{header}.{b64_json(claims(username='mallory'))}.{signature}"
 
-        with pytest.raises(TokenInvalid, match="signature"):
+        with refused("The token's signature is not valid."):
             verifier.verify_access_token(forged)
 
     def test_refuses_a_token_without_a_key_id(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid, match="names no signing key"):
+        with refused("The token names no signing key."):
             verifier.verify_access_token(sign(signing_key, claims(), kid=None))
 
     def test_refuses_a_key_id_that_is_not_text(self, verifier: JwksTokenVerifier, access_token: str) -> None:
@@ -288,7 +301,7 @@ class TestSignatures:
         unfit = {name: value for name, value in jwk_of(signing_key, **members).items() if value is not None}
         verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([unfit]), clock=clock)
 
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with refused("The token's signing key is unknown."):
             verifier.verify_access_token(access_token)
 
     def test_an_unusable_key_does_not_spoil_the_others(
@@ -307,7 +320,7 @@ class TestSignatures:
     ) -> None:
         verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=lambda: jwks, clock=clock)
 
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with refused("The token's signing key is unknown."):
             verifier.verify_access_token(access_token)
 
 
@@ -325,7 +338,7 @@ class TestKeySet:
     ) -> None:
         verifier.verify_access_token(access_token)
 
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with refused("The token's signing key is unknown."):
             verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
 
         assert key_set.calls == 1
@@ -342,7 +355,7 @@ class TestKeySet:
         clock.advance(10)
         calls = []
         for second in range(25):
-            with pytest.raises(TokenInvalid, match="key is unknown"):
+            with refused("The token's signing key is unknown."):
                 verifier.verify_access_token(sign(signing_key, claims(), kid=f"unknown-{second}"))
             calls.append(key_set.calls)
             clock.advance(1)
@@ -360,13 +373,13 @@ class TestKeySet:
         verifier.verify_access_token(access_token)
         key_set.keys = [jwk_of(other_signing_key, kid="key-2")]
         rotated = sign(other_signing_key, claims(), kid="key-2")
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with refused("The token's signing key is unknown."):
             verifier.verify_access_token(rotated)
 
         clock.advance(10)
 
         assert verifier.verify_access_token(rotated).username == "alice"
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with refused("The token's signing key is unknown."):
             verifier.verify_access_token(access_token)
         assert key_set.calls == 2
 
@@ -406,7 +419,7 @@ class TestKeySet:
         verifier.verify_access_token(sign(third_signing_key, claims(), kid="key-2"))
 
         assert verifier.verify_access_token(sign(other_signing_key, claims())).username == "alice"
-        with pytest.raises(TokenInvalid, match="signature is not valid"):
+        with refused("The token's signature is not valid."):
             verifier.verify_access_token(access_token)
         assert key_set.calls == 2
 
@@ -418,6 +431,35 @@ class TestKeySet:
         verifier = JwksTokenVerifier(issuer=ISSUER, client_id=CLIENT_ID, jwks=KeySet([bare]), clock=clock)
 
         assert verifier.verify_access_token(access_token).username == "alice"
+
+    def test_a_slow_refetch_holds_up_no_token_of_a_known_key(
+        self, clock: ManualClock, signing_key: rsa.RSAPrivateKey, access_token: str
+    ) -> None:
+        refetching, release = threading.Event(), threading.Event()
+
+        class SlowToRefetch(KeySet):
+            def __call__(self) -> dict[str, Any]:
+                if self.calls:
+                    refetching.set()
+                    release.wait(5)
+                return super().__call__()
+
+        verifier = JwksTokenVerifier(
+            issuer=ISSUER, client_id=CLIENT_ID, jwks=SlowToRefetch([jwk_of(signing_key)]), clock=clock
+        )
+        verifier.verify_access_token(access_token)
+        clock.advance(10)
+        unknown_kid = sign(signing_key, claims(), kid="unknown")
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            refetch = pool.submit(verifier.verify_access_token, unknown_kid)
+            try:
+                assert refetching.wait(5)
+                known = pool.submit(verifier.verify_access_token, access_token)
+                assert known.result(timeout=2).username == "alice"
+            finally:
+                release.set()
+            with refused("The token's signing key is unknown."):
+                refetch.result(timeout=5)
 
     @pytest.mark.parametrize("kid", [KID, "unknown"], ids=["first-fetch", "unknown-kid"])
     def test_many_threads_waiting_for_a_key_cause_one_fetch(
@@ -452,8 +494,9 @@ class TestKeySet:
 
         with pytest.raises(ProviderUnavailable):
             verifier.verify_access_token(access_token)
-        with pytest.raises(ProviderUnavailable):
+        with pytest.raises(ProviderUnavailable) as within_the_cool_down:
             verifier.verify_access_token(access_token)
+        assert within_the_cool_down.value.message == "The identity provider's signing keys could not be fetched."
         assert key_set.calls == 1
 
         key_set.down = False
@@ -468,15 +511,22 @@ class TestKeySet:
         access_token: str,
         signing_key: rsa.RSAPrivateKey,
         clock: ManualClock,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         verifier.verify_access_token(access_token)
         key_set.down = True
         clock.advance(10)
 
-        with pytest.raises(TokenInvalid, match="key is unknown"):
+        with (
+            caplog.at_level(logging.WARNING, logger="cognito_auth.jwks"),
+            refused("The token's signing key is unknown."),
+        ):
             verifier.verify_access_token(sign(signing_key, claims(), kid="key-2"))
         verifier.verify_access_token(access_token)
         assert key_set.calls == 2
+        assert [r.getMessage() for r in caplog.records if r.name == "cognito_auth.jwks"] == [
+            "could not fetch the signing keys; keeping the 1 known"
+        ]
 
 
 class TestSharedKeySet:
@@ -568,7 +618,7 @@ class TestBehindACache:
         token = sign(signing_key, claims(client_id="other-client"))
 
         for _ in range(2):
-            with pytest.raises(TokenInvalid, match="another client"):
+            with refused("The token was issued to another client."):
                 cached.verify_access_token(token)
 
     def test_a_remembered_access_token_is_still_no_id_token(
@@ -576,7 +626,7 @@ class TestBehindACache:
     ) -> None:
         cached.verify_access_token(access_token)
 
-        with pytest.raises(TokenInvalid, match="not an id token"):
+        with refused("The token is not an id token."):
             cached.verify_id_token(access_token)
 
     def test_a_remembered_token_expires_with_the_leeway(
@@ -598,7 +648,7 @@ class TestClaims:
     ) -> None:
         other = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_OtherPool"
 
-        with pytest.raises(TokenInvalid, match="issuer"):
+        with refused("The token comes from another issuer."):
             verifier.verify_access_token(sign(signing_key, claims(iss=other)))
 
     def test_refuses_a_token_without_token_use(
@@ -611,17 +661,17 @@ class TestClaims:
     def test_refuses_a_token_without_a_usable_expiry(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, expiry: Any
     ) -> None:
-        with pytest.raises(TokenInvalid, match="expiry"):
+        with refused("The token has no valid expiry time."):
             verifier.verify_access_token(sign(signing_key, claims(exp=expiry)), allow_expired=True)
 
     def test_refuses_a_token_without_an_issue_time(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid, match="issue time"):
+        with refused("The token has no valid issue time."):
             verifier.verify_access_token(sign(signing_key, claims(iat=None)))
 
     def test_refuses_a_token_not_valid_yet(self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey) -> None:
-        with pytest.raises(TokenInvalid, match="not valid yet"):
+        with refused("The token is not valid yet."):
             verifier.verify_access_token(sign(signing_key, claims(nbf=NOW + 6)))
 
     def test_accepts_a_token_valid_within_the_leeway(
@@ -645,11 +695,14 @@ class TestClaims:
         with pytest.raises(TokenInvalid):
             verifier.verify_access_token(sign(signing_key, claims(nbf=NOW + 4 * 3600)))
 
-    @pytest.mark.parametrize("missing", ["sub", "token_use"])
+    @pytest.mark.parametrize(
+        ("missing", "refusal"),
+        [("sub", "The token lacks required claims."), ("token_use", "The token is not an access token.")],
+    )
     def test_refuses_a_token_missing_a_claim_the_service_needs(
-        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, missing: str
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, missing: str, refusal: str
     ) -> None:
-        with pytest.raises(TokenInvalid):
+        with refused(refusal):
             verifier.verify_access_token(sign(signing_key, claims(**{missing: None})))
 
     def test_refuses_claims_of_the_wrong_type(
@@ -690,7 +743,7 @@ class TestMalformedTokens:
         header, payload, signature = access_token.split(".")
         padding = "A" * (MAX_TOKEN_LENGTH - len(access_token) + 1)
 
-        with pytest.raises(TokenInvalid, match="too large"):
+        with refused("The token is too large."):
             verifier.verify_access_token(f"{header}.{payload}{padding}.{signature}")
 
         assert key_set.calls == 0
@@ -768,20 +821,32 @@ class TestAwsJwtVerifyTypeRules:
     def test_refuses_an_algorithm_that_is_not_a_string(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, algorithm: Any
     ) -> None:
-        with pytest.raises(TokenInvalid, match="algorithm"):
+        with refused("The token's signing algorithm is not accepted."):
             verifier.verify_access_token(sign_raw(signing_key, {"kid": KID, "alg": algorithm}, claims()))
 
     @pytest.mark.parametrize("kid", [[KID], {"kid": KID}, 1, ""])
     def test_refuses_a_key_id_that_is_not_a_string(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, kid: Any
     ) -> None:
-        with pytest.raises(TokenInvalid, match="names no signing key"):
+        with refused("The token names no signing key."):
             verifier.verify_access_token(sign_raw(signing_key, {"kid": kid, "alg": "RS256"}, claims()))
+
+    def test_made_up_headers_naming_a_known_key_cannot_grow_the_header_cache(
+        self, verifier: JwksTokenVerifier, access_token: str
+    ) -> None:
+        # Headers are remembered before the signature is checked, so anyone can send new ones: without the
+        # bound, each would stay in memory for the life of the process.
+        _, payload, signature = access_token.split(".")
+        for n in range(100):
+            with refused("The token's signature is not valid."):
+                verifier.verify_access_token(f"{b64_json(HEADER | {'x': n})}.{payload}.{signature}")
+
+        assert len(verifier._known_headers) == 16
 
     def test_refuses_a_header_with_critical_extensions(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
     ) -> None:
-        with pytest.raises(TokenInvalid, match="extensions"):
+        with refused("The token's header names extensions this service does not support."):
             verifier.verify_access_token(sign_raw(signing_key, HEADER | {"crit": ["exp"]}, claims()))
 
     @pytest.mark.parametrize(
@@ -807,18 +872,22 @@ class TestAwsJwtVerifyTypeRules:
     ) -> None:
         payload = claims() | {claim: value}
 
-        with pytest.raises(TokenInvalid, match=f"{claim} claim"):
+        with refused(WRONG_TYPE.get(claim, f"The token's {claim} claim is not a string.")):
             verifier.verify_access_token(sign_raw(signing_key, HEADER, payload))
 
     @pytest.mark.parametrize(
         ("claim", "refusal"),
-        [("iat", "issue time"), ("nbf", "not-before"), ("auth_time", "authentication time")],
+        [
+            ("iat", "The token has no valid issue time."),
+            ("nbf", "The token's not-before time is not valid."),
+            ("auth_time", "The token's authentication time is not valid."),
+        ],
     )
-    @pytest.mark.parametrize("value", ["1800000000", True, 10**30, [NOW]])
+    @pytest.mark.parametrize("value", ["1800000000", True, 10**30, 2**53, [NOW]])
     def test_refuses_a_time_that_is_not_a_number_of_seconds(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, claim: str, refusal: str, value: Any
     ) -> None:
-        with pytest.raises(TokenInvalid, match=refusal):
+        with refused(refusal):
             verifier.verify_access_token(sign_raw(signing_key, HEADER, claims() | {claim: value}))
 
     def test_refuses_a_lifetime_longer_than_cognito_issues(
@@ -828,7 +897,7 @@ class TestAwsJwtVerifyTypeRules:
         longer = sign_raw(signing_key, HEADER, claims(exp=NOW + 24 * 3600 + 1))
 
         assert verifier.verify_access_token(a_day).expires_at == NOW + 24 * 3600
-        with pytest.raises(TokenInvalid, match="longer lifetime"):
+        with refused("The token claims a longer lifetime than the identity provider issues."):
             verifier.verify_access_token(longer)
 
     @pytest.mark.parametrize("segment", ["header", "payload"])
@@ -843,7 +912,7 @@ class TestAwsJwtVerifyTypeRules:
             signature = signing_key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
             token = f"{signing_input}.{b64(signature)}"
 
-        with pytest.raises(TokenInvalid, match="malformed"):
+        with refused("The token is malformed."):
             verifier.verify_access_token(token)
 
     @pytest.mark.parametrize(
@@ -865,7 +934,7 @@ class TestAwsJwtVerifyTypeRules:
     ) -> None:
         token = sign_raw(signing_key, HEADER, None, payload_bytes=payload_bytes)
 
-        with pytest.raises(TokenInvalid, match="malformed"):
+        with refused("The token is malformed."):
             verifier.verify_access_token(token)
 
     def test_refuses_padding_and_characters_outside_base64url(
@@ -873,8 +942,19 @@ class TestAwsJwtVerifyTypeRules:
     ) -> None:
         header, payload, signature = access_token.split(".")
         for forged in (f"{header}=.{payload}.{signature}", f"{header}.{payload}.{signature}+", f"{header}.{payload}"):
-            with pytest.raises(TokenInvalid, match="malformed"):
+            with refused("The token is malformed."):
                 verifier.verify_access_token(forged)
+
+    @pytest.mark.parametrize("stray", ["++++", "////", "====", "    ", "\n\n\n\n"])
+    def test_refuses_a_signature_with_characters_a_lenient_decoder_would_skip(
+        self, verifier: JwksTokenVerifier, access_token: str, stray: str
+    ) -> None:
+        # Four of them keep the length a multiple of four, so only a decoder that skips them reads the
+        # signature as the genuine one.
+        header, payload, signature = access_token.split(".")
+        middle = len(signature) // 2
+        with refused("The token is malformed."):
+            verifier.verify_access_token(f"{header}.{payload}.{signature[:middle]}{stray}{signature[middle:]}")
 
 
 class TestIssuers:
@@ -905,7 +985,7 @@ class TestIssuers:
     def test_refuses_every_other_issuer(
         self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey, issuer: str
     ) -> None:
-        with pytest.raises(TokenInvalid, match="another issuer"):
+        with refused("The token comes from another issuer."):
             verifier.verify_access_token(sign(signing_key, claims(iss=issuer)))
 
     def test_an_issuer_that_is_not_cognitos_is_the_only_one_accepted(
@@ -914,7 +994,7 @@ class TestIssuers:
         verifier = JwksTokenVerifier(issuer="https://idp.example", client_id=CLIENT_ID, jwks=key_set, clock=clock)
 
         assert verifier.verify_access_token(sign(signing_key, claims(iss="https://idp.example"))).sub
-        with pytest.raises(TokenInvalid, match="another issuer"):
+        with refused("The token comes from another issuer."):
             verifier.verify_access_token(sign(signing_key, claims()))
 
 
@@ -929,8 +1009,10 @@ class TestLargeTokens:
         assert verifier.verify_access_token(token).groups == tuple(groups)
 
     def test_refuses_a_token_over_the_limit_before_parsing_it(self, verifier: JwksTokenVerifier) -> None:
-        with pytest.raises(TokenInvalid, match="too large"):
+        with refused("The token is too large."):
             verifier.verify_access_token("a" * (MAX_TOKEN_LENGTH + 1))
+        with refused("The token is malformed."):  # at the limit it is parsed, and found to be no JWT
+            verifier.verify_access_token("a" * MAX_TOKEN_LENGTH)
 
 
 _any_json = st.recursive(
@@ -985,6 +1067,6 @@ class TestCanonicalEncoding:
         others = [alphabet[last | spare] for spare in range(1, 16)]
 
         for other in others:
-            with pytest.raises(TokenInvalid, match="malformed"):
+            with refused("The token is malformed."):
                 verifier.verify_access_token(token[:-1] + other)
         assert verifier.verify_access_token(token).sub

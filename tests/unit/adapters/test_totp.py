@@ -33,6 +33,19 @@ class TestTotp:
         for at in (59, 1111111109, 1234567890, 2000000000):
             assert totp.code_at_step(secret, totp.step_at(at)) == authenticator_app(secret, at)
 
+    @pytest.mark.parametrize("key_bytes", [16, 3, 9])
+    def test_re_pads_unpadded_secrets_of_every_length_base32_has(self, key_bytes):
+        # 16, 3 and 9 bytes are 26, 5 and 15 characters, short of a multiple of 8 by 6, 3 and 1: padding
+        # the remainder itself (2, 5, 7) instead of what it lacks would not decode.
+        secret = base64.b32encode(bytes(range(1, key_bytes + 1))).decode().rstrip("=")
+        assert len(secret) % 8 in (2, 5, 7)
+        for at in (59, 1234567890):
+            assert totp.code_at_step(secret, totp.step_at(at)) == authenticator_app(secret, at)
+
+    def test_reads_a_secret_typed_in_lowercase(self):
+        secret = base64.b32encode(bytes(range(32))).decode().rstrip("=")
+        assert totp.code_at_step(secret.lower(), totp.step_at(59)) == authenticator_app(secret, 59)
+
     def test_accepts_the_step_either_side_of_now_and_no_further(self):
         now = 1111111109
         step = totp.step_at(now)

@@ -125,8 +125,9 @@ class TestAuthenticateRequest:
 
     def test_a_revoked_sign_in_is_refused(self, pool, authenticate, tokens, revocations):
         revocations.revoke(pool.verifier.verify_access_token(tokens.access_token), until=pool.clock.now() + 3600)
-        with pytest.raises(TokenInvalid):
+        with pytest.raises(TokenInvalid) as refused:
             authenticate(tokens.access_token)
+        assert refused.value.message == "The token has been revoked."
 
     def test_a_revoked_sign_in_is_not_refreshed(self, pool, authenticate, tokens, revocations, counting):
         revocations.revoke(pool.verifier.verify_access_token(tokens.access_token), until=pool.clock.now() + 3 * 3600)
@@ -219,9 +220,26 @@ class TestSingleFlightRefresh:
     def test_a_waiter_refreshes_by_itself_when_no_result_comes(self, pool, tokens, counting, cache):
         lock_of_a_crashed_holder = "refreshing:" + hashlib.sha256(tokens.refresh_token.encode()).hexdigest()
         cache.add(lock_of_a_crashed_holder, "1", 60)
-        tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1)(tokens.refresh_token, USERNAME)
+        before = pool.clock.now()
+        tokens_after = SingleFlightRefresh(counting, cache, pool.clock, wait_seconds=1, poll_seconds=0.25)(
+            tokens.refresh_token, USERNAME
+        )
         assert counting.refreshes == 1
         assert tokens_after.access_token
+        assert pool.clock.now() - before == 1  # it waited `wait_seconds`, and not one poll longer
+
+    def test_a_result_already_published_is_taken_at_once_while_another_holds_the_lock(
+        self, pool, tokens, counting, cache
+    ):
+        published = SingleFlightRefresh(pool.provider, cache, pool.clock)(tokens.refresh_token, USERNAME)
+        cache.add(lock_of(tokens.refresh_token), "1", 60)  # a later holder, still at work
+        before = pool.clock.now()
+
+        result = SingleFlightRefresh(counting, cache, pool.clock)(tokens.refresh_token, USERNAME)
+
+        assert result == published
+        assert counting.refreshes == 0
+        assert pool.clock.now() == before  # no poll: the result was there before the lock was tried
 
     def test_the_refresh_a_waiter_made_by_itself_serves_the_next_request(self, pool, tokens, counting, cache):
         cache.add(lock_of(tokens.refresh_token), "1", 60)  # a holder that never publishes
@@ -262,11 +280,17 @@ class TestSingleFlightRefresh:
         assert started.wait(5)
         try:
             waiter_tokens = refresh(tokens.refresh_token, USERNAME)
+            # Another process, while the holder is still at work: the waiter's own refresh was published
+            # under this refresh token, and serves it.
+            next_tokens = SingleFlightRefresh(
+                slow, refresh.shared_cache, SystemClock(), wait_seconds=0.1, poll_seconds=0.01
+            )(tokens.refresh_token, USERNAME)
         finally:
             release.set()
             holder.join(5)
 
         assert waiter_tokens.access_token
+        assert next_tokens == waiter_tokens
         assert slow.usernames == [USERNAME, USERNAME]
 
     def test_a_waiter_whose_cache_stops_answering_refreshes_at_once(self, pool, tokens, counting, cache):

@@ -57,7 +57,7 @@ class TestImageFormat:
     def test_refuses_everything_else_as_an_invalid_image_field(self, content):
         with pytest.raises(ValidationError) as raised:
             ImageFormat.of(content)
-        assert set(raised.value.fields) == {"image"}
+        assert raised.value.fields == {"image": "must be a JPEG, PNG or WebP image"}
 
     @given(st.one_of(st.binary(max_size=64), _near_misses()))
     def test_random_bytes_are_an_image_only_when_they_begin_with_a_real_signature(self, data):
@@ -85,8 +85,9 @@ class TestProfileImage:
         assert ProfileImage(image(ImageFormat.JPEG, PROFILE_IMAGE_MAX_BYTES)).format is ImageFormat.JPEG
 
     def test_refuses_a_byte_more(self):
-        with pytest.raises(ImageTooLarge, match="5 MiB"):
+        with pytest.raises(ImageTooLarge) as raised:
             ProfileImage(image(ImageFormat.JPEG, PROFILE_IMAGE_MAX_BYTES + 1))
+        assert raised.value.message == "The image is larger than 5 MiB."
 
     def test_refuses_content_that_is_no_image(self):
         with pytest.raises(ValidationError):
@@ -109,4 +110,4 @@ class TestNewKey:
     def test_refuses_a_sub_that_could_leave_its_prefix(self, sub):
         with pytest.raises(ValidationError) as raised:
             ProfileImage(PNG).new_key(sub)
-        assert set(raised.value.fields) == {"sub"}
+        assert raised.value.fields == {"sub": "must be letters, digits and hyphens"}

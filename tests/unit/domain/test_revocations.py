@@ -40,7 +40,11 @@ class TestMerged:
         assert revocations.merged(NOW + 1) == Revocations()
 
     def test_ignores_entries_expired_already(self):
-        assert Revocations().merged(NOW, sign_ins=[("a", NOW)], users=[("u", (NOW, NOW - 1))]) == Revocations()
+        # An entry that ends now has expired: it refuses nothing more.
+        merged = Revocations().merged(
+            NOW, sign_ins=[("a", NOW), ("b", NOW - 1)], users=[("u", (NOW, NOW)), ("v", (NOW, NOW - 1))]
+        )
+        assert merged == Revocations()
 
     @given(
         first=st.tuples(st.floats(NOW - 100, NOW + 100), st.floats(NOW + 1, NOW + 100)),

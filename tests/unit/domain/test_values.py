@@ -5,7 +5,135 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.errors import InvalidPassword, ValidationError
-from domain.values import Attributes, Claims, MfaFactor, MfaPreference, Password, PasswordPolicy, Username, UserProfile
+from domain.values import (
+    Attribute,
+    Attributes,
+    Claims,
+    ConfirmationCode,
+    FilterMatch,
+    Group,
+    GroupName,
+    MfaFactor,
+    MfaPreference,
+    Password,
+    PasswordPolicy,
+    UserFilter,
+    Username,
+    UserProfile,
+)
+
+# What each value object refuses, and the `fields` of its refusal: each field's text reaches the client in
+# the error body, so it is asserted whole. The longest values each check lets through are in VALID.
+REFUSALS = {
+    "empty username": (lambda: Username(""), {"username": "must not be empty"}),
+    "username with a space": (lambda: Username("a b"), {"username": "must not contain spaces or control characters"}),
+    "username of 129": (lambda: Username("a" * 129), {"username": "must be at most 128 characters"}),
+    "empty code": (lambda: ConfirmationCode(""), {"code": "must not be empty"}),
+    "code of 2049": (lambda: ConfirmationCode("1" * 2049), {"code": "must be at most 2048 characters"}),
+    "code with a space": (lambda: ConfirmationCode("12 34"), {"code": "must not contain spaces or control characters"}),
+    "empty attribute name": (lambda: Attribute("", "x"), {"user_attributes": "attribute names must not be empty"}),
+    "attribute name of 33": (
+        lambda: Attribute("custom:" + "a" * 26, "x"),
+        {"user_attributes": "attribute names are at most 32 characters"},
+    ),
+    "attribute name with a space": (
+        lambda: Attribute("a b", "x"),
+        {"user_attributes": "attribute name 'a b' has characters Cognito refuses"},
+    ),
+    "read-only attribute": (lambda: Attribute("sub", "x"), {"user_attributes": "attribute 'sub' cannot be set"}),
+    "attribute value of 2049": (
+        lambda: Attribute("name", "a" * 2049),
+        {"user_attributes": "attribute values are at most 2048 characters"},
+    ),
+    "attribute value with a control character": (
+        lambda: Attribute("name", "a\x00"),
+        {"user_attributes": "attribute values must not contain control characters"},
+    ),
+    "51 attributes": (
+        lambda: Attributes.from_pairs((f"custom:a{n}", "x") for n in range(51)),
+        {"user_attributes": "at most 50 attributes"},
+    ),
+    "an attribute twice": (
+        lambda: Attributes.from_pairs([("name", "a"), ("name", "b")]),
+        {"user_attributes": "each attribute may appear once"},
+    ),
+    "email that is no address": (
+        lambda: Attributes.from_pairs([("email", "alice")]),
+        {"user_attributes": "email must be an e-mail address"},
+    ),
+    "no factor named": (lambda: MfaPreference(), {"preferred": "name a factor to change: sms, totp or preferred"}),
+    "preferring a factor turned off": (
+        lambda: MfaPreference(sms=False, preferred=MfaFactor.SMS),
+        {"preferred": "must not be a factor turned off"},
+    ),
+    "both on, none preferred": (
+        lambda: MfaPreference(sms=True, totp=True),
+        {"preferred": "is required when turning both factors on"},
+    ),
+    "empty group name": (lambda: GroupName(""), {"group": "must not be empty"}),
+    "group name of 129": (lambda: GroupName("g" * 129), {"group": "must be at most 128 characters"}),
+    "group name with a space": (lambda: GroupName("a b"), {"group": "must not contain spaces or control characters"}),
+    "group description of 2049": (
+        lambda: Group(GroupName("g"), "d" * 2049),
+        {"description": "must be at most 2048 characters"},
+    ),
+    "group description with a control character": (
+        lambda: Group(GroupName("g"), "a\nb"),
+        {"description": "must not contain control characters"},
+    ),
+    "filter on an attribute Cognito cannot search": (
+        lambda: UserFilter("locale", FilterMatch.EXACT, "en"),
+        {
+            "attribute": "must be one of username, email, phone_number, name, given_name, family_name, "
+            "preferred_username, cognito:user_status, status, sub"
+        },
+    ),
+    "empty filter value": (lambda: UserFilter("email", FilterMatch.PREFIX, ""), {"value": "must not be empty"}),
+    "filter value of 201": (
+        lambda: UserFilter("email", FilterMatch.PREFIX, "a" * 201),
+        {"value": "must be at most 200 characters"},
+    ),
+    "filter value with a control character": (
+        lambda: UserFilter("email", FilterMatch.PREFIX, "a\tb"),
+        {"value": "must not contain control characters"},
+    ),
+    "filter value with a double quote": (
+        lambda: UserFilter("name", FilterMatch.EXACT, 'a"b'),
+        {"value": "must not contain double quotes or backslashes"},
+    ),
+    "filter value with a backslash": (
+        lambda: UserFilter("name", FilterMatch.EXACT, "a\\b"),
+        {"value": "must not contain double quotes or backslashes"},
+    ),
+}
+
+VALID = {
+    "username of 128": lambda: Username("a" * 128),
+    "username of letters, marks, symbols, numbers and punctuation": lambda: Username("é\u0301€1.ü"),
+    "code of 2048": lambda: ConfirmationCode("1" * 2048),
+    "attribute name of 32": lambda: Attribute("custom:" + "a" * 25, "x"),
+    "attribute value of 2048": lambda: Attribute("name", "a" * 2048),
+    "empty attribute value": lambda: Attribute("name", ""),
+    "50 attributes": lambda: Attributes.from_pairs((f"custom:a{n}", "x") for n in range(50)),
+    "group name of 128": lambda: GroupName("g" * 128),
+    "group description of 2048": lambda: Group(GroupName("g"), "d" * 2048),
+    "group without a description": lambda: Group(GroupName("g")),
+    "filter value of 200": lambda: UserFilter("email", FilterMatch.PREFIX, "a" * 200),
+    "one factor on, none preferred": lambda: MfaPreference(totp=True),
+    "both on, one preferred": lambda: MfaPreference(sms=True, totp=True, preferred=MfaFactor.SMS),
+}
+
+
+class TestChecks:
+    @pytest.mark.parametrize(("build", "fields"), REFUSALS.values(), ids=REFUSALS.keys())
+    def test_refuses_with_the_field_and_the_reason(self, build, fields):
+        with pytest.raises(ValidationError) as raised:
+            build()
+        assert raised.value.fields == fields
+
+    @pytest.mark.parametrize("build", VALID.values(), ids=VALID.keys())
+    def test_takes_what_is_just_within_every_limit(self, build):
+        build()
 
 
 class TestUsername:
@@ -60,8 +188,29 @@ class TestPasswordPolicy:
     def test_names_every_rule_a_password_breaks(self):
         with pytest.raises(InvalidPassword) as raised:
             PasswordPolicy().check(Password("abc"))
-        for rule in ("8 characters", "uppercase", "digit", "symbol"):
-            assert rule in raised.value.message
+        assert raised.value.message == (
+            "The password needs at least 8 characters, an uppercase letter, a digit, a symbol."
+        )
+
+    def test_takes_the_minimum_length_and_refuses_one_less(self):
+        PasswordPolicy().check(Password("Abcde1!x"))
+        with pytest.raises(InvalidPassword) as raised:
+            PasswordPolicy().check(Password("Abcde1!"))
+        assert raised.value.message == "The password needs at least 8 characters."
+
+    @pytest.mark.parametrize(
+        ("rule", "password"),
+        [
+            ("require_uppercase", "abcdef1!"),
+            ("require_lowercase", "ABCDEF1!"),
+            ("require_digits", "Abcdefg!"),
+            ("require_symbols", "Abcdefg1"),
+        ],
+    )
+    def test_a_rule_turned_off_is_not_asked_for(self, rule, password):
+        PasswordPolicy(**{rule: False}).check(Password(password))
+        with pytest.raises(InvalidPassword):
+            PasswordPolicy().check(Password(password))
 
     def test_accepts_a_password_with_every_kind_of_character(self):
         PasswordPolicy().check(Password("Abcdef1!"))
