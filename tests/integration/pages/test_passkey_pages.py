@@ -34,6 +34,9 @@ def webauthn_options(response) -> dict:
     """The options the page hands its script, from the JSON data block."""
     html = response.content.decode()
     assert '<script src="/static/pages/webauthn.js" defer></script>' in html
+    # Until the script has taken the form over, its button sends nothing: clicked early, it posted an
+    # empty answer (a browser test met it on a loaded machine).
+    assert re.search(r'<button type="submit" disabled>[^<]*</button>\s*</form>', html), html
     block = re.search(r'<script id="webauthn-options" type="application/json">(.*?)</script>', html, re.DOTALL)
     assert block is not None, html
     return json.loads(block.group(1))

@@ -17,7 +17,6 @@
     (creating ? PublicKeyCredential.parseCreationOptionsFromJSON : PublicKeyCredential.parseRequestOptionsFromJSON);
   if (!supported) {
     status.textContent = "This browser cannot use passkeys. Choose another way.";
-    button.disabled = true;
     return;
   }
 
@@ -40,4 +39,5 @@
       button.disabled = false;
     }
   });
+  button.disabled = false;
 })();
