@@ -3,7 +3,6 @@ credential), listing and deleting them. Signing in with one is a challenge of `s
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,8 +11,9 @@ import attrs
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
+from application.use_cases.budgets import spending_on_failure
 from application.use_cases.step_up import StepUpProof, prove_identity
-from domain.errors import PasskeyRejected, TooManyRequests, ValidationError
+from domain.errors import PasskeyRejected, ValidationError
 from domain.values import Passkey, Username
 
 
@@ -74,13 +74,8 @@ class CompletePasskeyRegistration:
 
     def __call__(self, command: CompletePasskeyRegistrationCommand) -> None:
         account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
-        self.attempt_limiter.check(Attempt.PASSKEY, command.client, account)
-        try:
+        with spending_on_failure(self.attempt_limiter, Attempt.PASSKEY, (PasskeyRejected,), command.client, account):
             self.identity_provider.complete_passkey_registration(command.access_token, command.credential)
-        except PasskeyRejected:
-            with contextlib.suppress(TooManyRequests):
-                self.attempt_limiter.spend(Attempt.PASSKEY, command.client, account)
-            raise
 
 
 @attrs.frozen

@@ -13,8 +13,9 @@ from application.ports.clock import Clock
 from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
+from application.use_cases.budgets import spending_on_failure
 from application.use_cases.codes import taking_at_least
-from domain.errors import ExpiredSession, NotAuthorized, PasskeyRejected, TooManyRequests, ValidationError
+from domain.errors import ExpiredSession, NotAuthorized, PasskeyRejected, ValidationError
 from domain.values import SELECT_CHALLENGE, AuthResult, Challenge, Claims, Password, SignInFactor, TokenSet, Username
 
 # The factors whose challenge sends a code as it starts.
@@ -66,30 +67,11 @@ class Login:
     def __call__(self, command: LoginCommand) -> SignInResult:
         username = Username(command.username)
         password = Password(command.password)
-        with _spending_on_failure(self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username):
+        with spending_on_failure(
+            self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username.key
+        ):
             result = self.identity_provider.initiate_auth(username, password)
         return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
-
-
-@contextlib.contextmanager
-def _spending_on_failure(
-    limiter: AttemptLimiter,
-    attempt: Attempt,
-    failures: tuple[type[Exception], ...],
-    client: str | None,
-    username: Username,
-) -> Iterator[None]:
-    """Refuse once the budget of `attempt` is spent, and spend one when the block fails with one of `failures`."""
-    limiter.check(attempt, client, username.key)
-    try:
-        yield
-    except failures:
-        # Only failures count, so a user who signs in often is never locked out. Requests checked
-        # at the same moment may spend past the budget by as many as ran at once; the answer to
-        # this one is the failure either way.
-        with contextlib.suppress(TooManyRequests):
-            limiter.spend(attempt, client, username.key)
-        raise
 
 
 @contextlib.contextmanager
@@ -151,8 +133,8 @@ class StartSignIn:
             if preferred is not SignInFactor.PASSWORD:
                 raise ValidationError({"password": "goes only with the preferred challenge PASSWORD"})
             password = Password(command.password)
-            with _spending_on_failure(
-                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username
+            with spending_on_failure(
+                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username.key
             ):
                 result = self.identity_provider.start_sign_in(username, preferred, password)
         elif preferred in _CODE_FACTORS:
@@ -192,7 +174,7 @@ class SignInWithSession:
             raise ValidationError({"session": "must not be empty"})
         # Cognito may answer a session it does not take with NotAuthorized, the pool with ExpiredSession.
         failures = (ExpiredSession, NotAuthorized)
-        with _spending_on_failure(self.attempt_limiter, Attempt.CODE, failures, command.client, username):
+        with spending_on_failure(self.attempt_limiter, Attempt.CODE, failures, command.client, username.key):
             result = self.identity_provider.sign_in_with_session(username, command.session)
         return _signed_in_or_challenge(self.token_verifier, self.user_directory, result)
 
@@ -252,14 +234,14 @@ class RespondToChallenge:
         """What the answer spends besides a code answer: a password's budget, a code sent, or a failed
         passkey ceremony's budget."""
         if command.challenge_name == SignInFactor.PASSWORD.value or (chosen is SignInFactor.PASSWORD and password):
-            return _spending_on_failure(
-                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username
+            return spending_on_failure(
+                self.attempt_limiter, Attempt.PASSWORD, (NotAuthorized,), command.client, username.key
             )
         if chosen in _CODE_FACTORS:
             return _sending_a_code(self.attempt_limiter, self.clock, self.minimum_seconds, command.client, username)
         if command.challenge_name == SignInFactor.WEB_AUTHN.value:
-            return _spending_on_failure(
-                self.attempt_limiter, Attempt.PASSKEY, (PasskeyRejected,), command.client, username
+            return spending_on_failure(
+                self.attempt_limiter, Attempt.PASSKEY, (PasskeyRejected,), command.client, username.key
             )
         return contextlib.nullcontext()
 

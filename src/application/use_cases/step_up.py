@@ -12,6 +12,7 @@ import attrs
 
 from application.ports.attempt_limiter import Attempt, AttemptLimiter
 from application.ports.identity_provider import IdentityProvider
+from application.use_cases.budgets import spending_on_failure
 from domain.errors import (
     CodeMismatch,
     ExpiredSession,
@@ -20,7 +21,6 @@ from domain.errors import (
     PasskeyRejected,
     PasswordResetRequired,
     StepUpRequired,
-    TooManyRequests,
     UserNotConfirmed,
     ValidationError,
 )
@@ -96,8 +96,7 @@ def _prove_with_password(
     proof: StepUpProof,
     client: str | None,
 ) -> None:
-    attempt_limiter.check(Attempt.PASSWORD, client, user.key)
-    with _spending_on_failure(attempt_limiter, Attempt.PASSWORD, client, user):
+    with _refused_as_step_up_required(attempt_limiter, Attempt.PASSWORD, client, user):
         if not proof.password:
             raise StepUpRequired()
         result = identity_provider.initiate_auth(user, Password(proof.password))
@@ -113,15 +112,14 @@ def _prove_with_challenge(
 ) -> None:
     # An assertion spends what a failed passkey sign-in does, a code what any wrong code does.
     attempt = Attempt.PASSKEY if proof.challenge_name == SignInFactor.WEB_AUTHN.value else Attempt.CODE
-    attempt_limiter.check(attempt, client, user.key)
-    with _spending_on_failure(attempt_limiter, attempt, client, user):
+    with _refused_as_step_up_required(attempt_limiter, attempt, client, user):
         if not proof.session or proof.challenge_name is None:
             raise StepUpRequired()
         # The provider refuses a session of another user than the token's (NotAuthorized).
         result = identity_provider.respond_to_challenge(
             user, proof.challenge_name, dict(proof.responses or {}), proof.session
         )
-    with _spending_on_failure(attempt_limiter, Attempt.CODE, client, user):
+    with _refused_as_step_up_required(attempt_limiter, Attempt.CODE, client, user):
         _finish(identity_provider, user, result, proof)
 
 
@@ -139,13 +137,13 @@ def _finish(identity_provider: IdentityProvider, user: Username, result: AuthRes
 
 
 @contextlib.contextmanager
-def _spending_on_failure(
+def _refused_as_step_up_required(
     attempt_limiter: AttemptLimiter, attempt: Attempt, client: str | None, user: Username
 ) -> Iterator[None]:
-    """Turn each refusal of the proof into `StepUpRequired`, having spent one `attempt`."""
+    """`spending_on_failure` of `attempt`, each refusal of the proof answered `StepUpRequired`."""
+    refusals = (*_UNPROVEN, StepUpRequired)
     try:
-        yield
-    except (*_UNPROVEN, StepUpRequired):
-        with contextlib.suppress(TooManyRequests):
-            attempt_limiter.spend(attempt, client, user.key)
+        with spending_on_failure(attempt_limiter, attempt, refusals, client, user.key):
+            yield
+    except refusals:
         raise StepUpRequired() from None
