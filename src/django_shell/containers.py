@@ -278,7 +278,11 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
     )
     update_profile = providers.Factory(
-        UpdateProfile, identity_provider=identity_provider, user_directory=user_directory
+        UpdateProfile,
+        identity_provider=identity_provider,
+        token_verifier=token_verifier,
+        user_directory=user_directory,
+        attempt_limiter=attempt_limiter,
     )
     resend_attribute_code = providers.Factory(
         ResendAttributeCode,

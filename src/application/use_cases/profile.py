@@ -16,7 +16,15 @@ from application.ports.identity_provider import IdentityProvider
 from application.ports.token_verifier import TokenVerifier
 from application.ports.user_directory import UserDirectory
 from domain.errors import ValidationError
-from domain.values import VERIFIED_FLAGS, Attributes, CodeDelivery, ConfirmationCode, Username, UserProfile
+from domain.values import (
+    VERIFIABLE_ATTRIBUTES,
+    VERIFIED_FLAGS,
+    Attributes,
+    CodeDelivery,
+    ConfirmationCode,
+    Username,
+    UserProfile,
+)
 
 
 @attrs.frozen
@@ -24,6 +32,8 @@ class UpdateProfileCommand:
     access_token: str = attrs.field(repr=False)
     attributes: tuple[tuple[str, str], ...]
     """(name, value) pairs, each name at most once."""
+    client: str | None = None
+    """The client's network address, for its budget of codes sent; None where there is none."""
 
 
 @attrs.frozen
@@ -38,13 +48,20 @@ class UpdateProfileResult:
 class UpdateProfile:
     """Change the signed-in user's attributes in the pool, then in the mirror.
 
+    A change that names an attribute verified by a code (the e-mail address) may send one, so it
+    spends one of the client's and the user's codes sent, as `ResendAttributeCode` does: else a
+    token would mail codes to any address, as often as asked.
+
     Returns the pool's profile afterwards and where codes went. Raises `ValidationError` on
     `user_attributes` naming the attribute (none given, one the user may not write, one outside the
-    pool's schema, a malformed e-mail), `UsernameExists`, `NotAuthorized` for a refused access token.
+    pool's schema, a malformed e-mail), `UsernameExists`, `TooManyRequests` (without asking the
+    provider once the codes sent are spent), `NotAuthorized` for a refused access token.
     """
 
     identity_provider: IdentityProvider
+    token_verifier: TokenVerifier
     user_directory: UserDirectory
+    attempt_limiter: AttemptLimiter
 
     def __call__(self, command: UpdateProfileCommand) -> UpdateProfileResult:
         attributes = Attributes.from_pairs(command.attributes)
@@ -55,6 +72,9 @@ class UpdateProfile:
         for item in attributes.items:
             if item.name in VERIFIED_FLAGS:
                 raise ValidationError({"user_attributes": f"attribute {item.name!r} is set by verifying with a code"})
+        if any(attributes.get(name) is not None for name in VERIFIABLE_ATTRIBUTES):
+            account = Username(self.token_verifier.verify_access_token(command.access_token).username).key
+            self.attempt_limiter.spend(Attempt.CODE_DELIVERY, command.client, account)
         deliveries = self.identity_provider.update_user_attributes(command.access_token, attributes)
         profile = self.identity_provider.get_user(command.access_token)
         self.user_directory.update_profile(profile)

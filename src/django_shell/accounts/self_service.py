@@ -119,7 +119,11 @@ class AccountApi(MeApi):
     def patch(self, request: Request, update_profile: UpdateProfile = Provide["update_profile"]) -> Response:
         pairs = attribute_pairs(validated(self.UpdateInputSerializer, request.data)["user_attributes"])
         result = update_profile(
-            UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=pairs)
+            UpdateProfileCommand(
+                access_token=credentials.authenticated_access_token(request),
+                attributes=pairs,
+                client=client_ip(request),
+            )
         )
         deliveries = openapi.CodeDeliverySerializer(result.code_deliveries, many=True).data
         return Response({**_profile(request, result.profile), "code_deliveries": deliveries})

@@ -285,7 +285,11 @@ class SignUpPage(_Page):
     def submit(self, request: HttpRequest, data: dict[str, Any], sign_up: SignUp = Provide["sign_up"]) -> HttpResponse:
         attributes = (("given_name", data["given_name"]),) if data["given_name"] else ()
         password = data["password"] or None
-        outcome = sign_up(SignUpCommand(username=data["username"], password=password, attributes=attributes))
+        outcome = sign_up(
+            SignUpCommand(
+                username=data["username"], password=password, attributes=attributes, client=client_ip(request)
+            )
+        )
         if outcome.code_delivery is not None:
             messages.success(request, f"We sent a code to {outcome.code_delivery.destination}.")
         return HttpResponseRedirect(_url("confirm", username=data["username"]))
@@ -534,7 +538,11 @@ class ProfilePage(_Page):
             messages.info(request, "Nothing changed.")
             return HttpResponseRedirect(_url("profile"))
         result = update(
-            UpdateProfileCommand(access_token=credentials.authenticated_access_token(request), attributes=changed)
+            UpdateProfileCommand(
+                access_token=credentials.authenticated_access_token(request),
+                attributes=changed,
+                client=client_ip(request),
+            )
         )
         messages.success(request, "Your profile is saved.")
         for delivery in result.code_deliveries:

@@ -22,6 +22,8 @@ from application.use_cases.password_reset import (
 from application.use_cases.profile import (
     ResendAttributeCode,
     ResendAttributeCodeCommand,
+    UpdateProfile,
+    UpdateProfileCommand,
     VerifyAttribute,
     VerifyAttributeCommand,
 )
@@ -212,6 +214,18 @@ class TestCodeDeliveries:
         sent = len(confirmed.sender.sent)
         refused(lambda: resend(ResendAttributeCodeCommand(token, "email", client=CLIENT)))
         assert len(confirmed.sender.sent) == sent
+
+    def test_changing_the_email_sends_no_code_once_spent(self, confirmed, limiter):
+        # Each new address gets a code: with a token alone, any number of inboxes.
+        token = signed_in(confirmed, limiter)
+        update = UpdateProfile(confirmed.provider, confirmed.verifier, InMemoryUserDirectory(), limiter)
+        for n in range(PER_ACCOUNT):
+            update(UpdateProfileCommand(token, (("email", f"victim{n}@example.com"),), client=CLIENT))
+        sent = len(confirmed.sender.sent)
+        refused(lambda: update(UpdateProfileCommand(token, (("email", "next@example.com"),), client=CLIENT)))
+        assert len(confirmed.sender.sent) == sent
+        # A change that sends no code spends none.
+        update(UpdateProfileCommand(token, (("given_name", "Erin"),), client=CLIENT))
 
 
 class TestChangePassword:

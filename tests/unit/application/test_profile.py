@@ -38,7 +38,7 @@ def signed_in(pool, directory):
 
 
 def update(pool, directory, signed_in, *pairs, provider=None):
-    use_case = UpdateProfile(provider or pool.provider, directory)
+    use_case = UpdateProfile(provider or pool.provider, pool.verifier, directory, ample_attempt_limiter())
     return use_case(UpdateProfileCommand(signed_in.tokens.access_token, pairs))
 
 
