@@ -51,6 +51,7 @@ class SqliteRevocationList(RevocationList):
         self._revocations = Revocations()
         self._pid = -1
         self._seen_version: int | None = None
+        self._loaded = False
         with self._lock:
             self._connect()
 
@@ -99,7 +100,8 @@ class SqliteRevocationList(RevocationList):
 
     def _catch_up(self) -> None:
         """Load the file's live entries if another connection has written since the last look. A file
-        that cannot be read leaves the entries known so far in force, as an unreachable Redis does."""
+        that cannot be read leaves the entries known so far in force, as an unreachable Redis does;
+        before the first load there are none to trust, so it raises `ProviderUnavailable`."""
         try:
             db = self._connection()
             version: int = db.execute("PRAGMA data_version").fetchone()[0]
@@ -108,13 +110,16 @@ class SqliteRevocationList(RevocationList):
             now = self._clock.now()
             sign_ins = db.execute("SELECT sign_in_id, until FROM revoked_sign_ins WHERE until > ?", (now,)).fetchall()
             users = db.execute("SELECT sub, issued_before, until FROM revoked_users WHERE until > ?", (now,)).fetchall()
-        except sqlite3.Error:
+        except sqlite3.Error as error:
+            if not self._loaded:
+                raise ProviderUnavailable("The list of revoked tokens could not be loaded yet; try again.") from error
             logger.warning("revocations: %s is unreadable; answering with the entries already known", self._database)
             return
         self._revocations = self._revocations.merged(
             now, [(row[0], row[1]) for row in sign_ins], [(row[0], (row[1], row[2])) for row in users]
         )
         self._seen_version = version
+        self._loaded = True
 
     def _connection(self) -> sqlite3.Connection:
         if self._pid != os.getpid():

@@ -86,3 +86,28 @@ class TestSqliteRevocationListOnAFile:
             other_process.execute("ROLLBACK")
 
         assert not SqliteRevocationList(path, clock=clock).is_revoked(claims_of(clock))
+
+    def test_a_list_it_could_never_read_vouches_for_no_token(self, path: str, clock: ManualClock) -> None:
+        SqliteRevocationList(path, clock=clock).revoke(claims_of(clock), until=clock.now() + HOUR)
+        restarted = SqliteRevocationList(path, clock=clock)
+        with sqlite3.connect(path) as db:
+            db.execute("ALTER TABLE revoked_sign_ins RENAME TO unreadable")
+
+        with pytest.raises(ProviderUnavailable):
+            restarted.is_revoked(claims_of(clock))
+
+        with sqlite3.connect(path) as db:
+            db.execute("ALTER TABLE unreadable RENAME TO revoked_sign_ins")
+        assert restarted.is_revoked(claims_of(clock))
+
+    def test_once_read_an_unreadable_file_leaves_the_known_entries_in_force(
+        self, path: str, clock: ManualClock
+    ) -> None:
+        revocations = SqliteRevocationList(path, clock=clock)
+        revocations.revoke(claims_of(clock), until=clock.now() + HOUR)
+        assert revocations.is_revoked(claims_of(clock))
+        with sqlite3.connect(path) as db:
+            db.execute("ALTER TABLE revoked_sign_ins RENAME TO unreadable")
+
+        assert revocations.is_revoked(claims_of(clock))
+        assert not revocations.is_revoked(claims_of(clock, origin_jti="origin-2"))
