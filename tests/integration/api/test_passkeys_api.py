@@ -4,8 +4,6 @@ hostile bodies too, never a 500."""
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -246,8 +244,7 @@ class TestHostileBodies:
         )
     )
     def test_a_credential_of_the_right_shape_and_wrong_values_is_rejected(self, api, registering, credential):
-        with contextlib.suppress(AssertionError):
-            options(api, registering)
+        options(api, registering)
         assert error_of(register(api, registering, credential)) == (400, "PasskeyRejected")
 
     @fuzz

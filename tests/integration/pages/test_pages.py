@@ -297,6 +297,7 @@ class TestSignInWithoutAPassword:
         assert pages.post("/account/profile", {"email": USERNAME, "phone_number": "+15550100123"}).status_code == 302
         pages.client.cookies.clear()
         choice = pages.follow(pages.post("/account/sign-in", {"username": USERNAME, "method": "CHOOSE"}))
+        assert "How would you like to sign in?" in text_of(choice)
         assert "Text me a code" not in text_of(choice)
 
     def test_the_choice_of_the_password_needs_it_and_signs_in_with_it(self, pages, signed_up):

@@ -202,7 +202,9 @@ class TestStartSignIn:
 
     def test_a_phone_number_nothing_proved_gets_no_sign_in_code(self, passwordless):
         # A number set with a stolen access token would receive the codes from then on.
+        sent = len(passwordless.sender.sent)
         assert start(passwordless, "SMS_OTP").name == "SELECT_CHALLENGE"
+        assert len(passwordless.sender.sent) == sent
 
     def test_offers_the_password_to_whoever_has_one(self, with_password):
         choice = start(with_password)
@@ -232,7 +234,10 @@ class TestStartSignIn:
     def test_a_new_challenge_sends_a_new_code_and_the_old_one_opens_nothing_else(self, passwordless):
         first = start(passwordless, "EMAIL_OTP")
         old = sign_in_code(passwordless)
+        sent = len(passwordless.sender.sent)
         second = start(passwordless, "EMAIL_OTP")
+        assert len(passwordless.sender.sent) == sent + 1
+        # A new code can repeat the old one by chance (one in a million): then it is the second's too.
         if sign_in_code(passwordless) != old:
             with pytest.raises(CodeMismatch):
                 answer(passwordless, second, {"EMAIL_OTP_CODE": old})
@@ -407,8 +412,10 @@ class TestBudgets:
         assert pool.clock.now() - before == pytest.approx(FLOOR)
 
     def test_the_choice_sends_nothing_and_spends_nothing(self, passwordless, limiter):
+        sent = len(passwordless.sender.sent)
         for _ in range(3 * PER_ACCOUNT):
             start(passwordless, limiter=limiter)
+        assert len(passwordless.sender.sent) == sent
 
     def test_choosing_a_code_spends_a_code_sent(self, passwordless, limiter):
         for _ in range(PER_ACCOUNT):

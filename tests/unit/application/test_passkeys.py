@@ -353,6 +353,8 @@ class TestDeletePasskey:
         self.delete(pool, alice, credential["id"])
 
         assert start(pool, alice)["excludeCredentials"] == []
+        complete(pool, alice, authenticator.create(start(pool, alice)))
+        assert len(listed(pool, alice)) == 1
 
     def test_another_users_passkey_is_not_found_and_stays(self, pool, alice, bob, authenticator):
         credential = register(pool, bob, authenticator)
