@@ -73,7 +73,7 @@ from application.use_cases.sign_up import (
 from application.use_cases.step_up import StepUpProof
 from django_shell.accounts import credentials
 from django_shell.client_ip import client_ip
-from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES
+from django_shell.errors import DATABASE_FAILURES, ERROR_STATUSES, DatabaseUnavailable
 from django_shell.pages import forms, pending
 from domain import errors
 from domain.values import SELECT_CHALLENGE, Challenge, SignInFactor
@@ -102,12 +102,6 @@ _FRIENDLY_MESSAGES: dict[type[errors.DomainError], str] = {
     errors.NotAuthenticated: "Sign in first.",
     errors.TokenInvalid: "Your sign-in is no longer valid. Sign in again.",
     errors.TokenExpired: "Your sign-in has expired. Sign in again.",
-}
-_CODE_ANSWERS = {
-    "SMS_MFA": "SMS_MFA_CODE",
-    "SOFTWARE_TOKEN_MFA": "SOFTWARE_TOKEN_MFA_CODE",
-    "EMAIL_OTP": "EMAIL_OTP_CODE",
-    "SMS_OTP": "SMS_OTP_CODE",
 }
 
 
@@ -172,19 +166,23 @@ class _Page(View):
         context = {"title": self.title, "signed_in": _signed_in(request), **shown, **self.context(request)}
         return render(request, self.template_name, context, status=status)
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def shown(self, request: HttpRequest, form: django_forms.Form | None = None, status: int = 200) -> HttpResponse:
+        """`show`, or why the page could not be shown: what it shows may come from the pool (the
+        passkeys) or the database, which may fail."""
         try:
-            return self.show(request)
+            return self.show(request, form, status)
         except errors.DomainError as error:
-            # What the page shows may come from the pool (the passkeys), which may fail.
             return _failed(request, error)
         except DATABASE_FAILURES:
             return _failed(request)
 
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.shown(request)
+
     def post(self, request: HttpRequest) -> HttpResponse:
         form = self.build_form(request.POST)
         if not form.is_valid():
-            return self.show(request, form, status=400)
+            return self.shown(request, form, status=400)
         try:
             return self.submit(request, form.cleaned_data)
         except errors.DomainError as error:
@@ -203,7 +201,7 @@ class _Page(View):
         else:
             field = next((name for kind, name in self.error_fields.items() if isinstance(error, kind)), None)
             form.add_error(field, _message(error))
-        response = self.show(request, form, status=ERROR_STATUSES.get(error.code, 400))
+        response = self.shown(request, form, status=ERROR_STATUSES.get(error.code, 400))
         if isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
             response["Retry-After"] = str(error.retry_after)
         return response
@@ -216,7 +214,7 @@ def _failed(request: HttpRequest, error: errors.DomainError | None = None) -> Ht
     context = {"title": "This page could not be shown", "signed_in": _signed_in(request), "message": message}
     response = render(request, "pages/failed.html", context, status=status)
     if error is None or isinstance(error, errors.TooManyRequests | errors.ProviderUnavailable):
-        response["Retry-After"] = "5" if error is None else str(error.retry_after)
+        response["Retry-After"] = str(DatabaseUnavailable.retry_after if error is None else error.retry_after)
     return response
 
 
@@ -443,7 +441,8 @@ class ChallengePage(_Page):
             # Cognito takes the assertion as the JSON text of its `toJSON()`.
             answers = {"CREDENTIAL": json.dumps(data["credential"], separators=(",", ":"))}
         else:
-            answers = {_CODE_ANSWERS.get(name, f"{name}_CODE"): data["code"]}
+            # Every challenge that takes a code names its answer `<challenge>_CODE`.
+            answers = {f"{name}_CODE": data["code"]}
         result = respond(
             RespondToChallengeCommand(
                 username=self.pending.username,
@@ -465,7 +464,8 @@ class ChallengePage(_Page):
             else:
                 refusal = "Your sign-in has expired or was refused."
             messages.error(request, f"{refusal} Sign in again.")
-            response = HttpResponseRedirect(_url("sign_in", username=self.pending.username if self.pending else ""))
+            assert self.pending is not None  # noqa: S101 -- dispatch answered already without one
+            response = HttpResponseRedirect(_url("sign_in", username=self.pending.username))
             pending.forget_challenge(response)
             return response
         return super().refused(request, form, error)

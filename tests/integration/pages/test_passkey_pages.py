@@ -9,6 +9,8 @@ import re
 import pytest
 
 from application.ports.code_sender import CodePurpose
+from domain.errors import ProviderUnavailable
+from tests.fakes import FailingIdentityProvider
 from tests.integration.pages.conftest import PASSWORD, text_of
 from tests.integration.pages.test_pages import USERNAME, alert, notices, wrong
 from tests.webauthn_authenticator import SoftwareAuthenticator
@@ -90,6 +92,14 @@ class TestPasskeysPage:
         response = pages.post("/account/passkeys/new", {"credential": "not json"})
         assert response.status_code == 400
         assert alert(response) == "The passkey gave no answer. Try again."
+
+    def test_a_refused_form_whose_page_the_pool_cannot_show_says_so(self, pages, container, signed_in):
+        # The form is shown again with its error, above the list the pool cannot give now.
+        with container.identity_provider.override(FailingIdentityProvider(ProviderUnavailable(retry_after=7))):
+            response = pages.post("/account/passkeys/delete", {})
+        assert response.status_code == 503
+        assert response["Retry-After"] == "7"
+        assert "The sign-in service is unavailable just now." in text_of(response)
 
     def test_deleting_a_passkey_the_user_lacks_is_said(self, pages, signed_in):
         response = pages.post("/account/passkeys/delete", {"credential_id": "AAAA"})
