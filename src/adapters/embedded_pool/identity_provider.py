@@ -16,7 +16,7 @@ from adapters.embedded_pool.challenges import Challenges, Step
 from adapters.embedded_pool.choice_based_sign_in import SignInFactors
 from adapters.embedded_pool.codes import Delivery, masked, new_code, sign_up_destination, use_code, verification_purpose
 from adapters.embedded_pool.passkeys import DEFAULT_RELYING_PARTY, Passkeys, PasskeySignIn, RelyingParty
-from adapters.embedded_pool.store import USER_TABLES, PoolDatabase
+from adapters.embedded_pool.store import PoolDatabase, delete_user_rows
 from adapters.embedded_pool.tokens import TokenIssuer, digest, load_signing_key, revoke_tokens
 from adapters.embedded_pool.users import (
     INCORRECT_CREDENTIALS,
@@ -318,8 +318,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
     def delete_user(self, access_token: str) -> None:
         with self._db.transaction() as db:
             user = self._tokens.signed_in_user(db, access_token)
-            for table in USER_TABLES:
-                db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+            delete_user_rows(db, user.sub)
 
     # -- user attributes -----------------------------------------------------------------------------
 
@@ -524,8 +523,7 @@ class EmbeddedIdentityProvider(IdentityProvider):
         """Remove the user with their codes, sessions and tokens. Raises `NotAuthorized` for an unknown user."""
         with self._db.transaction() as db:
             user = existing_user(db, username)
-            for table in USER_TABLES:
-                db.execute(f"DELETE FROM {table} WHERE sub = ?", (user.sub,))  # noqa: S608 -- fixed table names
+            delete_user_rows(db, user.sub)
 
     def admin_set_user_mfa_preference(self, username: Username, preference: MfaPreference) -> None:
         """Turn the user's second factors on or off as `set_mfa_preference` does, for a user in any

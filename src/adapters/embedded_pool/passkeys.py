@@ -110,8 +110,7 @@ class Passkeys:
         """New creation options for `user`, replacing any they had open: the options as JSON, ready
         for `PublicKeyCredential.parseCreationOptionsFromJSON`."""
         owned = self._rows(db, user.sub)
-        if len(owned) >= MAX_PASSKEYS:
-            raise ValidationError({"credential": f"a user has at most {MAX_PASSKEYS} passkeys; delete one first"})
+        _refuse_past_the_limit(owned)
         options = generate_registration_options(
             rp_id=self._relying_party.id,
             rp_name=self._relying_party.name,
@@ -163,8 +162,7 @@ class Passkeys:
         if db.execute("SELECT 1 FROM passkeys WHERE credential_id = ?", (credential_id,)).fetchone() is not None:
             raise PasskeyRejected("The passkey is registered already.")
         owned = self._rows(db, user.sub)
-        if len(owned) >= MAX_PASSKEYS:
-            raise ValidationError({"credential": f"a user has at most {MAX_PASSKEYS} passkeys; delete one first"})
+        _refuse_past_the_limit(owned)
         transports = sorted({transport.value for transport in parsed.response.transports or ()})
         attachment = parsed.authenticator_attachment.value if parsed.authenticator_attachment else None
         db.execute(
@@ -282,6 +280,11 @@ class PasskeySignIn:
 
 
 _WEB_AUTHN = SignInFactor.WEB_AUTHN.value
+
+
+def _refuse_past_the_limit(owned: list[sqlite3.Row]) -> None:
+    if len(owned) >= MAX_PASSKEYS:
+        raise ValidationError({"credential": f"a user has at most {MAX_PASSKEYS} passkeys; delete one first"})
 
 
 def _has_passkeys(db: sqlite3.Connection, sub: str) -> bool:

@@ -124,6 +124,12 @@ USER_TABLES = (
 )
 
 
+def delete_user_rows(db: sqlite3.Connection, sub: str) -> None:
+    """Remove the user `sub` with every row that is theirs."""
+    for table in USER_TABLES:
+        db.execute(f"DELETE FROM {table} WHERE sub = ?", (sub,))  # noqa: S608 -- fixed table names
+
+
 class PoolDatabase:
     """The pool's tables in SQLite (`database`: ":memory:" or a file path), created if missing.
 
