@@ -159,8 +159,6 @@ class JwksTokenVerifier(TokenVerifier):
         key = self._key(kid)
         if key is None:
             raise TokenInvalid("The token's signing key is unknown.")
-        if not known and len(self._known_headers) < _HEADER_CACHE_SIZE:
-            self._known_headers[header_segment] = kid
         payload = _json_object(payload_segment)
         _check_claim_types(payload)
         try:
@@ -172,6 +170,9 @@ class JwksTokenVerifier(TokenVerifier):
             )
         except InvalidSignature as error:
             raise TokenInvalid("The token's signature is not valid.") from error
+        # Only a header the key signed is remembered: made-up ones would fill the cache for good.
+        if not known and len(self._known_headers) < _HEADER_CACHE_SIZE:
+            self._known_headers[header_segment] = kid
         if payload.get("iss") not in self._issuers:
             raise TokenInvalid("The token comes from another issuer.")
         if payload.get("token_use") != use:

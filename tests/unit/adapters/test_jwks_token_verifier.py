@@ -831,15 +831,25 @@ class TestAwsJwtVerifyTypeRules:
         with refused("The token names no signing key."):
             verifier.verify_access_token(sign_raw(signing_key, {"kid": kid, "alg": "RS256"}, claims()))
 
-    def test_made_up_headers_naming_a_known_key_cannot_grow_the_header_cache(
+    def test_made_up_headers_naming_a_known_key_cannot_fill_the_header_cache(
         self, verifier: JwksTokenVerifier, access_token: str
     ) -> None:
-        # Headers are remembered before the signature is checked, so anyone can send new ones: without the
-        # bound, each would stay in memory for the life of the process.
+        # Anyone can send new headers: remembered, they would fill the cache for the life of the process
+        # and leave the real header out of it.
         _, payload, signature = access_token.split(".")
         for n in range(100):
             with refused("The token's signature is not valid."):
                 verifier.verify_access_token(f"{b64_json(HEADER | {'x': n})}.{payload}.{signature}")
+        assert verifier._known_headers == {}
+
+        verifier.verify_access_token(access_token)
+        assert list(verifier._known_headers) == [access_token.split(".")[0]]
+
+    def test_the_header_cache_keeps_at_most_sixteen_signed_headers(
+        self, verifier: JwksTokenVerifier, signing_key: rsa.RSAPrivateKey
+    ) -> None:
+        for n in range(20):
+            verifier.verify_access_token(sign_raw(signing_key, HEADER | {"x": n}, claims()))
 
         assert len(verifier._known_headers) == 16
 
